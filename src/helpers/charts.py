@@ -1,0 +1,146 @@
+"""Charts of a report (matplotlib, Chinese labels in the configured chart font)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+
+from . import schema  # noqa: E402
+from .config import nianbao_settings  # noqa: E402
+from .fonts import resolve  # noqa: E402
+from .indicators import Indicators, Span  # noqa: E402
+from .ledgers import Ledgers  # noqa: E402
+
+THIS_YEAR, LAST_YEAR = "#b22222", "#8c8c8c"
+
+
+@dataclass
+class Chart:
+    """One rendered chart: its caption and PNG bytes."""
+
+    caption: str
+    png: bytes
+
+
+def use_chart_font() -> str:
+    """Register the chart font with matplotlib and make it the default; return its family."""
+    choice = resolve("chart")
+    font_manager.fontManager.addfont(choice.path)
+    matplotlib.rcParams["font.family"] = [choice.family]
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    return choice.family
+
+
+def _png(fig) -> bytes:
+    settings = nianbao_settings().get("charts", {})
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=settings.get("dpi", 200), bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _figure():
+    settings = nianbao_settings().get("charts", {})
+    return plt.subplots(figsize=(settings.get("width-in", 6.3), settings.get("height-in", 3.2)))
+
+
+def _style(ax) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
+def activities_chart(ind: Indicators) -> Chart:
+    """Horizontal bars: each category this year against the same span last year."""
+    use_chart_font()
+    codes = list(schema.CATEGORIES)[::-1]
+    labels = [schema.CATEGORY_SHORT[c] for c in codes]
+    now = [ind[f"activity.{c}"].value for c in codes]
+    before = [ind[f"activity.{c}"].prior for c in codes]
+    fig, ax = _figure()
+    y = range(len(codes))
+    h = 0.38
+    ax.barh([i + h / 2 for i in y], now, h, color=THIS_YEAR, label=f"{ind.year}年")
+    if all(b is not None for b in before):
+        ax.barh([i - h / 2 for i in y], before, h, color=LAST_YEAR, label=f"{ind.year - 1}年同期")
+    for i, v in zip(y, now):
+        ax.text(v + 0.2, i + h / 2, str(v), va="center", fontsize=8)
+    ax.set_yticks(list(y), labels, fontsize=9)
+    ax.set_xlabel("次数", fontsize=9)
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    _style(ax)
+    return Chart(f"各类组织生活开展次数（{ind.year}年与上年同期）", _png(fig))
+
+
+def casework_chart(ledgers: Ledgers, ind: Indicators) -> Chart:
+    """Petitions received per month, this year against the same span last year."""
+    use_chart_font()
+    cases = ledgers.casework[ledgers.casework["unit"] == ind.unit_id]
+    span = Span.of(ind.year, ind.as_of)
+    fig, ax = _figure()
+    months = list(range(1, ind.as_of.month + 1))
+    for sp, color, label, style in (
+        (span, THIS_YEAR, f"{ind.year}年", "-"),
+        (span.prior(), LAST_YEAR, f"{ind.year - 1}年同期", "--"),
+    ):
+        if sp is not span and ind["casework.total"].prior is None:
+            continue
+        got = cases.loc[sp.mask(cases["received_date"]), "received_date"].dt.month
+        per_month = got.value_counts().reindex(months, fill_value=0)
+        ax.plot(months, per_month.to_numpy(), style, marker="o", color=color, label=label, linewidth=1.6)
+    ax.set_xticks(months, [f"{m}月" for m in months], fontsize=8)
+    ax.set_ylabel("件数", fontsize=9)
+    ax.set_ylim(bottom=0)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.legend(fontsize=8, frameon=False)
+    _style(ax)
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    return Chart(f"群众来信来访按月收件情况（{ind.year}年与上年同期）", _png(fig))
+
+
+def trend_chart(ledgers: Ledgers, ind: Indicators) -> Chart | None:
+    """Main figures for every year in the ledgers up to the report year (same span each year)."""
+    years = [y for y in ledgers.years(ind.unit_id) if y <= ind.year]
+    if len(years) < 2:
+        return None
+    use_chart_font()
+    from .indicators import activity_counts
+
+    acts = ledgers.activities[ledgers.activities["unit"] == ind.unit_id]
+    cases = ledgers.casework[ledgers.casework["unit"] == ind.unit_id]
+    rows = []
+    for y in years:
+        sp = Span(pd.Timestamp(y, 1, 1), pd.Timestamp(y, ind.as_of.month, min(ind.as_of.day, 28 if ind.as_of.month == 2 else ind.as_of.day)))
+        counts = activity_counts(acts, sp)
+        rows.append({
+            "year": y,
+            "组织生活（次）": sum(counts[c] for c in schema.CATEGORIES),
+            "来信来访（件）": int(sp.mask(cases["received_date"]).sum()),
+        })
+    frame = pd.DataFrame(rows).set_index("year")
+    fig, ax = _figure()
+    for col, color, style in zip(frame.columns, (THIS_YEAR, "#1f4e79"), ("-", "--")):
+        ax.plot(frame.index, frame[col], style, marker="o", color=color, label=col, linewidth=1.6)
+        for x, v in frame[col].items():
+            ax.annotate(str(v), (x, v), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=8)
+    ax.set_xticks(list(frame.index), [f"{y}年" for y in frame.index], fontsize=9)
+    ax.set_ylim(bottom=0, top=frame.to_numpy().max() * 1.2)
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    _style(ax)
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    return Chart(f"主要指标历年走势（各年1月1日至{ind.as_of.month}月{ind.as_of.day}日）", _png(fig))
+
+
+def report_charts(ledgers: Ledgers, ind: Indicators) -> list[Chart]:
+    """Every chart of one report, in order."""
+    charts = [activities_chart(ind), casework_chart(ledgers, ind)]
+    trend = trend_chart(ledgers, ind)
+    return charts + ([trend] if trend else [])

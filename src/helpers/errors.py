@@ -1,0 +1,60 @@
+"""Named errors. Each message says, in plain words, what to fix.
+
+``NianbaoError`` is the root; the CLI turns any of them into one line on stderr.
+Whole-file problems (:class:`InputError`) exit with status 2 before anything is
+written, as ``shared/data-contract.md`` promises.
+"""
+
+from __future__ import annotations
+
+
+class NianbaoError(Exception):
+    """Base class of every error nianbao raises on purpose."""
+
+    exit_code = 1
+
+
+class InputError(NianbaoError):
+    """A whole-file or parameter problem: nothing can be built from this input."""
+
+    exit_code = 2
+
+
+class TableMissingError(InputError):
+    """A required table is not in the data folder."""
+
+
+class ColumnMissingError(InputError):
+    """A required column is not in a table."""
+
+
+class UnreadableFileError(InputError):
+    """A file cannot be read (encoding, format, or damage)."""
+
+
+class ParameterError(InputError):
+    """A parameter (unit, year, as_of, formats) is not usable."""
+
+
+class NarrativeError(InputError):
+    """The analysts' prose has an unknown placeholder or bad structure."""
+
+
+class ConfigError(NianbaoError):
+    """A configuration file (``_quarto.yml``, ``config/rules.yml``) is wrong."""
+
+    exit_code = 2
+
+
+class FontError(NianbaoError):
+    """A font role has no installed CJK font, or a PDF embedded the wrong font."""
+
+    exit_code = 2
+
+
+class RenderError(NianbaoError):
+    """pandoc, typst or Quarto failed to write a format."""
+
+
+class ReportError(NianbaoError):
+    """Executing a report's notebook failed (the cell and message are kept)."""

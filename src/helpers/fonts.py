@@ -1,0 +1,216 @@
+"""Fonts by role, resolved from the ordered lists in ``_quarto.yml``.
+
+Typst draws empty boxes (or Japanese glyph forms) for missing fonts without a
+warning, so nianbao never trusts a family name: it indexes the installed font
+files itself (fontTools), picks for each role the first configured family that
+is installed *and* has the Chinese test glyphs, and after rendering checks the
+fonts the PDF actually embedded (:func:`embedded_fonts`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import paths
+from .config import nianbao_settings
+from .errors import FontError
+
+ROLES = ("title", "body", "hei", "kai", "page-number", "chart")
+ROLE_NAMES = {
+    "title": "标题（小标宋）",
+    "body": "正文（仿宋）",
+    "hei": "一级标题（黑体）",
+    "kai": "二级标题（楷体）",
+    "page-number": "页码（宋体）",
+    "chart": "图表",
+}
+_FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
+
+
+@dataclass(frozen=True)
+class Face:
+    """One face of an installed font file."""
+
+    family: str  # the English (or first) family name, as typst and matplotlib match it
+    names: tuple[str, ...]  # every family name in the file, Chinese ones included
+    path: str
+    index: int
+    style: str
+    cjk: bool
+
+
+@dataclass(frozen=True)
+class FontChoice:
+    """The font serving one role, and why."""
+
+    role: str
+    family: str
+    path: str
+    index: int
+    reason: str
+
+
+def system_font_dirs() -> list[Path]:
+    """The usual font folders of this operating system."""
+    home = Path.home()
+    if sys.platform.startswith("win"):
+        windir = Path(os.environ.get("WINDIR", "C:/Windows"))
+        local = Path(os.environ.get("LOCALAPPDATA", home))
+        return [windir / "Fonts", local / "Microsoft" / "Windows" / "Fonts"]
+    if sys.platform == "darwin":
+        return [Path("/System/Library/Fonts"), Path("/Library/Fonts"), home / "Library" / "Fonts"]
+    return [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), home / ".fonts",
+            home / ".local" / "share" / "fonts"]
+
+
+def extra_font_dirs() -> list[Path]:
+    """The folders named in ``_quarto.yml`` (relative ones from the project root)."""
+    out = []
+    for entry in nianbao_settings().get("font-dirs", []):
+        p = Path(entry)
+        out.append(p if p.is_absolute() else paths.ROOT / p)
+    return out
+
+
+def font_dirs() -> list[Path]:
+    """Every folder searched for fonts, existing ones only."""
+    return [d for d in (*extra_font_dirs(), *system_font_dirs()) if d.is_dir()]
+
+
+def _font_files(dirs: list[Path]) -> list[Path]:
+    files = []
+    for d in dirs:
+        for root, _dirs, names in os.walk(d):
+            files.extend(Path(root) / n for n in names if Path(n).suffix.lower() in _FONT_SUFFIXES)
+    return sorted(set(files))
+
+
+def _faces_of(path: Path, test: str) -> list[Face]:
+    from fontTools.ttLib import TTCollection, TTFont
+
+    try:
+        fonts = (
+            TTCollection(str(path), lazy=True).fonts
+            if path.suffix.lower() in (".ttc", ".otc")
+            else [TTFont(str(path), lazy=True)]
+        )
+    except Exception:
+        return []
+    faces = []
+    for index, font in enumerate(fonts):
+        try:
+            names = font["name"]
+            english = names.getName(16, 3, 1, 0x409) or names.getName(1, 3, 1, 0x409)
+            english = english or names.getName(1, 1, 0, 0)
+            all_names = {
+                str(rec.toUnicode()).strip()
+                for rec in names.names
+                if rec.nameID in (1, 16) and rec.platformID in (1, 3)
+            }
+            style = str(names.getName(17, 3, 1, 0x409) or names.getName(2, 3, 1, 0x409) or "")
+            cmap = font.getBestCmap() or {}
+            cjk = all(ord(ch) in cmap for ch in test)
+        except Exception:
+            continue
+        family = str(english) if english else sorted(all_names)[0] if all_names else path.stem
+        faces.append(Face(family, tuple(sorted(all_names | {family})), str(path), index, style, cjk))
+    return faces
+
+
+def font_index() -> list[Face]:
+    """Every installed face, read once and cached under ``output/.cache``."""
+    test = nianbao_settings().get("cjk-test", "国家")
+    files = _font_files(font_dirs())
+    key = hashlib.sha256(
+        json.dumps([test, *[f"{f}:{f.stat().st_mtime_ns}" for f in files]]).encode()
+    ).hexdigest()[:16]
+    cache = paths.CACHE_DIR / f"fonts-{key}.json"
+    if cache.is_file():
+        return [Face(**{**d, "names": tuple(d["names"])}) for d in json.loads(cache.read_text())]
+    faces = [face for f in files for face in _faces_of(f, test)]
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps([asdict(f) for f in faces], ensure_ascii=False))
+    os.replace(tmp, cache)
+    return faces
+
+
+def _regular_first(face: Face) -> tuple[int, int]:
+    style = face.style.lower()
+    return (0 if style in ("regular", "book", "normal", "") else 1 if "bold" in style else 2, face.index)
+
+
+def resolve(role: str, faces: list[Face] | None = None) -> FontChoice:
+    """Pick the font of ``role``: the first configured family installed with Chinese glyphs.
+
+    Raises
+    ------
+    FontError
+        When no family of the role's list is installed with Chinese glyphs.
+    """
+    wanted = nianbao_settings()["fonts"].get(role)
+    if not wanted:
+        raise FontError(f"_quarto.yml: nianbao.fonts.{role} lists no font")
+    faces = font_index() if faces is None else faces
+    by_name: dict[str, list[Face]] = {}
+    for face in faces:
+        for name in face.names:
+            by_name.setdefault(name.lower(), []).append(face)
+    skipped = []
+    for rank, family in enumerate(wanted):
+        found = sorted(by_name.get(family.lower(), []), key=_regular_first)
+        if role == "title":  # 小标宋 substitutes are the bold cuts of a 宋体
+            found = sorted(found, key=lambda f: (0 if "bold" in f.style.lower() else 1, f.index))
+        cjk = [f for f in found if f.cjk]
+        if cjk:
+            face = cjk[0]
+            why = "first choice" if rank == 0 else f"first installed of the list ({', '.join(skipped)} not found)"
+            return FontChoice(role, face.family, face.path, face.index, why)
+        skipped.append(family if not found else f"{family} (no Chinese glyphs)")
+    raise FontError(
+        f"no Chinese font for the role '{role}' ({ROLE_NAMES.get(role, role)}): none of"
+        f" {', '.join(wanted)} is installed. Install one (on Debian: `make fonts`, or"
+        " apt-get install fonts-noto-cjk texlive-lang-chinese) or add a family to"
+        f" nianbao.fonts.{role} in _quarto.yml"
+    )
+
+
+def resolve_all() -> dict[str, FontChoice]:
+    """Resolve every role; raises :class:`FontError` for the first role without a font."""
+    faces = font_index()
+    return {role: resolve(role, faces) for role in ROLES}
+
+
+def embedded_fonts(pdf: Path) -> list[str]:
+    """Base names of the fonts a PDF embeds (subset prefixes removed)."""
+    import re
+
+    data = Path(pdf).read_bytes()
+    names = set()
+    for m in re.finditer(rb"/FontName\s*/([A-Za-z0-9+\-_.,#]+)", data):
+        name = m.group(1).decode("latin-1")
+        names.add(name.split("+", 1)[1] if "+" in name[:8] else name)
+    return sorted(names)
+
+
+def check_embedded(pdf: Path, choices: dict[str, FontChoice], roles: tuple[str, ...]) -> None:
+    """Fail when the PDF does not embed the font chosen for each of ``roles``.
+
+    Raises
+    ------
+    FontError
+        Naming the role and the font that is missing from the PDF.
+    """
+    embedded = [e.replace(" ", "").lower() for e in embedded_fonts(pdf)]
+    for role in roles:
+        family = choices[role].family.replace(" ", "").lower()
+        if not any(e.startswith(family) or family in e for e in embedded):
+            raise FontError(
+                f"{pdf.name}: the {ROLE_NAMES.get(role, role)} font {choices[role].family}"
+                f" was chosen but is not embedded (embedded: {', '.join(embedded_fonts(pdf))})"
+            )

@@ -1,0 +1,379 @@
+"""Year-over-year indicators (同比): this year's span against the same span a year before.
+
+Definitions are those of ``shared/data-contract.md``; deadlines and standards
+come from ``config/rules.yml``. Every function takes plain frames, so each can
+be tested on a tiny frame.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import schema
+from .config import rules as load_rules
+from .errors import ParameterError
+from .ledgers import Ledgers
+
+
+@dataclass(frozen=True)
+class Span:
+    """1 January .. ``end`` of one year, both inclusive."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+    @classmethod
+    def of(cls, year: int, as_of: date) -> Span:
+        """The span of ``year`` up to ``as_of``."""
+        return cls(pd.Timestamp(year, 1, 1), pd.Timestamp(as_of))
+
+    def prior(self) -> Span:
+        """The same span one year earlier (29 February becomes 28 February)."""
+        end = self.end
+        day = min(end.day, 28) if (end.month == 2 and end.day == 29) else end.day
+        return Span(
+            pd.Timestamp(self.start.year - 1, 1, 1), pd.Timestamp(end.year - 1, end.month, day)
+        )
+
+    def mask(self, dates: pd.Series) -> pd.Series:
+        """True where ``dates`` fall in the span."""
+        return (dates >= self.start) & (dates <= self.end)
+
+
+@dataclass
+class Indicator:
+    """One figure of the report, with its value a year earlier.
+
+    ``kind`` is ``count`` (integers), ``rate`` (percent, one decimal; changes
+    are percentage points) or ``days``. ``change_pct`` is ``None`` for rates
+    and when the prior value is zero or missing.
+    """
+
+    value: float | int | None
+    prior: float | int | None
+    label: str
+    unit: str
+    kind: str = "count"
+
+    @property
+    def change(self) -> float | int | None:
+        if self.value is None or self.prior is None:
+            return None
+        diff = self.value - self.prior
+        return round(diff, 1) if isinstance(diff, float) else diff
+
+    @property
+    def change_pct(self) -> float | None:
+        if self.kind == "rate" or self.change is None or not self.prior:
+            return None
+        return round(100.0 * self.change / self.prior, 1)
+
+    def as_json(self) -> dict[str, Any]:
+        """The contract's shape: value, prior, change, change_pct (plus label, unit)."""
+        return {
+            "value": self.value,
+            "prior": self.prior,
+            "change": self.change,
+            "change_pct": self.change_pct,
+            "label": self.label,
+            "unit": self.unit,
+        }
+
+
+def default_as_of(year: int, today: date | None = None) -> date:
+    """The last day of ``year``, or today when ``year`` is the current year."""
+    today = today or date.today()
+    return today if year == today.year else date(year, 12, 31)
+
+
+def resolve_as_of(year: int, as_of: str | date | None) -> date:
+    """Check and return the cut-off date of a report.
+
+    Raises
+    ------
+    ParameterError
+        When ``as_of`` cannot be read or is not within ``year``.
+    """
+    if as_of in (None, ""):
+        return default_as_of(int(year))
+    if isinstance(as_of, str):
+        try:
+            as_of = date.fromisoformat(as_of.strip())
+        except ValueError:
+            raise ParameterError(f"as_of '{as_of}' is not a date: write it as 2024-11-30") from None
+    if as_of.year != int(year):
+        raise ParameterError(f"as_of {as_of} is not in the report year {year}")
+    return as_of
+
+
+def rate(part: int, whole: int) -> float | None:
+    """``part / whole`` in percent with one decimal; ``None`` when ``whole`` is 0."""
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+# --------------------------------------------------------------------------- activities
+
+
+def activity_counts(activities: pd.DataFrame, span: Span) -> dict[str, int]:
+    """Count activities per category code in ``span`` (every canonical code present).
+
+    Parameters
+    ----------
+    activities : DataFrame
+        Columns ``date`` (datetime64) and ``category`` (code or other text).
+    span : Span
+    """
+    counts = activities.loc[span.mask(activities["date"]), "category"].value_counts()
+    out = {code: int(counts.get(code, 0)) for code in schema.CATEGORIES}
+    for other, n in counts.items():
+        if other not in out:
+            out[str(other)] = int(n)
+    return out
+
+
+def closed_periods(per_year: int, as_of: date) -> int:
+    """How many of a rule's periods (``12 / per_year`` months each) closed by ``as_of``."""
+    months = as_of.month - 1
+    next_day = pd.Timestamp(as_of) + pd.Timedelta(days=1)
+    if next_day.month != as_of.month:  # as_of is a month's last day
+        months += 1
+    return months // (12 // per_year)
+
+
+def activity_shortfalls(counts: dict[str, int], as_of: date, rules: dict | None = None) -> list[dict]:
+    """Compare counts with the prorated minimums of ``config/rules.yml``.
+
+    Returns
+    -------
+    list of dict
+        One per category below its minimum: ``code``, ``count``, ``required``,
+        ``per_year`` and the ``rule`` text.
+    """
+    rules = rules or load_rules()
+    out = []
+    for code, rule in rules["activity_minimums"].items():
+        required = closed_periods(rule["per_year"], as_of)
+        if counts.get(code, 0) < required:
+            out.append({"code": code, "count": counts.get(code, 0), "required": required,
+                        "per_year": rule["per_year"], "rule": rule.get("rule", "")})
+    return out
+
+
+# --------------------------------------------------------------------------- casework
+
+
+def casework_figures(casework: pd.DataFrame, span: Span, rules: dict | None = None) -> dict[str, Any]:
+    """The casework figures of ``span``, judged at ``span.end`` (as_of).
+
+    Returns
+    -------
+    dict
+        total, replied, on_time, on_time_rate, pending, overdue, escalated,
+        median_reply_days, satisfaction_rate.
+    """
+    cw = (rules or load_rules())["casework"]
+    cases = casework[span.mask(casework["received_date"])]
+    as_of = span.end
+    replied_at = cases["replied_date"].where(cases["replied_date"] <= as_of)
+    replied = replied_at.notna()
+    limit = cases["extended"].astype(bool).map({True: cw["extended_reply_days"], False: cw["reply_days"]})
+    deadline = cases["received_date"] + pd.to_timedelta(limit.astype("int64"), unit="D")
+    on_time = replied & (replied_at <= deadline)
+    overdue = (replied & ~on_time) | (~replied & (as_of > deadline))
+    due = replied | overdue
+    rated = cases["satisfaction"].isin(cw["rated"])
+    satisfied = cases["satisfaction"].isin(cw["satisfied"])
+    days = (replied_at - cases["received_date"]).dt.days[replied]
+    return {
+        "total": int(len(cases)),
+        "replied": int(replied.sum()),
+        "on_time": int(on_time.sum()),
+        "on_time_rate": rate(int(on_time.sum()), int(due.sum())),
+        "pending": int((~replied).sum()),
+        "overdue": int(overdue.sum()),
+        "escalated": int(cases["escalation"].isin(cw["escalation_levels"]).sum()),
+        "median_reply_days": float(days.median()) if len(days) else None,
+        "satisfaction_rate": rate(int(satisfied.sum()), int(rated.sum())),
+    }
+
+
+# --------------------------------------------------------------------------- publicity, coverage
+
+
+def publicity_figures(publicity: pd.DataFrame, span: Span) -> dict[str, Any]:
+    """Articles and distinct outlets in ``span``."""
+    items = publicity[span.mask(publicity["date"])]
+    return {"total": int(len(items)), "outlets": int(items["outlet"].nunique())}
+
+
+def outlets_in(publicity: pd.DataFrame, span: Span) -> list[str]:
+    """Outlets of ``span``, highest level first, then by number of articles."""
+    items = publicity[span.mask(publicity["date"])]
+    if items.empty:
+        return []
+    order = {lvl: i for i, lvl in enumerate(load_rules().get("publicity", {}).get("levels", []))}
+    stats = items.groupby("outlet").agg(n=("outlet", "size"), level=("level", "first"))
+    stats["rank"] = stats["level"].map(order).fillna(len(order))
+    stats = stats.reset_index().sort_values(["rank", "n", "outlet"], ascending=[True, False, True])
+    return stats["outlet"].tolist()
+
+
+def coverage_figures(coverage: pd.DataFrame, on: pd.Timestamp) -> dict[str, Any]:
+    """Villages, villages covered on ``on``, and the rate."""
+    villages = int(len(coverage))
+    covered = int((coverage["established_date"] <= on).sum())
+    return {"villages": villages, "covered": covered, "rate": rate(covered, villages)}
+
+
+# --------------------------------------------------------------------------- all of them
+
+_CASE_META = {
+    "total": ("信访件总数", "件", "count"),
+    "replied": ("已答复", "件", "count"),
+    "on_time": ("按期答复", "件", "count"),
+    "on_time_rate": ("按期答复率", "%", "rate"),
+    "pending": ("未答复", "件", "count"),
+    "overdue": ("超期", "件", "count"),
+    "escalated": ("越级信访（到市、赴省、进京）", "件", "count"),
+    "median_reply_days": ("答复用时中位数", "天", "days"),
+    "satisfaction_rate": ("群众满意率", "%", "rate"),
+}
+
+
+def _has_prior(frame: pd.DataFrame | None, column: str, prior: Span) -> bool:
+    """Whether a table's records reach back to the prior span (so a 0 is a real 0)."""
+    return frame is not None and not frame.empty and bool((frame[column] <= prior.end).any())
+
+
+@dataclass
+class Indicators:
+    """Every figure of one report, plus the context to phrase it."""
+
+    unit_id: str
+    year: int
+    as_of: date
+    items: dict[str, Indicator]
+    activity_counts: dict[str, int]
+    shortfalls: list[dict]
+    outlets: list[str]
+    rejected_rows: int
+    has_publicity: bool
+    has_coverage: bool
+
+    def __getitem__(self, key: str) -> Indicator:
+        return self.items[key]
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``indicators.json`` document of the contract."""
+        return {
+            "unit_id": self.unit_id,
+            "year": self.year,
+            "as_of": self.as_of.isoformat(),
+            "indicators": {k: v.as_json() for k, v in self.items.items()},
+            "rejected_rows": self.rejected_rows,
+        }
+
+    def write_json(self, path: Path) -> None:
+        """Write ``indicators.json`` (UTF-8, Chinese kept readable)."""
+        Path(path).write_text(
+            json.dumps(self.as_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+
+    def state(self) -> dict[str, Any]:
+        """Everything needed to rebuild this object (kept in the executed notebook)."""
+        return {**asdict(self), "as_of": self.as_of.isoformat(),
+                "items": {k: asdict(v) for k, v in self.items.items()}}
+
+
+def compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | str | None = None) -> Indicators:
+    """Compute every indicator of one unit's report.
+
+    Parameters
+    ----------
+    ledgers : Ledgers
+        Validated ledgers (see :func:`helpers.load_ledgers`).
+    unit : str
+        A ``unit_id`` of ``units``.
+    year : int
+        The report year.
+    as_of : date or str, optional
+        Cut-off date; default the last day of ``year`` (today in the current year).
+
+    Returns
+    -------
+    Indicators
+
+    Raises
+    ------
+    ParameterError
+        Unknown unit, ``as_of`` outside the year, or no data at all in ``year``.
+    """
+    rules = load_rules()
+    year = int(year)
+    ledgers.unit(unit)  # raises for an unknown unit
+    as_of = resolve_as_of(year, as_of)
+    if year not in ledgers.years(unit):
+        have = "、".join(str(y) for y in ledgers.years(unit)) or "none"
+        raise ParameterError(
+            f"year {year}: the ledgers hold no record of unit '{unit}' in that year"
+            f" (years with data: {have})"
+        )
+    span = Span.of(year, as_of)
+    prior = span.prior()
+    items: dict[str, Indicator] = {}
+
+    acts = ledgers.activities[ledgers.activities["unit"] == unit]
+    now_counts = activity_counts(acts, span)
+    has_prior = _has_prior(ledgers.activities, "date", prior)
+    before = activity_counts(acts, prior) if has_prior else {}
+    for code in schema.CATEGORIES:
+        items[f"activity.{code}"] = Indicator(
+            now_counts[code], before.get(code) if has_prior else None, schema.CATEGORY_SHORT[code], "次"
+        )
+
+    cases = ledgers.casework[ledgers.casework["unit"] == unit]
+    now = casework_figures(cases, span, rules)
+    has_prior = _has_prior(ledgers.casework, "received_date", prior)
+    then = casework_figures(cases, prior, rules) if has_prior else {}
+    for key, (label, unit_word, kind) in _CASE_META.items():
+        items[f"casework.{key}"] = Indicator(now[key], then.get(key), label, unit_word, kind)
+
+    pub = ledgers.publicity
+    has_publicity = pub is not None
+    outlets: list[str] = []
+    if has_publicity:
+        pub = pub[pub["unit"] == unit]
+        now = publicity_figures(pub, span)
+        has_prior = _has_prior(ledgers.publicity, "date", prior)
+        then = publicity_figures(pub, prior) if has_prior else {}
+        items["publicity.total"] = Indicator(now["total"], then.get("total"), "宣传报道", "篇")
+        items["publicity.outlets"] = Indicator(now["outlets"], then.get("outlets"), "报道媒体", "家")
+        outlets = outlets_in(pub, span)
+
+    cov = ledgers.coverage
+    has_coverage = cov is not None and bool((cov["unit"] == unit).any())
+    if has_coverage:
+        cov = cov[cov["unit"] == unit]
+        now, then = coverage_figures(cov, span.end), coverage_figures(cov, prior.end)
+        items["coverage.villages"] = Indicator(now["villages"], then["villages"], "村（社区）总数", "个")
+        items["coverage.covered"] = Indicator(now["covered"], then["covered"], "已建“救急难”互助社", "个")
+        items["coverage.rate"] = Indicator(now["rate"], then["rate"], "互助社覆盖率", "%", "rate")
+
+    return Indicators(
+        unit_id=unit,
+        year=year,
+        as_of=as_of,
+        items=items,
+        activity_counts=now_counts,
+        shortfalls=activity_shortfalls(now_counts, as_of, rules),
+        outlets=outlets,
+        rejected_rows=ledgers.rejected_rows,
+        has_publicity=has_publicity,
+        has_coverage=has_coverage,
+    )

@@ -1,0 +1,89 @@
+"""Chinese phrasing of figures: 同比增长/下降, 持平, 个百分点, 新增, 上年同期无数据."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from .indicators import Indicator
+
+NO_PRIOR = "上年同期无数据"
+
+
+def cn_date(d: date) -> str:
+    """``2024年1月5日``: Arabic numerals, no leading zeros."""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def number(value: float | int | None, kind: str = "count") -> str:
+    """A figure as the reports write it: integers plain, rates and days with one decimal."""
+    if value is None:
+        return "—"
+    if kind == "rate":
+        return f"{value:.1f}%"
+    if kind == "days":
+        return f"{value:.1f}".rstrip("0").rstrip(".") if float(value).is_integer() else f"{value:.1f}"
+    return f"{int(value)}"
+
+
+def change_phrase(ind: Indicator, *, lead: str = "同比") -> str:
+    """Phrase the change of one indicator against the same period last year.
+
+    Counts: ``同比增长17.9%``, ``同比下降2.3%``, ``与上年同期持平``, ``新增`` when
+    the base is zero, ``上年同期无数据`` when there is no prior data. Rates:
+    ``同比提高1.5个百分点`` / ``下降`` — never ``%``.
+    """
+    if ind.value is None:
+        return NO_PRIOR if ind.prior is None else "本期无数据"
+    if ind.prior is None:
+        return NO_PRIOR
+    change = ind.change
+    if ind.kind == "rate":
+        if round(change, 1) == 0:
+            return "与上年同期持平"
+        word = "提高" if change > 0 else "下降"
+        return f"{lead}{word}{abs(change):.1f}个百分点"
+    if ind.kind == "days":
+        if round(change, 1) == 0:
+            return "与上年同期持平"
+        word = "增加" if change > 0 else "缩短"
+        return f"{lead}{word}{abs(change):.1f}天"
+    if ind.prior == 0:
+        return "上年同期为0，本期新增" if ind.value else "与上年同期持平"
+    pct = ind.change_pct
+    if change == 0 or round(pct, 1) == 0:
+        return "与上年同期持平"
+    word = "增长" if change > 0 else "下降"
+    return f"{lead}{word}{abs(pct):.1f}%"
+
+
+def delta_cell(ind: Indicator) -> str:
+    """The 增减 cell of the indicator table (个百分点 for rates)."""
+    if ind.value is None or ind.prior is None:
+        return NO_PRIOR if ind.prior is None else "—"
+    change = ind.change
+    if ind.kind == "rate":
+        return "持平" if round(change, 1) == 0 else f"{change:+.1f}个百分点"
+    if ind.kind == "days":
+        return "持平" if round(change, 1) == 0 else f"{change:+.1f}天"
+    return "持平" if change == 0 else f"{change:+d}{ind.unit}"
+
+
+def pct_cell(ind: Indicator) -> str:
+    """The 增幅 cell: percent change of counts; ``新增``; ``—`` for rates."""
+    if ind.prior is None or ind.value is None:
+        return NO_PRIOR if ind.prior is None else "—"
+    if ind.kind != "count":
+        return "—"
+    if ind.prior == 0:
+        return "新增" if ind.value else "持平"
+    pct = ind.change_pct
+    return "持平" if round(pct, 1) == 0 else f"{pct:+.1f}%"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~^$@&])")
+
+
+def md_escape(text: str) -> str:
+    """Escape text from the ledgers so that Markdown shows it as typed."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))

@@ -1,0 +1,326 @@
+"""One report: its figures, its text in Markdown, and what the notebook displays.
+
+The notebook calls :meth:`Report.prepare` and the ``show_*`` functions; the
+renderer later turns the displayed Markdown and images into HTML, PDF and DOCX.
+Text that comes from the ledgers is escaped, so that it shows as typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from . import paths, schema
+from .charts import Chart, report_charts
+from .indicators import Indicators, compute_indicators
+from .ledgers import Ledgers, load_ledgers
+from .narrative import Section, parse
+from .phrasing import change_phrase, cn_date, delta_cell, md_escape, number, pct_cell
+
+INDICATORS_MIME = "application/vnd.nianbao.indicators+json"
+_LEADS = ("一是", "二是", "三是", "四是", "五是", "六是")
+
+
+@dataclass
+class Report:
+    """Everything one report needs: ledgers, the unit, figures and prose."""
+
+    ledgers: Ledgers
+    unit: dict[str, str]
+    indicators: Indicators
+    narrative_path: Path | None
+
+    @classmethod
+    def prepare(
+        cls, year: int, unit: str, as_of: str | date | None = None, data_dir: str | Path | None = None
+    ) -> Report:
+        """Load the (cached, validated) ledgers and compute the figures of one report.
+
+        Parameters
+        ----------
+        year : int
+            Report year.
+        unit : str
+            A ``unit_id``.
+        as_of : str or date, optional
+            Cut-off date (ISO); default the end of ``year`` (today in the current year).
+        data_dir : str or Path, optional
+            Data folder; the project's ``data/`` by default.
+        """
+        ledgers = load_ledgers(data_dir)
+        ind = compute_indicators(ledgers, unit, int(year), as_of)
+        return cls(ledgers, ledgers.unit(unit), ind, paths.narrative_file(ledgers.data_dir, unit, int(year)))
+
+    # ----------------------------------------------------------------- words
+
+    @property
+    def year(self) -> int:
+        return self.indicators.year
+
+    @property
+    def full_year(self) -> bool:
+        """Whether the span is the whole year."""
+        return self.indicators.as_of == date(self.year, 12, 31)
+
+    def span_words(self) -> str:
+        """``全年`` or ``截至2024年11月30日``."""
+        return "全年" if self.full_year else f"截至{cn_date(self.indicators.as_of)}"
+
+    def title(self) -> str:
+        """The report's title."""
+        return f"{self.unit['party_org']}{self.year}年度意识形态工作专题报告"
+
+    def text_activities(self) -> str:
+        """The sentence on meetings and study sessions."""
+        ind = self.indicators
+        parts = [f"{schema.CATEGORY_SHORT[c]}{ind[f'activity.{c}'].value}次" for c in schema.CATEGORIES]
+        others = [f"{md_escape(k)}{v}次" for k, v in ind.activity_counts.items() if k not in schema.CATEGORIES]
+        total = sum(ind[f"activity.{c}"].value for c in schema.CATEGORIES)
+        text = f"{self.span_words()}共开展{'，'.join(parts[:5])}，{parts[5]}"
+        if others:
+            text += f"，另开展{'、'.join(others)}"
+        prior = [ind[f"activity.{c}"].prior for c in schema.CATEGORIES]
+        if all(p is not None for p in prior):
+            from .indicators import Indicator
+
+            both = Indicator(total, sum(prior), "", "次")
+            text += f"；各类组织生活合计{total}次，{change_phrase(both)}"
+        return text + "。"
+
+    def text_casework(self) -> str:
+        """The sentence on petitions: received, answered on time, escalated."""
+        ind = self.indicators
+        total = ind["casework.total"]
+        text = f"{self.span_words()}共收到群众来信来访{total.value}件"
+        if total.prior is not None:
+            text += f"（上年同期{total.prior}件，{change_phrase(total)}）"
+        if total.value == 0:
+            return text + "。"
+        on_time, replied = ind["casework.on_time"].value, ind["casework.replied"].value
+        if on_time == total.value:
+            text += "，均及时调查落实、按期答复，按期答复率100.0%，做到件件有回音"
+        else:
+            text += (f"，已答复{replied}件，其中按期答复{on_time}件，按期答复率"
+                     f"{number(ind['casework.on_time_rate'].value, 'rate')}")
+            rate_ind = ind["casework.on_time_rate"]
+            if rate_ind.prior is not None:
+                text += f"，{change_phrase(rate_ind)}"
+            if ind["casework.overdue"].value:
+                text += f"；超期{ind['casework.overdue'].value}件"
+            if ind["casework.pending"].value:
+                text += f"；尚在办理{ind['casework.pending'].value}件"
+        days = ind["casework.median_reply_days"]
+        if days.value is not None:
+            text += f"；答复用时中位数为{number(days.value, 'days')}天"
+        sat = ind["casework.satisfaction_rate"]
+        if sat.value is not None:
+            text += f"，群众满意率{number(sat.value, 'rate')}"
+        esc = ind["casework.escalated"].value
+        text += "，未发生到市、赴省、进京越级上访" if esc == 0 else f"，发生越级信访{esc}件"
+        return text + "。"
+
+    def text_publicity(self) -> str:
+        """The sentence on press coverage."""
+        ind = self.indicators
+        if not ind.has_publicity:
+            return "本年度未提供宣传报道台账，宣传报道情况从略。"
+        total = ind["publicity.total"]
+        if not total.value:
+            return f"{self.span_words()}暂无对外宣传报道。"
+        outlets = "、".join(md_escape(o) for o in ind.outlets)
+        text = f"{self.span_words()}工作动态先后被{outlets}等{ind['publicity.outlets'].value}家媒体报道，共刊发宣传报道{total.value}篇"
+        if total.prior is not None:
+            text += f"，{change_phrase(total)}"
+        return text + "。"
+
+    def text_coverage(self) -> str:
+        """The sentence on the villages covered (救急难 mutual-aid societies)."""
+        ind = self.indicators
+        if not ind.has_coverage:
+            return ""
+        v, c, r = ind["coverage.villages"], ind["coverage.covered"], ind["coverage.rate"]
+        if c.value == v.value:
+            text = f"全区{v.value}个村（社区）已全部建成“救急难”互助社，实现全覆盖"
+        else:
+            text = f"全区{v.value}个村（社区）中已有{c.value}个建成“救急难”互助社，覆盖率{number(r.value, 'rate')}"
+        if r.prior is not None and c.prior != c.value:
+            text += f"，覆盖率较上年同期（{number(r.prior, 'rate')}）提高{r.change:.1f}个百分点"
+        return text + "。"
+
+    def placeholders(self) -> dict[str, str]:
+        """Every placeholder a narrative file may use, filled."""
+        ind = self.indicators
+        values = {
+            "unit_name": md_escape(self.unit["unit_name"]),
+            "party_org": md_escape(self.unit["party_org"]),
+            "recipient": md_escape(self.unit["recipient"]),
+            "year": str(self.year),
+            "next_year": str(self.year + 1),
+            "prior_year": str(self.year - 1),
+            "as_of": cn_date(ind.as_of),
+            "span": self.span_words(),
+            "text.activities": self.text_activities(),
+            "text.casework": self.text_casework(),
+            "text.publicity": self.text_publicity(),
+            "text.coverage": self.text_coverage(),
+        }
+        for key, item in ind.items.items():
+            values[key] = number(item.value, item.kind)
+            values[f"{key}.prior"] = number(item.prior, item.kind)
+            values[f"{key}.change"] = change_phrase(item)
+        return values
+
+    def sections(self) -> dict[str, Section]:
+        """The analysts' prose, filled; empty sections when there is no narrative file."""
+        from .narrative import SECTIONS
+
+        if self.narrative_path is None:
+            return {name: Section() for name in SECTIONS}
+        return parse(self.narrative_path, self.placeholders())
+
+    def problems_from_data(self) -> list[str]:
+        """Problems the ledgers show: activity minimums not met, late or pending petitions."""
+        ind = self.indicators
+        items = []
+        if ind.shortfalls:
+            parts = [
+                f"{schema.CATEGORY_SHORT[s['code']]}{s['count']}次，按“{s['rule']}”的要求应不少于{s['required']}次"
+                for s in ind.shortfalls
+            ]
+            lead = "全年" if self.full_year else f"截至{cn_date(ind.as_of)}（按已届满周期折算）"
+            items.append(f"组织生活落实不够到位。{lead}，{'；'.join(parts)}，未达到规定频次。")
+        overdue = ind["casework.overdue"].value
+        if overdue:
+            items.append(
+                f"信访办理时效有待提升。{self.span_words()}有{overdue}件信访事项未在规定期限内答复，"
+                f"按期答复率为{number(ind['casework.on_time_rate'].value, 'rate')}。"
+            )
+        if ind["casework.escalated"].value:
+            items.append(f"源头化解仍有短板。发生越级信访{ind['casework.escalated'].value}件，矛盾纠纷就地化解能力需进一步增强。")
+        return items
+
+    # ----------------------------------------------------------------- Markdown
+
+    def metadata_markdown(self) -> str:
+        """The YAML metadata block: title, recipient, issuer and date for the templates."""
+        meta = {
+            "title": md_escape(self.title()),
+            "lang": "zh-CN",
+            "recipient": md_escape(self.unit["recipient"]),
+            "issuer": md_escape(self.unit["party_org"]),
+            "date": cn_date(self.indicators.as_of),
+            "unit-id": self.unit["unit_id"],
+            "year": self.year,
+        }
+        return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n"
+
+    def body_markdown(self) -> str:
+        """The report from its title to the signature, in Pandoc Markdown."""
+        s = self.sections()
+        out = [self.metadata_markdown()]
+        if self.unit["recipient"]:
+            out.append(f"::: {{.recipient}}\n{md_escape(self.unit['recipient'])}：\n:::")
+        out += s["开篇"].paragraphs
+        out.append("# 一、工作开展情况")
+        out += self._numbered(s["工作开展情况"])
+        out.append("# 二、存在问题和短板")
+        out += s["存在问题和短板"].paragraphs
+        found = self.problems_from_data()
+        out += self._numbered(s["存在问题和短板"])
+        if found:
+            out.append("对照台账数据和有关制度规定，还存在以下不足：")
+            out += [f"{lead}{text}" for lead, text in zip(_LEADS, found)]
+        out.append(f"# 三、{self.year + 1}年工作谋划")
+        out += s["工作谋划"].paragraphs
+        out += self._numbered(s["工作谋划"])
+        out.append(
+            "::: {.signature}\n"
+            f"{md_escape(self.unit['party_org'])}\n\n{cn_date(self.indicators.as_of)}\n:::"
+        )
+        return "\n\n".join(out) + "\n"
+
+    @staticmethod
+    def _numbered(section: Section) -> list[str]:
+        marks = "一二三四五六七八九十"
+        out = []
+        for i, (title, paras) in enumerate(section.subsections):
+            out.append(f"## （{marks[i] if i < 10 else i + 1}）{title}")
+            out += paras
+        return out
+
+    def appendix_markdown(self) -> str:
+        """The attachment: heading and the indicator table (本期, 上年同期, 增减, 增幅)."""
+        ind = self.indicators
+        rows = ["| 指标 | 本期 | 上年同期 | 增减 | 增幅 |", "|:-----------------|-----:|-----:|-----:|-----:|"]
+        for item in ind.items.values():
+            label = item.label + ("" if item.unit in ("%",) else f"（{item.unit}）")
+            rows.append(
+                f"| {label} | {number(item.value, item.kind)} | {number(item.prior, item.kind)} "
+                f"| {delta_cell(item)} | {pct_cell(item)} |"
+            )
+        span = f"{self.year}年1月1日至{ind.as_of.month}月{ind.as_of.day}日"
+        return (
+            "::: {.attachment}\n附件\n:::\n\n"
+            f"# {self.year}年度主要指标与图表 {{.unnumbered .attachment-title}}\n\n"
+            f"## 表1　主要指标同比情况\n\n"
+            f"统计口径：{span}，与上年同期相比；比率的增减以个百分点计。\n\n"
+            + "\n".join(rows)
+            + "\n"
+        )
+
+    def charts(self) -> list[Chart]:
+        """The report's charts (PNG)."""
+        return report_charts(self.ledgers, self.indicators)
+
+    def data_note_markdown(self) -> str:
+        """Sources, cut-off date and rows set aside."""
+        led, ind = self.ledgers, self.indicators
+        files = "、".join(md_escape(f) for f in led.sources.values())
+        missing = [schema.TABLES[t].title for t in ("publicity", "coverage") if t not in led.sources]
+        lines = [
+            "## 数据说明",
+            f"数据来源：本单位台账（{files}），由nianbao按统一口径自动统计。",
+            f"统计截止日期：{cn_date(ind.as_of)}；“同比”为{self.year}年1月1日至{ind.as_of.month}月{ind.as_of.day}日与上年同期相比。",
+        ]
+        if missing:
+            lines.append(f"未提供{'、'.join(missing)}，相关内容从略。")
+        if led.rejected_rows:
+            lines.append(
+                f"数据质量：台账中有{led.rejected_rows}行因填写不规范未纳入统计，明细见同目录rejected.csv，请核实后更正。"
+            )
+        else:
+            lines.append("数据质量：台账数据全部通过校验，无剔除记录。")
+        if self.narrative_path is not None:
+            lines.append(f"文字材料：{md_escape(self.narrative_path.relative_to(led.data_dir).as_posix())}。")
+        return "\n\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------- notebook display
+
+
+def show_markdown(text: str) -> None:
+    """Display Markdown as a cell output (the renderer passes it through)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(text))
+
+
+def show_charts(report: Report) -> None:
+    """Display each chart with its caption (figure number, then the image)."""
+    from IPython.display import Image, Markdown, display
+
+    for i, chart in enumerate(report.charts(), start=1):
+        display(Markdown(f"## 图{i}　{chart.caption}"))
+        display(Image(data=chart.png, format="png"), metadata={"nianbao": {"caption": chart.caption}})
+
+
+def publish_indicators(report: Report) -> None:
+    """Display ``indicators.json`` as a machine-readable output (hidden in the report)."""
+    from IPython.display import display
+
+    data = report.indicators.as_json()
+    display({INDICATORS_MIME: data, "text/plain": f"{len(data['indicators'])} indicators"}, raw=True)
+
