@@ -14,6 +14,7 @@ import json
 import os
 import sys
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from . import paths
@@ -42,6 +43,7 @@ class Face:
     index: int
     style: str
     cjk: bool
+    postscript: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class FontChoice:
     path: str
     index: int
     reason: str
+    postscript: str = ""
+    style: str = ""
 
 
 def system_font_dirs() -> list[Path]:
@@ -113,12 +117,15 @@ def _faces_of(path: Path, test: str) -> list[Face]:
                 if rec.nameID in (1, 16) and rec.platformID in (1, 3)
             }
             style = str(names.getName(17, 3, 1, 0x409) or names.getName(2, 3, 1, 0x409) or "")
+            postscript = str(names.getName(6, 3, 1, 0x409) or names.getName(6, 1, 0, 0) or "")
             cmap = font.getBestCmap() or {}
             cjk = all(ord(ch) in cmap for ch in test)
         except Exception:
             continue
         family = str(english) if english else sorted(all_names)[0] if all_names else path.stem
-        faces.append(Face(family, tuple(sorted(all_names | {family})), str(path), index, style, cjk))
+        faces.append(
+            Face(family, tuple(sorted(all_names | {family})), str(path), index, style, cjk, postscript)
+        )
     return faces
 
 
@@ -170,7 +177,7 @@ def resolve(role: str, faces: list[Face] | None = None) -> FontChoice:
         if cjk:
             face = cjk[0]
             why = "first choice" if rank == 0 else f"first installed of the list ({', '.join(skipped)} not found)"
-            return FontChoice(role, face.family, face.path, face.index, why)
+            return FontChoice(role, face.family, face.path, face.index, why, face.postscript, face.style)
         skipped.append(family if not found else f"{family} (no Chinese glyphs)")
     raise FontError(
         f"no Chinese font for the role '{role}' ({ROLE_NAMES.get(role, role)}): none of"
@@ -206,11 +213,24 @@ def check_embedded(pdf: Path, choices: dict[str, FontChoice], roles: tuple[str, 
     FontError
         Naming the role and the font that is missing from the PDF.
     """
-    embedded = [e.replace(" ", "").lower() for e in embedded_fonts(pdf)]
+    embedded = set(embedded_fonts(pdf))
     for role in roles:
-        family = choices[role].family.replace(" ", "").lower()
-        if not any(e.startswith(family) or family in e for e in embedded):
+        wanted = choices[role].postscript or choices[role].family.replace(" ", "")
+        if wanted not in embedded:
             raise FontError(
                 f"{pdf.name}: the {ROLE_NAMES.get(role, role)} font {choices[role].family}"
                 f" was chosen but is not embedded (embedded: {', '.join(embedded_fonts(pdf))})"
             )
+
+
+@lru_cache(maxsize=1)
+def _typst_names() -> dict[tuple[str, int], str]:
+    import typst
+
+    fonts = typst.Fonts(font_paths=[str(d) for d in font_dirs()]).fonts()
+    return {(str(Path(f.path).resolve()), int(f.index)): f.family for f in fonts if f.path}
+
+
+def typst_family(choice: FontChoice) -> str:
+    """The family name under which typst knows the chosen face (e.g. ``FandolFang R``)."""
+    return _typst_names().get((str(Path(choice.path).resolve()), choice.index), choice.family)

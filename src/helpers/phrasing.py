@@ -58,19 +58,24 @@ def change_phrase(ind: Indicator, *, lead: str = "同比") -> str:
 
 
 def delta_cell(ind: Indicator) -> str:
-    """The 增减 cell of the indicator table (个百分点 for rates)."""
+    """The 增减 cell of the indicator table, in words (个百分点 for rates).
+
+    Words, not signs: ``增加5件``, ``减少1次``, ``提高3.6个百分点``, ``持平``.
+    """
     if ind.value is None or ind.prior is None:
         return NO_PRIOR if ind.prior is None else "—"
     change = ind.change
+    if ind.kind == "count" and change == 0 or ind.kind != "count" and round(change, 1) == 0:
+        return "持平"
     if ind.kind == "rate":
-        return "持平" if round(change, 1) == 0 else f"{change:+.1f}个百分点"
+        return f"{'提高' if change > 0 else '下降'}{abs(change):.1f}个百分点"
     if ind.kind == "days":
-        return "持平" if round(change, 1) == 0 else f"{change:+.1f}天"
-    return "持平" if change == 0 else f"{change:+d}{ind.unit}"
+        return f"{'增加' if change > 0 else '缩短'}{abs(change):.1f}天"
+    return f"{'增加' if change > 0 else '减少'}{abs(change)}{ind.unit}"
 
 
 def pct_cell(ind: Indicator) -> str:
-    """The 增幅 cell: percent change of counts; ``新增``; ``—`` for rates."""
+    """The 增幅 cell: percent change of counts (``增长17.9%``), ``新增``, ``—`` for rates."""
     if ind.prior is None or ind.value is None:
         return NO_PRIOR if ind.prior is None else "—"
     if ind.kind != "count":
@@ -78,7 +83,9 @@ def pct_cell(ind: Indicator) -> str:
     if ind.prior == 0:
         return "新增" if ind.value else "持平"
     pct = ind.change_pct
-    return "持平" if round(pct, 1) == 0 else f"{pct:+.1f}%"
+    if round(pct, 1) == 0:
+        return "持平"
+    return f"{'增长' if pct > 0 else '下降'}{abs(pct):.1f}%"
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~^$@&])")

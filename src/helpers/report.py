@@ -50,7 +50,11 @@ class Report:
         data_dir : str or Path, optional
             Data folder; the project's ``data/`` by default.
         """
-        ledgers = load_ledgers(data_dir)
+        return cls.from_ledgers(load_ledgers(data_dir), unit, year, as_of)
+
+    @classmethod
+    def from_ledgers(cls, ledgers: Ledgers, unit: str, year: int, as_of: str | date | None = None) -> Report:
+        """Like :meth:`prepare`, from ledgers already loaded."""
         ind = compute_indicators(ledgers, unit, int(year), as_of)
         return cls(ledgers, ledgers.unit(unit), ind, paths.narrative_file(ledgers.data_dir, unit, int(year)))
 
@@ -131,7 +135,8 @@ class Report:
         if not total.value:
             return f"{self.span_words()}暂无对外宣传报道。"
         outlets = "、".join(md_escape(o) for o in ind.outlets)
-        text = f"{self.span_words()}工作动态先后被{outlets}等{ind['publicity.outlets'].value}家媒体报道，共刊发宣传报道{total.value}篇"
+        by = f"先后被{outlets}等{len(ind.outlets)}家媒体报道" if len(ind.outlets) > 1 else f"被{outlets}报道"
+        text = f"{self.span_words()}工作动态{by}，共刊发宣传报道{total.value}篇"
         if total.prior is not None:
             text += f"，{change_phrase(total)}"
         return text + "。"
@@ -187,11 +192,11 @@ class Report:
         items = []
         if ind.shortfalls:
             parts = [
-                f"{schema.CATEGORY_SHORT[s['code']]}{s['count']}次，按“{s['rule']}”的要求应不少于{s['required']}次"
+                f"{schema.CATEGORY_SHORT[s['code']]}{s['count']}次（按“{s['rule']}”应不少于{s['required']}次）"
                 for s in ind.shortfalls
             ]
             lead = "全年" if self.full_year else f"截至{cn_date(ind.as_of)}（按已届满周期折算）"
-            items.append(f"组织生活落实不够到位。{lead}，{'；'.join(parts)}，未达到规定频次。")
+            items.append(f"组织生活落实不够到位。{lead}开展{'，'.join(parts)}，未达到规定频次。")
         overdue = ind["casework.overdue"].value
         if overdue:
             items.append(
@@ -206,8 +211,11 @@ class Report:
 
     def metadata_markdown(self) -> str:
         """The YAML metadata block: title, recipient, issuer and date for the templates."""
+        lines = [f"{self.unit['party_org']}{self.year}年度", "意识形态工作专题报告"]
         meta = {
             "title": md_escape(self.title()),
+            "title-lines": [md_escape(line) for line in lines],
+            "pagetitle": self.title(),
             "lang": "zh-CN",
             "recipient": md_escape(self.unit["recipient"]),
             "issuer": md_escape(self.unit["party_org"]),
@@ -236,6 +244,7 @@ class Report:
         out.append(f"# 三、{self.year + 1}年工作谋划")
         out += s["工作谋划"].paragraphs
         out += self._numbered(s["工作谋划"])
+        out.append(f"::: {{.attachment-note}}\n附件：{self.attachment_title()}\n:::")
         out.append(
             "::: {.signature}\n"
             f"{md_escape(self.unit['party_org'])}\n\n{cn_date(self.indicators.as_of)}\n:::"
@@ -264,12 +273,16 @@ class Report:
         span = f"{self.year}年1月1日至{ind.as_of.month}月{ind.as_of.day}日"
         return (
             "::: {.attachment}\n附件\n:::\n\n"
-            f"# {self.year}年度主要指标与图表 {{.unnumbered .attachment-title}}\n\n"
-            f"## 表1　主要指标同比情况\n\n"
+            f"# {self.attachment_title()} {{.unnumbered .attachment-title}}\n\n"
+            "::: {.caption}\n表1　主要指标同比情况\n:::\n\n"
             f"统计口径：{span}，与上年同期相比；比率的增减以个百分点计。\n\n"
             + "\n".join(rows)
             + "\n"
         )
+
+    def attachment_title(self) -> str:
+        """The attachment's title (also named in the 附件 line under the body)."""
+        return f"{self.year}年度主要指标与图表"
 
     def charts(self) -> list[Chart]:
         """The report's charts (PNG)."""
@@ -281,7 +294,7 @@ class Report:
         files = "、".join(md_escape(f) for f in led.sources.values())
         missing = [schema.TABLES[t].title for t in ("publicity", "coverage") if t not in led.sources]
         lines = [
-            "## 数据说明",
+            "## 数据说明\n\n::: {.note}",
             f"数据来源：本单位台账（{files}），由nianbao按统一口径自动统计。",
             f"统计截止日期：{cn_date(ind.as_of)}；“同比”为{self.year}年1月1日至{ind.as_of.month}月{ind.as_of.day}日与上年同期相比。",
         ]
@@ -295,7 +308,7 @@ class Report:
             lines.append("数据质量：台账数据全部通过校验，无剔除记录。")
         if self.narrative_path is not None:
             lines.append(f"文字材料：{md_escape(self.narrative_path.relative_to(led.data_dir).as_posix())}。")
-        return "\n\n".join(lines) + "\n"
+        return "\n\n".join(lines) + "\n:::\n"
 
 
 # --------------------------------------------------------------------- notebook display
@@ -313,7 +326,7 @@ def show_charts(report: Report) -> None:
     from IPython.display import Image, Markdown, display
 
     for i, chart in enumerate(report.charts(), start=1):
-        display(Markdown(f"## 图{i}　{chart.caption}"))
+        display(Markdown(f"::: {{.caption}}\n图{i}　{chart.caption}\n:::"))
         display(Image(data=chart.png, format="png"), metadata={"nianbao": {"caption": chart.caption}})
 
 

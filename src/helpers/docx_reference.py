@@ -1,0 +1,216 @@
+"""Generate the DOCX reference document from ``_quarto.yml``.
+
+Pandoc takes page setup, styles and footers from a reference document. This
+module starts from Pandoc's own default and applies the official layout: A4,
+the GB/T 9704 margins, East Asian fonts set explicitly on every style, exact
+line spacing for 22 lines a page, two-character indents, the four heading
+levels, the report's own paragraph styles, and "— 1 —" page numbers in the
+footer (odd pages right, even pages left). Word, WPS and LibreOffice then show
+the same page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_SECTION_START
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+
+from . import paths
+from .layout import Layout
+
+
+def _set_fonts(style, family: str, size_pt: float, *, bold: bool = False, tracking_pt: float = 0.0) -> None:
+    font = style.font
+    font.name = family
+    font.size = Pt(size_pt)
+    font.bold = bold
+    font.italic = False
+    font.color.rgb = RGBColor(0, 0, 0)
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), family)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attr), None)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    if tracking_pt:
+        spacing = rpr.find(qn("w:spacing"))
+        if spacing is None:
+            spacing = OxmlElement("w:spacing")
+            rpr.append(spacing)
+        spacing.set(qn("w:val"), str(round(tracking_pt * 20)))
+
+
+def _paragraph(style, layout: Layout, *, indent_chars: float = 2, align=WD_ALIGN_PARAGRAPH.JUSTIFY,
+               exact: bool = True) -> None:
+    fmt = style.paragraph_format
+    fmt.alignment = align
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(0)
+    if exact:
+        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        fmt.line_spacing = Pt(layout.line_pitch_pt)
+    fmt.first_line_indent = Pt(layout.body_pt * indent_chars) if indent_chars else Pt(0)
+    fmt.left_indent = Pt(0)
+    fmt.right_indent = Pt(0)
+
+
+def _style(doc, name: str, base: str = "Normal"):
+    try:
+        return doc.styles[name]
+    except KeyError:
+        style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = doc.styles[base]
+        style.quick_style = True
+        return style
+
+
+def _page_number_footer(footer, layout: Layout, align) -> None:
+    para = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+    for run in list(para.runs):
+        run._element.getparent().remove(run._element)
+    para.alignment = align
+    fmt = para.paragraph_format
+    fmt.first_line_indent = Pt(0)
+    fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    if align == WD_ALIGN_PARAGRAPH.RIGHT:
+        fmt.right_indent = Pt(layout.page_number_pt)
+    else:
+        fmt.left_indent = Pt(layout.page_number_pt)
+
+    def run(text: str | None = None):
+        r = para.add_run(text or "")
+        r.font.size = Pt(layout.page_number_pt)
+        r.font.name = layout.fonts["page-number"]
+        r._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), layout.fonts["page-number"])
+        return r
+
+    run("— ")
+    fld = OxmlElement("w:fldSimple")
+    fld.set(qn("w:instr"), "PAGE")
+    inner = run("1")._element
+    fld.append(inner)
+    para._p.append(fld)
+    run(" —")
+
+
+def build_reference(target: Path, layout: Layout) -> Path:
+    """Write the reference document for ``layout`` to ``target``.
+
+    Parameters
+    ----------
+    target : Path
+        Where to write the ``.docx``.
+    layout : Layout
+        Page geometry, sizes and fonts resolved from ``_quarto.yml``.
+
+    Returns
+    -------
+    Path
+        ``target``.
+    """
+    from pypandoc import get_pandoc_path
+
+    default = subprocess.run(
+        [get_pandoc_path(), "--print-default-data-file", "reference.docx"],
+        check=True, capture_output=True,
+    ).stdout
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp.docx")
+    tmp.write_bytes(default)
+    doc = Document(str(tmp))
+
+    section = doc.sections[0]
+    section.start_type = WD_SECTION_START.NEW_PAGE
+    section.page_width, section.page_height = Mm(layout.page_w_mm), Mm(layout.page_h_mm)
+    section.top_margin, section.bottom_margin = Mm(layout.margin_mm["top"]), Mm(layout.margin_mm["bottom"])
+    section.left_margin, section.right_margin = Mm(layout.margin_mm["left"]), Mm(layout.margin_mm["right"])
+    section.footer_distance = Mm(layout.margin_mm["bottom"] - 7 - 5)
+    section.header_distance = Mm(15)
+    doc.settings.odd_and_even_pages_header_footer = True
+    _page_number_footer(section.footer, layout, WD_ALIGN_PARAGRAPH.RIGHT)
+    _page_number_footer(section.even_page_footer, layout, WD_ALIGN_PARAGRAPH.LEFT)
+    grid = section._sectPr.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        section._sectPr.append(grid)
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(round(layout.line_pitch_pt * 20)))
+
+    body, tracking = layout.fonts["body"], layout.tracking_pt
+    for name in ("Normal", "Body Text", "First Paragraph", "Compact"):
+        style = _style(doc, name)
+        _set_fonts(style, body, layout.body_pt, tracking_pt=tracking)
+        _paragraph(style, layout)
+    for name, role in (("Heading 1", "hei"), ("Heading 2", "kai"), ("Heading 3", "body"), ("Heading 4", "body")):
+        style = _style(doc, name)
+        _set_fonts(style, layout.fonts[role], layout.body_pt, tracking_pt=tracking)
+        _paragraph(style, layout)
+        style.paragraph_format.keep_with_next = True
+    title = _style(doc, "Title")
+    _set_fonts(title, layout.fonts["title"], layout.title_pt)
+    _paragraph(title, layout, indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False)
+    title.paragraph_format.space_after = Pt(layout.line_pitch_pt)
+    for name in ("Subtitle", "Author", "Date", "Abstract"):
+        style = _style(doc, name)
+        style.font.hidden = name in ("Author", "Date")
+    own = {
+        "Recipient": dict(indent_chars=0, align=WD_ALIGN_PARAGRAPH.LEFT),
+        "Signature Block": dict(indent_chars=0, align=WD_ALIGN_PARAGRAPH.RIGHT),
+        "Attachment Note": dict(indent_chars=2),
+        "Attachment Mark": dict(indent_chars=0, align=WD_ALIGN_PARAGRAPH.LEFT),
+        "Attachment Title": dict(indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False),
+        "Caption Centered": dict(indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False),
+        "Chart": dict(indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False),
+        "Data Note": dict(indent_chars=2, align=WD_ALIGN_PARAGRAPH.LEFT, exact=False),
+    }
+    for name, kw in own.items():
+        style = _style(doc, name)
+        _paragraph(style, layout, **kw)
+    _set_fonts(_style(doc, "Recipient"), body, layout.body_pt, tracking_pt=tracking)
+    _set_fonts(_style(doc, "Signature Block"), body, layout.body_pt, tracking_pt=tracking)
+    _style(doc, "Signature Block").paragraph_format.right_indent = Pt(layout.body_pt * 2)
+    _style(doc, "Attachment Note").paragraph_format.space_before = Pt(layout.line_pitch_pt)
+    _style(doc, "Signature Block").paragraph_format.space_before = Pt(0)
+    _set_fonts(_style(doc, "Attachment Mark"), layout.fonts["hei"], layout.body_pt)
+    _style(doc, "Attachment Mark").paragraph_format.page_break_before = True
+    _set_fonts(_style(doc, "Attachment Title"), layout.fonts["title"], layout.title_pt)
+    _style(doc, "Attachment Title").paragraph_format.space_after = Pt(layout.line_pitch_pt)
+    _set_fonts(_style(doc, "Caption Centered"), layout.fonts["hei"], layout.table_pt)
+    _style(doc, "Caption Centered").paragraph_format.space_before = Pt(layout.body_pt / 2)
+    _set_fonts(_style(doc, "Data Note"), body, layout.table_pt)
+    compact = _style(doc, "Compact")
+    _set_fonts(compact, body, layout.table_pt)
+    _paragraph(compact, layout, indent_chars=0, align=WD_ALIGN_PARAGRAPH.LEFT, exact=False)
+    compact.paragraph_format.line_spacing = 1.0
+    doc.core_properties.title = "nianbao reference document"
+    doc.save(str(tmp))
+    tmp.replace(target)
+    return target
+
+
+def reference_docx(layout: Layout) -> Path:
+    """The reference document for ``layout``, generated once and cached."""
+    key = hashlib.sha256(
+        json.dumps(layout.as_dict(), sort_keys=True).encode() + Path(__file__).read_bytes()
+    ).hexdigest()[:16]
+    target = paths.CACHE_DIR / f"reference-{key}.docx"
+    if not target.is_file():
+        build_reference(target, layout)
+    return target

@@ -1,0 +1,106 @@
+"""The page, in numbers, from ``_quarto.yml``: margins, grid, sizes, fonts.
+
+GB/T 9704: a text block of 156 x 225 mm holding 22 lines of 28 characters of
+16 pt text. The line pitch is 225 mm / 22 and the character pitch 156 mm / 28,
+a little under 16 pt, so the body needs a slightly negative tracking.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from .config import nianbao_settings, quarto
+from .errors import ConfigError
+from .fonts import FontChoice, resolve_all
+
+PT_PER_MM = 72 / 25.4
+PAPER_MM = {"a4": (210.0, 297.0), "a3": (297.0, 420.0), "b5": (176.0, 250.0)}
+
+
+def length_mm(value: str | int | float, what: str) -> float:
+    """``37mm``, ``3.7cm``, ``16pt`` or ``1in`` in millimetres."""
+    m = re.fullmatch(r"\s*([0-9.]+)\s*(mm|cm|pt|in)\s*", str(value))
+    if not m:
+        raise ConfigError(f"_quarto.yml: {what} '{value}' must be a length such as 37mm or 16pt")
+    number, unit = float(m.group(1)), m.group(2)
+    return number * {"mm": 1, "cm": 10, "pt": 1 / PT_PER_MM, "in": 25.4}[unit]
+
+
+def size_pt(value: str | int | float, what: str) -> float:
+    """A font size from ``_quarto.yml`` in points."""
+    return length_mm(value, what) * PT_PER_MM
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Everything the PDF and DOCX writers need to lay out a page."""
+
+    paper: str
+    page_w_mm: float
+    page_h_mm: float
+    margin_mm: dict[str, float]
+    lines: int
+    chars: int
+    body_pt: float
+    title_pt: float
+    page_number_pt: float
+    table_pt: float
+    fonts: dict[str, str]
+
+    @property
+    def text_w_mm(self) -> float:
+        return self.page_w_mm - self.margin_mm["left"] - self.margin_mm["right"]
+
+    @property
+    def text_h_mm(self) -> float:
+        return self.page_h_mm - self.margin_mm["top"] - self.margin_mm["bottom"]
+
+    @property
+    def line_pitch_pt(self) -> float:
+        """Baseline to baseline: text height / lines."""
+        return round(self.text_h_mm * PT_PER_MM / self.lines, 3)
+
+    @property
+    def tracking_pt(self) -> float:
+        """Extra space per character so that ``chars`` characters fill a line."""
+        return round(self.text_w_mm * PT_PER_MM / self.chars - self.body_pt, 3)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def page_layout(choices: dict[str, FontChoice] | None = None) -> Layout:
+    """Read the layout from ``_quarto.yml`` and resolve the fonts of every role.
+
+    Raises
+    ------
+    ConfigError
+        On a malformed length or an unknown paper size.
+    FontError
+        When a role has no installed Chinese font.
+    """
+    typst_fmt = quarto()["format"].get("typst", {})
+    settings = nianbao_settings()
+    paper = str(typst_fmt.get("papersize", "a4")).lower()
+    if paper not in PAPER_MM:
+        raise ConfigError(f"_quarto.yml: papersize '{paper}' is not one of {', '.join(PAPER_MM)}")
+    margin = typst_fmt.get("margin", {})
+    margins = {k: length_mm(margin.get(k, "25mm"), f"margin.{k}") for k in ("top", "bottom", "left", "right")}
+    sizes = settings.get("sizes", {})
+    grid = settings.get("grid", {})
+    choices = choices or resolve_all()
+    w, h = PAPER_MM[paper]
+    return Layout(
+        paper=paper,
+        page_w_mm=w,
+        page_h_mm=h,
+        margin_mm=margins,
+        lines=int(grid.get("lines", 22)),
+        chars=int(grid.get("chars", 28)),
+        body_pt=size_pt(sizes.get("body", typst_fmt.get("fontsize", "16pt")), "sizes.body"),
+        title_pt=size_pt(sizes.get("title", "22pt"), "sizes.title"),
+        page_number_pt=size_pt(sizes.get("page-number", "14pt"), "sizes.page-number"),
+        table_pt=size_pt(sizes.get("table", "12pt"), "sizes.table"),
+        fonts={role: c.family for role, c in choices.items()},
+    )
