@@ -118,7 +118,7 @@ def trend_chart(ledgers: Ledgers, ind: Indicators) -> Chart | None:
     cases = ledgers.casework[ledgers.casework["unit"] == ind.unit_id]
     rows = []
     for y in years:
-        sp = Span(pd.Timestamp(y, 1, 1), pd.Timestamp(y, ind.as_of.month, min(ind.as_of.day, 28 if ind.as_of.month == 2 else ind.as_of.day)))
+        sp = Span.of(ind.year, ind.as_of).in_year(y)
         counts = activity_counts(acts, sp)
         rows.append({
             "year": y,

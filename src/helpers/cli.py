@@ -24,7 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", help="execute and render reports")
-    b.add_argument("--year", default=None, help="2024, 2023,2024, 2022-2024 or all (default: the last year in the data)")
+    b.add_argument("--year", default=None,
+                   help="2024, 2023,2024, 2022-2024 or all (default: the last year in the data)")
     b.add_argument("--unit", default="all", help="a unit_id, a comma-separated list, or all (default)")
     b.add_argument("--as-of", default=None, metavar="DATE", help="cut-off date YYYY-MM-DD (default: end of year)")
     _add_data(b)

@@ -33,13 +33,15 @@ class Span:
         """The span of ``year`` up to ``as_of``."""
         return cls(pd.Timestamp(year, 1, 1), pd.Timestamp(as_of))
 
-    def prior(self) -> Span:
-        """The same span one year earlier (29 February becomes 28 February)."""
+    def in_year(self, year: int) -> Span:
+        """The same span in another year (29 February becomes 28 February)."""
         end = self.end
         day = min(end.day, 28) if (end.month == 2 and end.day == 29) else end.day
-        return Span(
-            pd.Timestamp(self.start.year - 1, 1, 1), pd.Timestamp(end.year - 1, end.month, day)
-        )
+        return Span(pd.Timestamp(year, 1, 1), pd.Timestamp(year, end.month, day))
+
+    def prior(self) -> Span:
+        """The same span one year earlier."""
+        return self.in_year(self.start.year - 1)
 
     def mask(self, dates: pd.Series) -> pd.Series:
         """True where ``dates`` fall in the span."""

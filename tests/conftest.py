@@ -1,0 +1,74 @@
+"""Shared fixtures. Render tests build one real report once per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers import paths
+
+ROOT = paths.ROOT
+NIANBAO = [sys.executable, "-m", "helpers.cli"]
+
+# The figures of the reference report (shared/reference), as the report states them.
+REFERENCE_FIGURES = [
+    "理论中心组学习（研讨）15次",
+    "支部党员大会3次",
+    "支委会议11次",
+    "主题党日11次",
+    "专题党课4次",
+    "群众来信来访33件",
+    "按期答复率100.0%",
+    "未发生到市、赴省、进京越级上访",
+    "全区77个村（社区）已全部建成“救急难”互助社",
+]
+REFERENCE_OUTLETS = ["人民网", "中国社会报", "新华网", "学习强国", "皖西日报", "中安在线"]
+
+
+def squash(text: str) -> str:
+    """Text without any white space (PDF text breaks lines and spaces digits)."""
+    return "".join(text.split())
+
+
+def run_cli(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``nianbao`` as a user would, capturing what it prints."""
+    return subprocess.run([*NIANBAO, *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.fixture(scope="session")
+def sample_ledgers():
+    from helpers.ledgers import load_ledgers
+
+    return load_ledgers(paths.DATA_DIR)
+
+
+@pytest.fixture(scope="session")
+def built_report(tmp_path_factory) -> Path:
+    """The 2024 yeji-mzj report, built by the CLI into a temporary output root."""
+    out = tmp_path_factory.mktemp("out")
+    proc = run_cli("build", "--year", "2024", "--unit", "yeji-mzj", "--out", str(out), "--jobs", "1")
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    return out / "2024" / "yeji-mzj"
+
+
+@pytest.fixture
+def data_copy(tmp_path) -> Path:
+    """A writable copy of the sample data folder."""
+    target = tmp_path / "data"
+    shutil.copytree(paths.DATA_DIR, target)
+    return target
+
+
+def frame(rows: list[dict], dates: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A tiny typed frame: the named columns parsed as dates."""
+    out = pd.DataFrame(rows)
+    for col in dates:
+        out[col] = pd.to_datetime(out[col])
+    return out

@@ -1,0 +1,76 @@
+"""The command as a user runs it: exit codes, messages, nothing written on bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import run_cli
+
+
+def test_unknown_unit_exits_2_and_writes_nothing(tmp_path):
+    proc = run_cli("build", "--year", "2024", "--unit", "no-such-unit", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2
+    assert "no-such-unit" in proc.stderr and "units.csv" in proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_year_without_data_exits_2(tmp_path):
+    proc = run_cli("build", "--year", "2019", "--unit", "yeji-mzj", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2
+    assert "2019" in proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("year", ["twenty", "2024-2020", "2024..2025"])
+def test_bad_year_spelling_exits_2(year, tmp_path):
+    proc = run_cli("build", "--year", year, "--unit", "yeji-mzj", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "--year" in proc.stderr
+
+
+def test_bad_format_exits_2(tmp_path):
+    proc = run_cli("build", "--year", "2024", "--unit", "yeji-mzj", "--formats", "pdf,rtf",
+                   "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "rtf" in proc.stderr
+
+
+def test_missing_table_exits_2_naming_it(data_copy, tmp_path):
+    (data_copy / "casework.csv").unlink()
+    proc = run_cli("build", "--data", str(data_copy), "--year", "2024", "--unit", "yeji-mzj",
+                   "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2
+    assert "casework" in proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_unknown_placeholder_stops_before_writing(data_copy, tmp_path):
+    p = data_copy / "narrative" / "yeji-mzj" / "2024.md"
+    p.write_text(p.read_text(encoding="utf-8").replace("{text.casework}", "{text.cases}"), encoding="utf-8")
+    proc = run_cli("build", "--data", str(data_copy), "--year", "2024", "--unit", "yeji-mzj",
+                   "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2
+    assert "{text.cases}" in proc.stderr and "2024.md" in proc.stderr and "line" in proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_validate_clean_sample_exits_0():
+    proc = run_cli("validate")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "0 row(s) set aside" in proc.stdout
+
+
+def test_doctor_names_a_font_for_every_role():
+    proc = run_cli("doctor")
+    assert proc.returncode == 0, proc.stdout
+    for role in ("title", "body", "hei", "kai", "page-number", "chart"):
+        assert role in proc.stdout
+    assert "MISSING" not in proc.stdout
+
+
+def test_make_alone_prints_the_targets():
+    import subprocess
+
+    from helpers.paths import ROOT
+
+    out = subprocess.run(["make", "-s"], cwd=ROOT, capture_output=True, text=True).stdout
+    for target in ("report", "test", "setup"):
+        assert f"make {target}" in out

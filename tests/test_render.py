@@ -1,0 +1,142 @@
+"""Render tests: read the PDF (text and embedded fonts), the DOCX XML and the HTML."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from html.parser import HTMLParser
+
+import pytest
+
+from conftest import REFERENCE_FIGURES, REFERENCE_OUTLETS, squash
+from helpers.fonts import resolve
+
+pytestmark = pytest.mark.render
+
+
+def pdf_text(path) -> str:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def docx_xml(path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return z.read("word/document.xml").decode("utf-8")
+
+
+def docx_text(path) -> str:
+    return "".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", docx_xml(path)))
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.parts, self.external = [], []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("src", "href") and value and re.match(r"(?i)(https?:)?//", value) and tag != "a":
+                self.external.append((tag, value))
+
+
+def html_parts(path):
+    parser = _Text()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return "".join(parser.parts), parser.external
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed (make system)")
+def test_pdf_states_each_reference_figure(built_report):
+    text = squash(pdf_text(built_report / "report.pdf"))
+    for figure in REFERENCE_FIGURES + REFERENCE_OUTLETS:
+        assert figure in text, figure
+    assert "中共六安市叶集区民政局党组2024年度意识形态工作专题报告" in text
+    for heading in ("一、工作开展情况", "二、存在问题和短板", "三、2025年工作谋划", "附件"):
+        assert heading in text
+
+
+@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="poppler-utils not installed (make system)")
+def test_pdf_embeds_the_chosen_cjk_fonts(built_report):
+    listing = subprocess.run(["pdffonts", str(built_report / "report.pdf")], check=True,
+                             capture_output=True, text=True).stdout
+    rows = listing.splitlines()[2:]
+    embedded = {row.split()[0].split("+")[-1].removesuffix("-Identity-H") for row in rows if " yes " in row}
+    for role in ("title", "body", "hei", "kai", "page-number"):
+        assert resolve(role).postscript in embedded, (role, embedded)
+    # no text fell back to a font without Chinese glyphs (typst draws boxes silently)
+    body_font = resolve("body").postscript
+    assert any(body_font in row for row in rows)
+
+
+def test_pdf_has_no_replacement_glyphs(built_report):
+    import pdfplumber
+
+    with pdfplumber.open(built_report / "report.pdf") as pdf:
+        chars = [c for page in pdf.pages for c in page.chars]
+    cjk = [c for c in chars if "\u4e00" <= c["text"] <= "\u9fff"]
+    assert len(cjk) > 1500
+    fonts_of_cjk = {c["fontname"].split("+")[-1] for c in cjk}
+    cjk_fonts = {resolve(r).postscript for r in ("title", "body", "hei", "kai", "page-number")}
+    assert fonts_of_cjk <= cjk_fonts, fonts_of_cjk - cjk_fonts
+
+
+def test_docx_states_each_reference_figure_and_sets_east_asian_fonts(built_report):
+    text = docx_text(built_report / "report.docx")
+    for figure in REFERENCE_FIGURES + REFERENCE_OUTLETS:
+        assert figure in text, figure
+    with zipfile.ZipFile(built_report / "report.docx") as z:
+        styles = z.read("word/styles.xml").decode("utf-8")
+        document = z.read("word/document.xml").decode("utf-8")
+    assert f'w:eastAsia="{resolve("body").family}"' in styles
+    page = dict(re.findall(r'w:(\w)="(\d+)"', re.search(r"<w:pgSz [^>]*>", document).group(0)))
+    assert abs(int(page["w"]) - 11906) <= 2 and abs(int(page["h"]) - 16838) <= 2  # A4 in twips
+    margins = dict(re.findall(r'w:(\w+)="(\d+)"', re.search(r"<w:pgMar [^>]*>", document).group(0)))
+    twips_per_mm = 1440 / 25.4
+    for side, mm in (("top", 37), ("bottom", 35), ("left", 28), ("right", 26)):
+        assert abs(int(margins[side]) / twips_per_mm - mm) < 0.2, side
+    assert re.search(r'<w:drawing>', document), "charts are embedded"
+
+
+def test_html_is_self_contained_and_states_each_figure(built_report):
+    html = built_report / "report.html"
+    text, external = html_parts(html)
+    assert external == []
+    raw = html.read_text(encoding="utf-8")
+    assert raw.count('src="data:image/png;base64,') >= 2
+    assert "<script" not in raw.lower() or "src=" not in raw.lower().split("<script", 1)[1][:200]
+    squashed = squash(text)
+    for figure in REFERENCE_FIGURES + REFERENCE_OUTLETS:
+        assert figure in squashed, figure
+    assert 'lang="zh-CN"' in raw
+
+
+def test_outputs_listed_by_the_contract(built_report):
+    names = {p.name for p in built_report.iterdir()}
+    assert {"report.html", "report.pdf", "report.docx", "report.ipynb", "indicators.json"} <= names
+    assert "rejected.csv" not in names  # the sample data is clean
+
+
+def test_executed_notebook_keeps_outputs_but_no_code_in_report(built_report):
+    import nbformat
+
+    nb = nbformat.read(built_report / "report.ipynb", as_version=4)
+    assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    text, _ = html_parts(built_report / "report.html")
+    assert "helpers." not in text and "import" not in text
+
+
+@pytest.mark.quarto
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on PATH (it has no wheel or Debian package)")
+def test_quarto_renders_the_same_figures(built_report, tmp_path):
+    from helpers.render import render_quarto
+
+    written = render_quarto(built_report / "report.ipynb", tmp_path, ("html", "pdf", "docx"))
+    assert set(written) == {"html", "pdf", "docx"}
+    text = squash(pdf_text(written["pdf"]))
+    for figure in REFERENCE_FIGURES:
+        assert figure in text
