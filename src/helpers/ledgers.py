@@ -21,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import paths, schema
@@ -29,18 +30,14 @@ from .errors import ColumnMissingError, InputError, TableMissingError, Unreadabl
 
 CACHE_FORMAT = 3  # bump when the cached object's shape changes
 
-# Full-width digits, letters' punctuation used in dates, and the ideographic space.
-_FULLWIDTH = str.maketrans(
-    {
-        **{chr(0xFF10 + i): str(i) for i in range(10)},
-        "\u3000": " ",
-        "\ufeff": "",
-        "／": "/",
-        "－": "-",
-        "．": ".",
-        "：": ":",
-    }
-)
+# Full-width digits and the ideographic space, normalised in every value; the
+# full-width date separators only in date columns (titles keep their punctuation).
+_FULLWIDTH = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "\u3000": " ", "\ufeff": ""})
+_FULLWIDTH_RE = re.compile("[\uff10-\uff19\u3000\ufeff]")
+# Values with surrounding white space, in the joined distinct values of a column.
+_PADDING = ("\x1f ", " \x1f", "\x1f\t", "\t\x1f", "\x1f\n", "\n\x1f", "\r\x1f")
+_DATE_SEPARATORS = str.maketrans({"／": "/", "－": "-", "．": ".", "：": ":"})
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
 _DATE_RE = (
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
     r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
@@ -146,13 +143,17 @@ def find_table(data_dir: Path, name: str) -> Path | None:
     return found[0] if found else None
 
 
-def _decode_csv(raw: bytes, path: Path) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableFileError(f"{path.name}: cannot be read as UTF-8 or GBK/GB18030 text")
+def _utf8_csv(raw: bytes, path: Path) -> bytes:
+    """The file's bytes as UTF-8: UTF-8 (with or without BOM) as is, else GBK/GB18030."""
+    try:
+        raw.decode("utf-8")
+        return raw
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030").encode("utf-8")
+    except UnicodeDecodeError:
+        raise UnreadableFileError(f"{path.name}: cannot be read as UTF-8 or GBK/GB18030 text") from None
 
 
 def _cell_to_text(value: Any) -> str:
@@ -172,10 +173,10 @@ def _cell_to_text(value: Any) -> str:
 def read_raw(path: Path) -> pd.DataFrame:
     """Read one table file as text cells, with spreadsheet row numbers.
 
-    Every cell is a ``str``; full-width digits and spaces are normalised and
-    surrounding spaces trimmed. Column names are the file's own headers,
-    trimmed. The index is the row number as a spreadsheet shows it (header =
-    row 1). Wholly empty rows are dropped.
+    Every cell is a ``str``. Column names are the file's own headers, trimmed,
+    full-width digits and spaces normalised. The index is the row number as a
+    spreadsheet shows it (header = row 1). Values are normalised later, by
+    :func:`normalise_values`, for the contract's columns only.
 
     Raises
     ------
@@ -188,11 +189,12 @@ def read_raw(path: Path) -> pd.DataFrame:
             frame.columns = [_cell_to_text(c) for c in frame.columns]
             frame = frame.map(_cell_to_text)
         else:
-            text = _decode_csv(path.read_bytes(), path)
-            text = text.translate(_FULLWIDTH)
+            data = _utf8_csv(path.read_bytes(), path)
             frame = pd.read_csv(
-                io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False
+                io.BytesIO(data), dtype=object, keep_default_na=False, skip_blank_lines=False,
+                encoding="utf-8-sig",
             )
+            del data
     except UnreadableFileError:
         raise
     except Exception as exc:  # pandas / calamine raise many kinds
@@ -202,8 +204,22 @@ def read_raw(path: Path) -> pd.DataFrame:
         ) from None
     frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
     frame.columns = [str(c).translate(_FULLWIDTH).strip() for c in frame.columns]
+    return frame
+
+
+def normalise_values(frame: pd.DataFrame) -> pd.DataFrame:
+    """Trim values and normalise full-width digits and spaces; drop wholly empty rows.
+
+    Each distinct value is normalised once (a column of a million rows holds
+    few distinct values, ids aside), so this stays cheap on large ledgers.
+    """
     for col in frame.columns:
-        frame[col] = frame[col].astype(str).str.translate(_FULLWIDTH).str.strip()
+        codes, uniques = pd.factorize(frame[col].fillna("").to_numpy(dtype=object), sort=False)
+        uniques = np.asarray(uniques, dtype=object)
+        joined = "\x1f" + "\x1f".join(map(str, uniques)) + "\x1f"
+        if _FULLWIDTH_RE.search(joined) or any(p in joined for p in _PADDING):
+            uniques = np.array([str(v).translate(_FULLWIDTH).strip() for v in uniques], dtype=object)
+        frame[col] = pd.Series(uniques[codes] if len(uniques) else [], index=frame.index, dtype=object)
     if len(frame.columns):
         frame = frame[(frame != "").any(axis=1)]
     return frame
@@ -225,7 +241,7 @@ def _map_headers(frame: pd.DataFrame, table: schema.Table, file_name: str) -> pd
                 f"{file_name}: two columns both mean '{canonical}': keep only one of them"
             )
         keep[header] = canonical
-    out = frame[list(keep)].rename(columns=keep)
+    out = normalise_values(frame[list(keep)].rename(columns=keep))
     for col in table.columns:
         if col.name not in out.columns:
             if col.required:
@@ -278,7 +294,9 @@ def parse_dates(values: pd.Series) -> pd.Series:
     """Parse the contract's date spellings; unreadable or empty values give ``NaT``.
 
     Accepts ``2024-03-05``, ``2024/3/5``, ``2024.3.5``, ``2024年3月5日`` (digits
-    already half-width), optionally followed by a midnight time.
+    already half-width, separators full- or half-width), optionally followed by
+    a time. Each distinct spelling is parsed once (a ledger of a million rows
+    holds a few thousand dates).
 
     Parameters
     ----------
@@ -290,10 +308,24 @@ def parse_dates(values: pd.Series) -> pd.Series:
     Series of datetime64
         Same index; ``NaT`` where the text is empty or not a real date.
     """
-    out = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
-    todo = out.isna() & (values != "")
+    codes, uniques = pd.factorize(values, sort=False)
+    parsed = _parse_distinct_dates(pd.Series(uniques, dtype=object).astype(str))
+    out = parsed.to_numpy()[codes]
+    return pd.Series(out, index=values.index, dtype="datetime64[ns]")
+
+
+def _parse_distinct_dates(values: pd.Series) -> pd.Series:
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    todo = values != ""
+    for fmt in _DATE_FORMATS:
+        if not todo.any():
+            return out
+        parsed = pd.to_datetime(values[todo], format=fmt, errors="coerce")
+        out.loc[parsed.index] = parsed
+        todo &= out.isna()
     if todo.any():
-        parts = values[todo].str.extract(_DATE_RE)
+        rest = values[todo].str.translate(_DATE_SEPARATORS)
+        parts = rest.str.extract(_DATE_RE)
         ok = parts.notna().all(axis=1)
         if ok.any():
             nums = parts[ok].astype(int)
