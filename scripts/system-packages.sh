@@ -3,6 +3,7 @@
 #   - CJK fonts: FandolFang/FandolKai/FandolSong/FandolHei (texlive-lang-chinese),
 #     Noto CJK SC (fonts-noto-cjk), AR PL UKai (fonts-arphic-ukai)
 #   - poppler-utils (pdftotext, pdffonts, pdftoppm) for the tests and for looking at PDFs
+#   - LibreOffice Writer (headless) for the DOCX layout test; NIANBAO_LIBREOFFICE=0 skips it
 # Nothing is installed when everything is present. Without root or apt-get it
 # says what to install and stops.
 set -euo pipefail
@@ -15,7 +16,25 @@ have_font "FandolFang" || need+=(texlive-lang-chinese)
 have_font "AR PL UKai" || need+=(fonts-arphic-ukai)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 
+# Tests that open the DOCX in LibreOffice need it (the layout test skips without it).
+if [ "${NIANBAO_LIBREOFFICE:-1}" = "1" ]; then
+  command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
+fi
+
+FANDOL=/usr/share/texlive/texmf-dist/fonts/opentype/public/fandol
+FCCONF=/etc/fonts/conf.d/09-nianbao-fandol.conf
+register_fandol() {
+  # Debian keeps the Fandol fonts outside fontconfig's folders: register them, so
+  # that LibreOffice and other programs see the same fonts as typst.
+  if [ -d "$FANDOL" ] && [ ! -f "$FCCONF" ] && [ -w /etc/fonts/conf.d ]; then
+    printf '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig><dir>%s</dir></fontconfig>\n' "$FANDOL" > "$FCCONF"
+    fc-cache -f >/dev/null 2>&1 || true
+    echo "system packages: registered the Fandol fonts with fontconfig"
+  fi
+}
+
 if [ ${#need[@]} -eq 0 ]; then
+  register_fandol
   echo "system packages: all present"
   exit 0
 fi
@@ -32,4 +51,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+register_fandol
 echo "system packages: done"

@@ -38,3 +38,17 @@ def test_unknown_section_is_an_error(tmp_path):
     p.write_text("## 总结\n文字\n", encoding="utf-8")
     with pytest.raises(NarrativeError, match="line 1: unknown section"):
         parse(p, {})
+
+
+def test_front_matter_sets_the_signature_date(tmp_path):
+    from datetime import date
+
+    from helpers.narrative import front_matter
+
+    p = tmp_path / "2024.md"
+    p.write_text("---\nsigned: 2024-12-28\n---\n## 开篇\n开头。\n", encoding="utf-8")
+    assert front_matter(p) == {"signed": date(2024, 12, 28)}
+    assert parse(p, {})["开篇"].paragraphs == ["开头。"]
+    p.write_text("---\nsigned: 十二月\n---\n## 开篇\n开头。\n", encoding="utf-8")
+    with pytest.raises(NarrativeError, match="signed must be a date"):
+        front_matter(p)

@@ -66,6 +66,8 @@ def _paragraph(style, layout: Layout, *, indent_chars: float = 2, align=WD_ALIGN
     if exact:
         fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         fmt.line_spacing = Pt(layout.line_pitch_pt)
+    else:  # never inherit the exact spacing of Normal: it would clip images and tall text
+        fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
     fmt.first_line_indent = Pt(layout.body_pt * indent_chars) if indent_chars else Pt(0)
     fmt.left_indent = Pt(0)
     fmt.right_indent = Pt(0)
@@ -110,6 +112,29 @@ def _page_number_footer(footer, layout: Layout, align) -> None:
     run(" —")
 
 
+def _table_borders(doc) -> None:
+    """Thin black borders on pandoc's "Table" style (a 公文 table is ruled)."""
+    try:
+        style = doc.styles["Table"]
+    except KeyError:
+        return
+    tbl_pr = style.element.find(qn("w:tblPr"))
+    if tbl_pr is None:
+        tbl_pr = OxmlElement("w:tblPr")
+        style.element.append(tbl_pr)
+    for old in tbl_pr.findall(qn("w:tblBorders")):
+        tbl_pr.remove(old)
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:val"), "single")
+        el.set(qn("w:sz"), "4")
+        el.set(qn("w:space"), "0")
+        el.set(qn("w:color"), "000000")
+        borders.append(el)
+    tbl_pr.append(borders)
+
+
 def build_reference(target: Path, layout: Layout) -> Path:
     """Write the reference document for ``layout`` to ``target``.
 
@@ -150,7 +175,9 @@ def build_reference(target: Path, layout: Layout) -> Path:
     if grid is None:
         grid = OxmlElement("w:docGrid")
         section._sectPr.append(grid)
-    grid.set(qn("w:type"), "lines")
+    # No snapping to a document grid: the exact line spacing of the body styles
+    # gives the 22 lines, and tables, captions and charts keep their own spacing.
+    grid.attrib.pop(qn("w:type"), None)
     grid.set(qn("w:linePitch"), str(round(layout.line_pitch_pt * 20)))
 
     body, tracking = layout.fonts["body"], layout.tracking_pt
@@ -164,8 +191,9 @@ def build_reference(target: Path, layout: Layout) -> Path:
         _paragraph(style, layout)
         style.paragraph_format.keep_with_next = True
     title = _style(doc, "Title")
-    _set_fonts(title, layout.fonts["title"], layout.title_pt)
-    _paragraph(title, layout, indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False)
+    _set_fonts(title, layout.fonts["title"], layout.title_pt, bold=layout.title_bold)
+    _paragraph(title, layout, indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER)
+    title.paragraph_format.line_spacing = Pt(layout.title_pt * 1.4)
     title.paragraph_format.space_after = Pt(layout.line_pitch_pt)
     for name in ("Subtitle", "Author", "Date", "Abstract"):
         style = _style(doc, name)
@@ -190,15 +218,18 @@ def build_reference(target: Path, layout: Layout) -> Path:
     _style(doc, "Signature Block").paragraph_format.space_before = Pt(0)
     _set_fonts(_style(doc, "Attachment Mark"), layout.fonts["hei"], layout.body_pt)
     _style(doc, "Attachment Mark").paragraph_format.page_break_before = True
-    _set_fonts(_style(doc, "Attachment Title"), layout.fonts["title"], layout.title_pt)
+    _set_fonts(_style(doc, "Attachment Title"), layout.fonts["title"], layout.title_pt, bold=layout.title_bold)
     _style(doc, "Attachment Title").paragraph_format.space_after = Pt(layout.line_pitch_pt)
     _set_fonts(_style(doc, "Caption Centered"), layout.fonts["hei"], layout.table_pt)
     _style(doc, "Caption Centered").paragraph_format.space_before = Pt(layout.body_pt / 2)
+    _style(doc, "Caption Centered").paragraph_format.keep_with_next = True
+    _style(doc, "Attachment Mark").paragraph_format.keep_with_next = True
     _set_fonts(_style(doc, "Data Note"), body, layout.table_pt)
     compact = _style(doc, "Compact")
     _set_fonts(compact, body, layout.table_pt)
     _paragraph(compact, layout, indent_chars=0, align=WD_ALIGN_PARAGRAPH.LEFT, exact=False)
     compact.paragraph_format.line_spacing = 1.0
+    _table_borders(doc)
     doc.core_properties.title = "nianbao reference document"
     doc.save(str(tmp))
     tmp.replace(target)

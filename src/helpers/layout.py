@@ -47,6 +47,7 @@ class Layout:
     page_number_pt: float
     table_pt: float
     fonts: dict[str, str]
+    title_bold: bool = False  # the title font is the bold cut of a 宋体 (a 小标宋 substitute)
 
     @property
     def text_w_mm(self) -> float:
@@ -103,4 +104,5 @@ def page_layout(choices: dict[str, FontChoice] | None = None) -> Layout:
         page_number_pt=size_pt(sizes.get("page-number", "14pt"), "sizes.page-number"),
         table_pt=size_pt(sizes.get("table", "12pt"), "sizes.table"),
         fonts={role: c.family for role, c in choices.items()},
+        title_bold="bold" in choices["title"].style.lower(),
     )

@@ -8,6 +8,13 @@ is Markdown with level-2 sections, in this order::
     ## 存在问题和短板        prose; problems found in the data are added after it
     ## 工作谋划              with level-3 subsections, numbered （一）（二）…
 
+A file may open with a YAML block setting the date under the signature, when
+it is not ``as_of``::
+
+    ---
+    signed: 2024-12-28
+    ---
+
 Placeholders in braces are filled from the report: ``{casework.total}``,
 ``{casework.on_time_rate}``, ``{activity.party_lecture.prior}``,
 ``{casework.total.change}`` (a phrase such as 同比增长17.9%), ``{unit_name}``,
@@ -65,6 +72,33 @@ def fill(text: str, values: dict[str, str], *, source: str = "<text>", first_lin
     return _PLACEHOLDER.sub(sub, text)
 
 
+def front_matter(path: Path) -> dict:
+    """The YAML block at the top of a narrative file (``{}`` when there is none).
+
+    Raises
+    ------
+    NarrativeError
+        When the block is not valid YAML, or ``signed`` is not a date.
+    """
+    import datetime as dt
+
+    import yaml
+
+    text = path.read_text(encoding="utf-8-sig")
+    if not text.startswith("---\n"):
+        return {}
+    end = text.find("\n---", 4)
+    if end < 0:
+        raise NarrativeError(f"{path}, line 1: the block opened by '---' is never closed")
+    try:
+        meta = yaml.safe_load(text[4:end]) or {}
+    except yaml.YAMLError as exc:
+        raise NarrativeError(f"{path}: the block at the top is not valid YAML ({exc})") from None
+    if "signed" in meta and not isinstance(meta["signed"], dt.date):
+        raise NarrativeError(f"{path}: signed must be a date written as 2024-12-28")
+    return meta
+
+
 def parse(path: Path, values: dict[str, str]) -> dict[str, Section]:
     """Read a narrative file and fill its placeholders.
 
@@ -99,8 +133,12 @@ def parse(path: Path, values: dict[str, str]) -> dict[str, Section]:
         para = []
 
     in_comment = False
+    in_front = False
     for number, raw in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
         line = raw.rstrip()
+        if number == 1 and line == "---" or in_front:
+            in_front = not (in_front and line == "---")
+            continue
         if in_comment or line.lstrip().startswith("<!--"):
             in_comment = "-->" not in line
             continue

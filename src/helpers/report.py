@@ -69,6 +69,16 @@ class Report:
         """Whether the span is the whole year."""
         return self.indicators.as_of == date(self.year, 12, 31)
 
+    def signed(self) -> date:
+        """The date under the signature: ``signed`` in the narrative file, else ``as_of``."""
+        from .narrative import front_matter
+
+        if self.narrative_path is not None:
+            signed = front_matter(self.narrative_path).get("signed")
+            if signed:
+                return signed
+        return self.indicators.as_of
+
     def span_words(self) -> str:
         """``全年`` or ``截至2024年11月30日``."""
         return "全年" if self.full_year else f"截至{cn_date(self.indicators.as_of)}"
@@ -213,13 +223,13 @@ class Report:
         """The YAML metadata block: title, recipient, issuer and date for the templates."""
         lines = [f"{self.unit['party_org']}{self.year}年度", "意识形态工作专题报告"]
         meta = {
-            "title": md_escape(self.title()),
+            "title": "\\\n".join(md_escape(line) for line in lines),
             "title-lines": [md_escape(line) for line in lines],
             "pagetitle": self.title(),
             "lang": "zh-CN",
             "recipient": md_escape(self.unit["recipient"]),
             "issuer": md_escape(self.unit["party_org"]),
-            "date": cn_date(self.indicators.as_of),
+            "date": cn_date(self.signed()),
             "unit-id": self.unit["unit_id"],
             "year": self.year,
         }
@@ -247,7 +257,7 @@ class Report:
         out.append(f"::: {{.attachment-note}}\n附件：{self.attachment_title()}\n:::")
         out.append(
             "::: {.signature}\n"
-            f"{md_escape(self.unit['party_org'])}\n\n{cn_date(self.indicators.as_of)}\n:::"
+            f"{md_escape(self.unit['party_org'])}\n\n{cn_date(self.signed())}\n:::"
         )
         return "\n\n".join(out) + "\n"
 
@@ -263,7 +273,9 @@ class Report:
     def appendix_markdown(self) -> str:
         """The attachment: heading and the indicator table (本期, 上年同期, 增减, 增幅)."""
         ind = self.indicators
-        rows = ["| 指标 | 本期 | 上年同期 | 增减 | 增幅 |", "|:-----------------|-----:|-----:|-----:|-----:|"]
+        rows = ["| 指标 | 本期 | 上年同期 | 增减 | 增幅 |",
+                # dashes give the relative column widths (the line is longer than pandoc's 72 columns)
+                "|:" + "-" * 40 + "|" + "-" * 9 + ":|" + "-" * 11 + ":|" + "-" * 15 + ":|" + "-" * 13 + ":|"]
         for item in ind.items.values():
             label = item.label + ("" if item.unit in ("%",) else f"（{item.unit}）")
             rows.append(
