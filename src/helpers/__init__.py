@@ -19,11 +19,26 @@ from .errors import (
     TableMissingError,
     UnreadableFileError,
 )
-from .indicators import Indicators, compute_indicators
-from .ledgers import Ledgers, load_ledgers
-from .report import Report, publish_indicators, show_charts, show_markdown
 
 __version__ = "0.1.0"
+
+# The rest of the public API is imported on first use, so that `nianbao` starts
+# fast (a rebuild with nothing to do never imports matplotlib).
+_LAZY = {
+    "Indicators": "indicators", "compute_indicators": "indicators",
+    "Ledgers": "ledgers", "load_ledgers": "ledgers",
+    "Report": "report", "publish_indicators": "report", "show_charts": "report", "show_markdown": "report",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'helpers' has no attribute {name!r}")
 
 __all__ = [
     "ColumnMissingError",

@@ -41,14 +41,18 @@ def use_chart_font() -> str:
 def _png(fig) -> bytes:
     settings = nianbao_settings().get("charts", {})
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=settings.get("dpi", 200), bbox_inches="tight")
+    # fixed margins (set in _figure): one draw per chart; a layout engine or
+    # bbox_inches="tight" draws twice. Light PNG compression: time matters more here.
+    fig.savefig(buf, format="png", dpi=settings.get("dpi", 200), pil_kwargs={"compress_level": 1})
     plt.close(fig)
     return buf.getvalue()
 
 
-def _figure():
+def _figure(left: float = 0.08):
     settings = nianbao_settings().get("charts", {})
-    return plt.subplots(figsize=(settings.get("width-in", 6.3), settings.get("height-in", 3.2)))
+    fig, ax = plt.subplots(figsize=(settings.get("width-in", 6.3), settings.get("height-in", 3.2)))
+    fig.subplots_adjust(left=left, right=0.98, top=0.96, bottom=0.14)
+    return fig, ax
 
 
 def _style(ax) -> None:
@@ -65,7 +69,7 @@ def activities_chart(ind: Indicators) -> Chart:
     labels = [schema.CATEGORY_SHORT[c] for c in codes]
     now = [ind[f"activity.{c}"].value for c in codes]
     before = [ind[f"activity.{c}"].prior for c in codes]
-    fig, ax = _figure()
+    fig, ax = _figure(left=0.27)
     y = range(len(codes))
     h = 0.38
     ax.barh([i + h / 2 for i in y], now, h, color=THIS_YEAR, label=f"{ind.year}年")
@@ -132,6 +136,7 @@ def trend_chart(ledgers: Ledgers, ind: Indicators) -> Chart | None:
         for x, v in frame[col].items():
             ax.annotate(str(v), (x, v), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=8)
     ax.set_xticks(list(frame.index), [f"{y}年" for y in frame.index], fontsize=9)
+    ax.set_xlim(frame.index.min() - 0.3, frame.index.max() + 0.3)
     ax.set_ylim(bottom=0, top=frame.to_numpy().max() * 1.2)
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     _style(ax)

@@ -32,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, default=None, metavar="DIR", help="output root (default: output/)")
     b.add_argument("--formats", default="html,pdf,docx", help="any of html,pdf,docx (default: all three)")
     b.add_argument("--jobs", type=int, default=None, metavar="N", help="parallel workers (default: cores)")
+    b.add_argument("--force", action="store_true", help="rebuild reports whose inputs have not changed")
+    b.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="run the reports on a Dask cluster (pip install 'nianbao[dask]')")
 
     v = sub.add_parser("validate", help="check a data folder and list every problem")
     _add_data(v)
@@ -49,14 +52,14 @@ def _cmd_build(args: argparse.Namespace) -> int:
         years = load_ledgers(args.data).years()
         year = str(years[-1]) if years else "all"
     results = build(args.unit, year, as_of=args.as_of, data_dir=args.data, out_dir=args.out,
-                    formats=args.formats, jobs=args.jobs)
-    failed = [r for r in results if r.status == "failed"]
+                    formats=args.formats, jobs=args.jobs, force=args.force, scheduler=args.scheduler)
+    counts = {s: sum(r.status == s for r in results) for s in ("built", "skipped", "failed")}
     width = max(len(r.job.name) for r in results)
-    print(f"\n{'report':{width}s}  status  seconds")
+    print(f"\n{'report':{width}s}  status   seconds")
     for r in results:
-        print(f"{r.job.name:{width}s}  {r.status:6s}  {r.seconds:7.1f}" + (f"  {r.error}" if r.error else ""))
-    print(f"\n{len(results) - len(failed)} built, {len(failed)} failed")
-    return 1 if failed else 0
+        print(f"{r.job.name:{width}s}  {r.status:7s}  {r.seconds:7.1f}" + (f"  {r.error}" if r.error else ""))
+    print(f"\n{counts['built']} built, {counts['skipped']} up to date, {counts['failed']} failed")
+    return 1 if counts["failed"] else 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

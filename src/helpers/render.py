@@ -15,6 +15,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
+from functools import lru_cache
 from pathlib import Path
 
 import nbformat
@@ -52,18 +54,12 @@ def quarto_available() -> bool:
     return os.environ.get("NIANBAO_ENGINE", "auto") != "builtin" and shutil.which("quarto") is not None
 
 
-def notebook_markdown(notebook: Path | nbformat.NotebookNode, workdir: Path) -> Path:
-    """Write the executed notebook's outputs as Pandoc Markdown (and its images) into ``workdir``.
-
-    Returns
-    -------
-    Path
-        ``workdir/report.md``.
-    """
+@lru_cache(maxsize=1)
+def _exporter():
+    """nbconvert's Markdown exporter with nianbao's template (built once per process)."""
     from nbconvert import MarkdownExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(notebook, as_version=4)
     exporter = MarkdownExporter(
         extra_template_basedirs=[str(paths.TEMPLATES_DIR / "nbconvert")], template_name="nianbao"
     )
@@ -73,7 +69,35 @@ def notebook_markdown(notebook: Path | nbformat.NotebookNode, workdir: Path) -> 
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags=REMOVE_TAGS, enabled=True), enabled=True
     )
-    body, resources = exporter.from_notebook_node(nb, resources={"output_files_dir": "figures"})
+    return exporter
+
+
+@lru_cache(maxsize=1)
+def _typst_compiler():
+    """A typst compiler with the fonts loaded, kept for the life of the process."""
+    import typst
+
+    return typst.Compiler(font_paths=[str(d) for d in font_dirs()])
+
+
+@lru_cache(maxsize=1)
+def pandoc_version() -> str:
+    """The version of the pandoc that renders (from ``pypandoc_binary``)."""
+    from pypandoc import get_pandoc_version
+
+    return str(get_pandoc_version())
+
+
+def notebook_markdown(notebook: Path | nbformat.NotebookNode, workdir: Path) -> Path:
+    """Write the executed notebook's outputs as Pandoc Markdown (and its images) into ``workdir``.
+
+    Returns
+    -------
+    Path
+        ``workdir/report.md``.
+    """
+    nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(notebook, as_version=4)
+    body, resources = _exporter().from_notebook_node(nb, resources={"output_files_dir": "figures"})
     for name, data in resources.get("outputs", {}).items():
         target = workdir / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -137,20 +161,13 @@ def typst_variables(layout: Layout, choices: dict | None = None) -> dict[str, st
 
 def render_pdf(md: Path, target: Path, layout: Layout, choices=None) -> Path:
     """PDF through typst, then check that each role's font was embedded."""
-    import typst
-
     typ_template = quarto_config()["format"].get("typst", {}).get("template", "templates/official.typ")
     args = [*_common(md), "-t", "typst", "--template", str(paths.ROOT / typ_template), "-o", "report.typ"]
     for key, value in typst_variables(layout, choices).items():
         args += ["-V", f"{key}={value}"]
     _pandoc(args, md.parent)
     try:
-        typst.compile(
-            str(md.parent / "report.typ"),
-            output=str(target),
-            root=str(md.parent),
-            font_paths=[str(d) for d in font_dirs()],
-        )
+        _typst_compiler().compile(input=str(md.parent / "report.typ"), output=str(target), root=str(md.parent))
     except Exception as exc:  # typst raises its own TypstError
         raise RenderError(f"typst failed: {str(exc)[:500]}") from None
     if choices is not None:
@@ -158,14 +175,18 @@ def render_pdf(md: Path, target: Path, layout: Layout, choices=None) -> Path:
     return target
 
 
-def render_builtin(notebook: Path, out_dir: Path, formats: tuple[str, ...]) -> dict[str, Path]:
+def render_builtin(notebook, out_dir: Path, formats: tuple[str, ...], timings: dict | None = None) -> dict[str, Path]:
     """Render with pandoc and typst (the path CI tests)."""
     choices = resolve_all()
     layout = page_layout(choices)
     written: dict[str, Path] = {}
+    timings = {} if timings is None else timings
     with tempfile.TemporaryDirectory(prefix="nianbao-render-") as tmp:
+        start = time.perf_counter()
         md = notebook_markdown(notebook, Path(tmp))
+        timings["markdown"] = round(time.perf_counter() - start, 3)
         for fmt in formats:
+            start = time.perf_counter()
             target = out_dir / f"report.{fmt}"
             if fmt == "html":
                 written[fmt] = render_html(md, target)
@@ -173,10 +194,11 @@ def render_builtin(notebook: Path, out_dir: Path, formats: tuple[str, ...]) -> d
                 written[fmt] = render_docx(md, target, layout)
             elif fmt == "pdf":
                 written[fmt] = render_pdf(md, target, layout, choices)
+            timings[fmt] = round(time.perf_counter() - start, 3)
     return written
 
 
-def render_quarto(notebook: Path, out_dir: Path, formats: tuple[str, ...]) -> dict[str, Path]:
+def render_quarto(notebook, out_dir: Path, formats: tuple[str, ...]) -> dict[str, Path]:
     """Render with Quarto, in a scratch project holding ``_quarto.yml`` and the templates."""
     from .docx_reference import reference_docx
 
@@ -188,7 +210,10 @@ def render_quarto(notebook: Path, out_dir: Path, formats: tuple[str, ...]) -> di
         shutil.copy(paths.QUARTO_CONFIG, work / "_quarto.yml")
         shutil.copytree(paths.TEMPLATES_DIR, work / "templates")
         shutil.copy(reference_docx(layout), work / "templates" / "reference.docx")
-        shutil.copy(notebook, work / "report.ipynb")
+        if isinstance(notebook, nbformat.NotebookNode):
+            nbformat.write(notebook, work / "report.ipynb")
+        else:
+            shutil.copy(notebook, work / "report.ipynb")
         to = ",".join("typst" if f == "pdf" else f for f in formats)
         cmd = ["quarto", "render", "report.ipynb", "--to", to, "--output-dir", "_out"]
         for key, value in typst_variables(layout).items():
@@ -206,17 +231,19 @@ def render_quarto(notebook: Path, out_dir: Path, formats: tuple[str, ...]) -> di
     return written
 
 
-def render(notebook: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
+def render(notebook, out_dir: Path, formats: tuple[str, ...] = FORMATS, timings: dict | None = None) -> dict[str, Path]:
     """Render an executed notebook into ``out_dir`` as ``report.<format>``.
 
     Parameters
     ----------
-    notebook : Path
+    notebook : Path or NotebookNode
         The executed notebook (never re-executed).
     out_dir : Path
         Folder to write into (it must exist).
     formats : tuple of str
         Any of ``html``, ``pdf``, ``docx``.
+    timings : dict, optional
+        Filled with the seconds each step took.
 
     Returns
     -------
@@ -231,6 +258,8 @@ def render(notebook: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS) ->
         When a role has no Chinese font, or the PDF did not embed the chosen one.
     """
     formats = parse_formats(formats)
+    if not isinstance(notebook, nbformat.NotebookNode):
+        notebook = Path(notebook)
     if quarto_available():
-        return render_quarto(Path(notebook), Path(out_dir), formats)
-    return render_builtin(Path(notebook), Path(out_dir), formats)
+        return render_quarto(notebook, Path(out_dir), formats)
+    return render_builtin(notebook, Path(out_dir), formats, timings)

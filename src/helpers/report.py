@@ -14,7 +14,6 @@ from pathlib import Path
 import yaml
 
 from . import paths, schema
-from .charts import Chart, report_charts
 from .indicators import Indicators, compute_indicators
 from .ledgers import Ledgers, load_ledgers
 from .narrative import Section, parse
@@ -296,8 +295,10 @@ class Report:
         """The attachment's title (also named in the 附件 line under the body)."""
         return f"{self.year}年度主要指标与图表"
 
-    def charts(self) -> list[Chart]:
-        """The report's charts (PNG)."""
+    def charts(self) -> list:
+        """The report's charts (:class:`helpers.charts.Chart`, PNG)."""
+        from .charts import report_charts
+
         return report_charts(self.ledgers, self.indicators)
 
     def data_note_markdown(self) -> str:
