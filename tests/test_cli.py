@@ -42,14 +42,15 @@ def test_missing_table_exits_2_naming_it(data_copy, tmp_path):
     assert not (tmp_path / "o").exists()
 
 
-def test_unknown_placeholder_stops_before_writing(data_copy, tmp_path):
+def test_unknown_placeholder_fails_that_report_naming_file_line_and_placeholder(data_copy, tmp_path):
     p = data_copy / "narrative" / "yeji-mzj" / "2024.md"
     p.write_text(p.read_text(encoding="utf-8").replace("{text.casework}", "{text.cases}"), encoding="utf-8")
     proc = run_cli("build", "--data", str(data_copy), "--year", "2024", "--unit", "yeji-mzj",
                    "--out", str(tmp_path / "o"))
-    assert proc.returncode == 2
-    assert "{text.cases}" in proc.stderr and "2024.md" in proc.stderr and "line" in proc.stderr
-    assert not (tmp_path / "o").exists()
+    assert proc.returncode == 1
+    assert "{text.cases}" in proc.stdout and "2024.md" in proc.stdout and "line" in proc.stdout
+    assert not (tmp_path / "o" / "2024" / "yeji-mzj").exists()  # no report, not half a report
+    assert "{text.cases}" in (tmp_path / "o" / "2024" / "yeji-mzj.error.txt").read_text(encoding="utf-8")
 
 
 def test_validate_clean_sample_exits_0():

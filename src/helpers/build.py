@@ -20,7 +20,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import paths
-from .engine import Job, Result, cleanup_scratch, run_job, shared_inputs, tool_versions, unit_inputs, up_to_date
+from .engine import (
+    Job,
+    Result,
+    cleanup_scratch,
+    record_failure,
+    run_job,
+    shared_inputs,
+    tool_versions,
+    unit_inputs,
+    up_to_date,
+)
 from .errors import ParameterError
 from .ledgers import Ledgers, load_ledgers
 from .render import FORMATS, parse_formats
@@ -105,12 +115,25 @@ def plan(
     return jobs
 
 
-def preflight(jobs: list[Job], ledgers: Ledgers) -> None:
-    """Check each report's figures and prose before anything is written (unknown placeholders…)."""
+def preflight(jobs: list[Job], ledgers: Ledgers) -> dict[Job, str]:
+    """Check each report's figures and prose before its notebook runs.
+
+    Returns
+    -------
+    dict
+        The jobs that cannot be built, with the reason (an unknown placeholder
+        in the analysts' prose, say). They fail alone; the others go on.
+    """
+    from .errors import NianbaoError
     from .report import Report
 
+    failed = {}
     for job in jobs:
-        Report.from_ledgers(ledgers, job.unit, job.year, job.as_of).sections()
+        try:
+            Report.from_ledgers(ledgers, job.unit, job.year, job.as_of).sections()
+        except NianbaoError as exc:
+            failed[job] = f"{type(exc).__name__}: {exc}"
+    return failed
 
 
 def _progress(total: int):
@@ -197,8 +220,12 @@ def build(
     shared = shared_inputs()
     stamps = {job: {**shared, **unit_inputs(job, ledgers, fonts)} for job in wanted}
     todo = [job for job in wanted if force or not up_to_date(job, stamps[job])]
-    preflight(todo, ledgers)
     results: list[Result] = [Result(job, "skipped", 0.0) for job in wanted if job not in todo]
+    for job, error in preflight(todo, ledgers).items():
+        todo.remove(job)
+        record_failure(job, error)
+        results.append(Result(job, "failed", 0.0, error=error))
+        echo(f"failed  {job.name}: {error}")
     if todo:
         cleanup_scratch(out_dir)
         tools = tool_versions()

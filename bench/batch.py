@@ -1,0 +1,157 @@
+"""Benchmark the batch engine against the naive loop, side by side, in one run.
+
+- engine: ``nianbao build`` (warm kernels, in-process rendering, default workers)
+  over a matrix of reports made from the sample data (the sample's units copied);
+- naive: for each report a fresh ``papermill`` process, then a fresh render
+  process, one report after another, on a subset of the same reports;
+- no-op: a second build of the sample matrix with nothing changed;
+- soak (``--soak N``): N reports on one warm worker, its memory sampled.
+
+Prints the times, the reports per minute and the ratio. Targets (issue 4), on
+2 cores with all three formats: >= 100 reports a minute, >= 6x the naive loop,
+no-op rebuild <= 2 s, flat worker memory over 200 reports.
+
+Usage: ``.venv/bin/python bench/batch.py [--copies 3] [--naive 6] [--soak 0]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from helpers import paths
+
+UNIT_COLUMNS = {"activities.csv": "单位", "casework.csv": "承办单位", "publicity.xlsx": "单位", "coverage.csv": "单位"}
+
+
+def replicate(target: Path, copies: int) -> None:
+    """The sample data with every unit copied ``copies`` times (ids and names suffixed)."""
+    target.mkdir(parents=True)
+    units = pd.read_csv(paths.DATA_DIR / "units.csv", dtype=str, keep_default_na=False)
+    rename: list[dict[str, str]] = []
+    frames = {"units.csv": []}
+    for k in range(copies):
+        mapping = {}
+        for row in units.itertuples(index=False):
+            mapping[row.unit_id] = f"{row.unit_id}-{k}"
+            mapping[row.unit_name] = f"{row.unit_name}{k}"
+        rename.append(mapping)
+        frames["units.csv"].append(units.assign(unit_id=units.unit_id.map(mapping), unit_name=units.unit_name.map(mapping)))
+    pd.concat(frames["units.csv"]).to_csv(target / "units.csv", index=False)
+    for name, column in UNIT_COLUMNS.items():
+        src = paths.DATA_DIR / name
+        if name.endswith(".xlsx"):
+            table = pd.read_excel(src, engine="calamine")
+        else:
+            table = pd.read_csv(src, dtype=str, keep_default_na=False, encoding="gb18030" if "casework" in name else "utf-8-sig")
+        parts = [table.assign(**{column: table[column].map(m)}) for m in rename]
+        if "信访编号" in table:
+            parts = [p.assign(信访编号=p["信访编号"] + f"-{k}") for k, p in enumerate(parts)]
+        out = pd.concat(parts, ignore_index=True)
+        if name.endswith(".xlsx"):
+            out.to_excel(target / name, index=False)
+        else:
+            out.to_csv(target / name, index=False, encoding="utf-8")
+    (target / "narrative").mkdir()
+    shutil.copy(paths.DATA_DIR / "narrative" / "default.md", target / "narrative" / "default.md")
+    for k in range(copies):
+        shutil.copytree(paths.DATA_DIR / "narrative" / "yeji-mzj", target / "narrative" / f"yeji-mzj-{k}")
+
+
+def run(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode:
+        sys.exit(f"failed: {' '.join(cmd)}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    return time.perf_counter() - start
+
+
+def naive(data: Path, out: Path, pairs: list[tuple[int, str]]) -> float:
+    """A fresh papermill process and a fresh render process per report."""
+    start = time.perf_counter()
+    for year, unit in pairs:
+        folder = out / str(year) / unit
+        folder.mkdir(parents=True)
+        nb = folder / "report.ipynb"
+        run([str(Path(sys.executable).parent / "papermill"), str(paths.NOTEBOOK), str(nb), "-p", "year", str(year),
+             "-p", "unit", unit, "-p", "data_dir", str(data), "--cwd", str(paths.NOTEBOOK.parent),
+             "-k", "python3", "--no-progress-bar"])
+        run([sys.executable, "-c", f"from helpers.render import render; render({str(nb)!r}, {str(folder)!r})"])
+    return time.perf_counter() - start
+
+
+def rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def soak(n: int, out: Path) -> None:
+    """``n`` reports on one warm worker in this process; memory of the worker and its kernel."""
+    from helpers.build import build
+    from helpers.engine import worker
+
+    jobs = [("2024", "yeji-mzj"), ("2023", "yeji-rsj"), ("2022", "yeji-wjw"), ("2024", "yeji-zjj")]
+    samples = []
+    start = time.perf_counter()
+    for i in range(n):
+        year, unit = jobs[i % len(jobs)]
+        build(unit, year, out_dir=out, jobs=1, force=True, echo=lambda _line: None)
+        if i % 20 == 0 or i == n - 1:
+            kernel = worker().kernel_pid()
+            samples.append((i + 1, rss_mib(os.getpid()), rss_mib(kernel) if kernel else float("nan")))
+    print(f"soak: {n} reports on one warm worker in {time.perf_counter() - start:.0f} s")
+    for i, worker_mib, kernel_mib in samples:
+        print(f"  after {i:4d} reports: worker {worker_mib:6.0f} MiB, kernel {kernel_mib:6.0f} MiB")
+    (_, w0, k0), (_, w1, k1) = samples[1], samples[-1]
+    print(f"  growth from report 21 to {n}: worker {w1 - w0:+.0f} MiB, kernel {k1 - k0:+.0f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=3, help="copies of the 4 sample units (x3 years each)")
+    parser.add_argument("--naive", type=int, default=6, help="reports to run through the naive loop")
+    parser.add_argument("--soak", type=int, default=0, help="reports for the memory soak (0: skip)")
+    args = parser.parse_args()
+    nianbao = str(Path(sys.executable).parent / "nianbao")
+    with tempfile.TemporaryDirectory(prefix="nianbao-bench-") as tmp:
+        tmp = Path(tmp)
+        data = tmp / "data"
+        replicate(data, args.copies)
+        reports = args.copies * 4 * 3
+        print(f"matrix: {reports} reports ({args.copies * 4} units x 3 years), html+pdf+docx, {os.cpu_count()} cores")
+
+        engine_s = run([nianbao, "build", "--unit", "all", "--year", "all", "--data", str(data), "--out", str(tmp / "engine")])
+        per_engine = engine_s / reports
+        print(f"engine: {reports} reports in {engine_s:.1f} s = {60 / per_engine:.0f} reports/min "
+              f"({per_engine:.2f} s per report, warm kernels, default workers)")
+
+        pairs = [(y, f"{u}-{k}") for k in range(args.copies) for u in ("yeji-mzj", "yeji-rsj") for y in (2023, 2024)]
+        pairs = pairs[: args.naive]
+        naive_s = naive(data, tmp / "naive", pairs)
+        per_naive = naive_s / len(pairs)
+        print(f"naive:  {len(pairs)} reports in {naive_s:.1f} s = {60 / per_naive:.0f} reports/min "
+              f"({per_naive:.2f} s per report, fresh papermill + fresh render process each)")
+        print(f"speed-up: {per_naive / per_engine:.1f}x per report")
+
+        sample_out = tmp / "sample"
+        run([nianbao, "build", "--unit", "all", "--year", "all", "--out", str(sample_out)])
+        noop = run([nianbao, "build", "--unit", "all", "--year", "all", "--out", str(sample_out)])
+        print(f"no-op rebuild of the sample matrix (12 reports, nothing changed): {noop:.2f} s")
+
+        if args.soak:
+            soak(args.soak, tmp / "soak")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""The batch engine: warm kernels, isolation, atomic outputs, incremental builds, Dask."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+
+from conftest import run_cli
+from helpers import paths
+from helpers.engine import Job, Worker
+from helpers.ledgers import load_ledgers
+
+pytestmark = pytest.mark.render
+
+
+def outputs(nb) -> list:
+    return [[{k: v for k, v in o.items() if k != "execution_count"} for o in cell.get("outputs", [])]
+            for cell in nb.cells]
+
+
+def test_reused_kernel_gives_the_same_report_as_a_fresh_one():
+    ledgers = load_ledgers()
+    job = Job(2024, "yeji-mzj", None, ledgers.data_dir, paths.OUTPUT_DIR)
+    other = Job(2023, "yeji-zjj", "2023-06-30", ledgers.data_dir, paths.OUTPUT_DIR)
+    warm, fresh = Worker(), Worker()
+    try:
+        warm.execute(other)          # leaves state behind that a reset must clear
+        warm.execute(job)
+        reused = warm.execute(job)
+        assert warm.reports == 3
+        first = fresh.execute(job)
+    finally:
+        warm.shutdown()
+        fresh.shutdown()
+    assert outputs(reused) == outputs(first)
+    assert any("image/png" in o.get("data", {}) for cell in first.cells for o in cell.get("outputs", []))
+
+
+def test_reset_clears_the_namespace():
+    import nbformat
+
+    w = Worker()
+    try:
+        w._run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("leftover = 1")]))
+        w.reset(nbformat)
+        nb = w._run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('leftover' in dir())")]))
+    finally:
+        w.shutdown()
+    assert nb.cells[0].outputs[0]["text"].strip() == "False"
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory):
+    """The whole sample matrix built once, with the data in a writable copy."""
+    root = tmp_path_factory.mktemp("matrix")
+    data, out = root / "data", root / "out"
+    shutil.copytree(paths.DATA_DIR, data)
+    proc = run_cli("build", "--unit", "all", "--year", "all", "--data", str(data), "--out", str(out), "--jobs", "2")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "12 built, 0 up to date, 0 failed" in proc.stdout
+    return data, out
+
+
+def test_second_run_builds_nothing(matrix):
+    data, out = matrix
+    before = (out / "2024" / "yeji-mzj" / "manifest.json").read_text(encoding="utf-8")
+    proc = run_cli("build", "--unit", "all", "--year", "all", "--data", str(data), "--out", str(out))
+    assert proc.returncode == 0
+    assert "0 built, 12 up to date, 0 failed" in proc.stdout
+    assert (out / "2024" / "yeji-mzj" / "manifest.json").read_text(encoding="utf-8") == before
+
+
+def test_manifest_records_provenance(matrix):
+    _data, out = matrix
+    manifest = json.loads((out / "2023" / "yeji-rsj" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parameters"]["year"] == 2023 and manifest["parameters"]["unit"] == "yeji-rsj"
+    assert {"ledgers", "narrative", "notebook", "code", "templates", "quarto_yml", "rules", "parameters"} \
+        <= set(manifest["inputs"])
+    assert {"python", "pandas", "pandoc", "typst", "papermill"} <= set(manifest["tools"])
+    assert manifest["timings"]["total"] > 0
+
+
+def test_a_changed_narrative_rebuilds_only_its_reports(matrix):
+    data, out = matrix
+    p = data / "narrative" / "yeji-mzj" / "2024.md"
+    p.write_text(p.read_text(encoding="utf-8").replace("现将有关情况报告如下。", "现将有关情况报告如下："),
+                 encoding="utf-8")
+    proc = run_cli("build", "--unit", "all", "--year", "all", "--data", str(data), "--out", str(out))
+    assert "1 built, 11 up to date, 0 failed" in proc.stdout, proc.stdout
+    assert "现将有关情况报告如下：" in (out / "2024" / "yeji-mzj" / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_changed_ledger_row_rebuilds_only_that_unit(matrix):
+    data, out = matrix
+    path = data / "activities.csv"
+    text = path.read_text(encoding="utf-8-sig")
+    line = next(row for row in text.splitlines() if row.startswith("HD2024") and ",yeji-wjw," in row)
+    head, _, participants = line.rpartition(",")
+    path.write_text(text.replace(line, f"{head},{int(participants) + 1}"), encoding="utf-8-sig")
+    proc = run_cli("build", "--unit", "all", "--year", "all", "--data", str(data), "--out", str(out))
+    assert proc.returncode == 0
+    built = [row.split()[0] for row in proc.stdout.splitlines() if re.match(r"^\d{4}/\S+\s+built\s", row)]
+    assert built and all(name.endswith("yeji-wjw") for name in built), proc.stdout
+
+
+def test_force_rebuilds_everything(matrix):
+    data, out = matrix
+    proc = run_cli("build", "--unit", "yeji-rsj", "--year", "all", "--data", str(data), "--out", str(out), "--force")
+    assert "3 built, 0 up to date, 0 failed" in proc.stdout
+
+
+def test_a_broken_unit_fails_alone_and_keeps_its_previous_outputs(matrix):
+    data, out = matrix
+    good = (out / "2024" / "yeji-zjj" / "report.pdf").read_bytes()
+    narrative = data / "narrative" / "yeji-zjj" / "2024.md"
+    narrative.parent.mkdir(parents=True, exist_ok=True)
+    narrative.write_text("## 开篇\n\n按照{no_such_figure}要求。\n", encoding="utf-8")
+    (data / "activities.csv").write_text((data / "activities.csv").read_text(encoding="utf-8-sig") + "x", encoding="utf-8")
+    proc = run_cli("build", "--unit", "all", "--year", "all", "--data", str(data), "--out", str(out))
+    assert proc.returncode == 1
+    assert "2024/yeji-zjj" in proc.stdout and "{no_such_figure}" in proc.stdout
+    assert "11 built, 0 up to date, 1 failed" in proc.stdout or "failed" in proc.stdout
+    assert (out / "2024" / "yeji-zjj" / "report.pdf").read_bytes() == good
+    assert "{no_such_figure}" in (out / "2024" / "yeji-zjj.error.txt").read_text(encoding="utf-8")
+    assert not list(out.glob("*/.*.tmp-*"))
+
+
+def test_a_report_failing_in_its_notebook_is_isolated(tmp_path, monkeypatch):
+    from helpers.build import build
+
+    out = tmp_path / "out"
+    results = build("yeji-mzj,yeji-rsj", "2024", out_dir=out, jobs=1, formats="html", echo=lambda _l: None)
+    assert [r.status for r in results] == ["built", "built"]
+    before = (out / "2024" / "yeji-rsj" / "report.html").read_bytes()
+    # a notebook that raises for one unit only
+    import helpers.engine as engine
+
+    real = engine.Worker._notebook
+
+    def broken(self):
+        nb = real(self)
+        nb.cells.insert(3, __import__("nbformat").v4.new_code_cell(
+            "if unit == 'yeji-rsj':\n    raise RuntimeError('broken on purpose')", metadata={"tags": []}))
+        return nb
+
+    monkeypatch.setattr(engine.Worker, "_notebook", broken)
+    results = build("yeji-mzj,yeji-rsj", "2024", out_dir=out, jobs=1, formats="html", force=True,
+                    echo=lambda _l: None)
+    status = {r.job.unit: r for r in results}
+    assert status["yeji-mzj"].status == "built", status["yeji-mzj"].error
+    assert status["yeji-rsj"].status == "failed"
+    assert "RuntimeError: broken on purpose" in status["yeji-rsj"].error
+    assert "notebook cell" in status["yeji-rsj"].error
+    assert (out / "2024" / "yeji-rsj" / "report.html").read_bytes() == before
+
+
+def test_dask_cluster_runs_the_same_tasks(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    from helpers.build import build
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        results = build("yeji-wjw", "2024", out_dir=tmp_path, formats="html,pdf",
+                        scheduler=cluster.scheduler_address, echo=lambda _l: None)
+    assert [r.status for r in results] == ["built"]
+    assert (tmp_path / "2024" / "yeji-wjw" / "report.pdf").is_file()
