@@ -44,14 +44,16 @@ def replicate(target: Path, copies: int) -> None:
             mapping[row.unit_id] = f"{row.unit_id}-{k}"
             mapping[row.unit_name] = f"{row.unit_name}{k}"
         rename.append(mapping)
-        frames["units.csv"].append(units.assign(unit_id=units.unit_id.map(mapping), unit_name=units.unit_name.map(mapping)))
+        frames["units.csv"].append(
+            units.assign(unit_id=units.unit_id.map(mapping), unit_name=units.unit_name.map(mapping)))
     pd.concat(frames["units.csv"]).to_csv(target / "units.csv", index=False)
     for name, column in UNIT_COLUMNS.items():
         src = paths.DATA_DIR / name
         if name.endswith(".xlsx"):
             table = pd.read_excel(src, engine="calamine")
         else:
-            table = pd.read_csv(src, dtype=str, keep_default_na=False, encoding="gb18030" if "casework" in name else "utf-8-sig")
+            encoding = "gb18030" if "casework" in name else "utf-8-sig"
+            table = pd.read_csv(src, dtype=str, keep_default_na=False, encoding=encoding)
         parts = [table.assign(**{column: table[column].map(m)}) for m in rename]
         if "信访编号" in table:
             parts = [p.assign(信访编号=p["信访编号"] + f"-{k}") for k, p in enumerate(parts)]
@@ -131,7 +133,8 @@ def main() -> None:
         reports = args.copies * 4 * 3
         print(f"matrix: {reports} reports ({args.copies * 4} units x 3 years), html+pdf+docx, {os.cpu_count()} cores")
 
-        engine_s = run([nianbao, "build", "--unit", "all", "--year", "all", "--data", str(data), "--out", str(tmp / "engine")])
+        engine_s = run([nianbao, "build", "--unit", "all", "--year", "all", "--data", str(data),
+                        "--out", str(tmp / "engine")])
         per_engine = engine_s / reports
         print(f"engine: {reports} reports in {engine_s:.1f} s = {60 / per_engine:.0f} reports/min "
               f"({per_engine:.2f} s per report, warm kernels, default workers)")

@@ -297,7 +297,8 @@ def describe_error(exc: BaseException) -> str:
     ename = getattr(exc, "ename", None)
     if ename:
         index, cell_id = getattr(exc, "cell_index", None), getattr(exc, "cell_id", None)
-        where = "notebook: " if index is None else f"notebook cell {index}" + (f" ({cell_id})" if cell_id else "") + ": "
+        where = "notebook: " if index is None else f"notebook cell {index}" + (f" ({cell_id})" if cell_id else "")
+        where += ": " if index is not None else ""
         return f"{where}{ename}: {getattr(exc, 'evalue', '')}".strip()
     return f"{type(exc).__name__}: {str(exc).strip()}"
 
