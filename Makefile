@@ -29,8 +29,9 @@ system: $(APT_STAMP) ## Install CJK fonts and PDF tools with apt-get when missin
 
 setup: $(STAMP) $(APT_STAMP) ## Create .venv, install the package and the system packages
 
-report: setup ## Build every sample report into output/
+report: setup ## Build every sample report into output/, with output/index.html
 	$(BIN)/nianbao build --unit all --year all
+	$(BIN)/nianbao site
 
 test: setup ## Run the test suite
 	$(BIN)/python -m pytest

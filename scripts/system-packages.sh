@@ -3,7 +3,7 @@
 #   - CJK fonts: FandolFang/FandolKai/FandolSong/FandolHei (texlive-lang-chinese),
 #     Noto CJK SC (fonts-noto-cjk), AR PL UKai (fonts-arphic-ukai)
 #   - poppler-utils (pdftotext, pdffonts, pdftoppm) for the tests and for looking at PDFs
-#   - LibreOffice Writer (headless) for the DOCX layout test; NIANBAO_LIBREOFFICE=0 skips it
+#   - for tests: LibreOffice Writer (headless) and Chromium (headless); NIANBAO_TEST_TOOLS=0 skips them
 # Nothing is installed when everything is present. Without root or apt-get it
 # says what to install and stops.
 set -euo pipefail
@@ -16,9 +16,11 @@ have_font "FandolFang" || need+=(texlive-lang-chinese)
 have_font "AR PL UKai" || need+=(fonts-arphic-ukai)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 
-# Tests that open the DOCX in LibreOffice need it (the layout test skips without it).
-if [ "${NIANBAO_LIBREOFFICE:-1}" = "1" ]; then
+# Tests that open the DOCX in LibreOffice, and the site in a browser, need these
+# (those tests skip without them). NIANBAO_TEST_TOOLS=0 leaves them out.
+if [ "${NIANBAO_TEST_TOOLS:-1}" = "1" ]; then
   command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fi
 
 FANDOL=/usr/share/texlive/texmf-dist/fonts/opentype/public/fandol

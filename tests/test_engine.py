@@ -60,7 +60,7 @@ def matrix(tmp_path_factory):
     shutil.copytree(paths.DATA_DIR, data)
     proc = run_cli("build", "--unit", "all", "--year", "all", "--data", str(data), "--out", str(out), "--jobs", "2")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "12 built, 0 up to date, 0 failed" in proc.stdout
+    assert "15 built, 0 up to date, 0 failed" in proc.stdout  # 12 reports and 3 district summaries
     return data, out
 
 
@@ -89,7 +89,7 @@ def test_a_changed_narrative_rebuilds_only_its_reports(matrix):
     p.write_text(p.read_text(encoding="utf-8").replace("现将有关情况报告如下。", "现将有关情况报告如下："),
                  encoding="utf-8")
     proc = run_cli("build", "--unit", "all", "--year", "all", "--data", str(data), "--out", str(out))
-    assert "1 built, 11 up to date, 0 failed" in proc.stdout, proc.stdout
+    assert "2 built, 11 up to date, 0 failed" in proc.stdout, proc.stdout  # the report and its year's summary
     assert "现将有关情况报告如下：" in (out / "2024" / "yeji-mzj" / "report.html").read_text(encoding="utf-8")
 
 
@@ -103,7 +103,8 @@ def test_a_changed_ledger_row_rebuilds_only_that_unit(matrix):
     proc = run_cli("build", "--unit", "all", "--year", "all", "--data", str(data), "--out", str(out))
     assert proc.returncode == 0
     built = [row.split()[0] for row in proc.stdout.splitlines() if re.match(r"^\d{4}/\S+\s+built\s", row)]
-    assert built and all(name.endswith("yeji-wjw") for name in built), proc.stdout
+    assert built and all(name.endswith(("yeji-wjw", "_summary")) for name in built), proc.stdout
+    assert sum(name.endswith("yeji-wjw") for name in built) == 3
 
 
 def test_force_rebuilds_everything(matrix):

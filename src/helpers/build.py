@@ -251,4 +251,28 @@ def build(
             bar.close()
         echo(f"built {len(todo)} report(s) in {time.perf_counter() - start:.1f} s with {workers} worker(s)")
     order = {job: i for i, job in enumerate(wanted)}
-    return sorted(results, key=lambda r: order[r.job])
+    results = sorted(results, key=lambda r: order[r.job])
+    if units == "all":
+        results += summaries(ledgers, results, as_of, out_dir, formats, echo)
+    return results
+
+
+def summaries(ledgers: Ledgers, results: list[Result], as_of, out_dir: Path, formats, echo) -> list[Result]:
+    """The district summary of each year built (``<year>/_summary``), rebuilt when any of its units was."""
+    from .summary import SUMMARY_ID, write_summary
+
+    out = []
+    for year in sorted({r.job.year for r in results}):
+        of_year = [r for r in results if r.job.year == year]
+        folder = Path(out_dir) / str(year) / SUMMARY_ID
+        if all(r.status == "skipped" for r in of_year) and (folder / "indicators.json").is_file():
+            continue
+        job = Job(year, SUMMARY_ID, as_of, ledgers.data_dir, Path(out_dir), formats)
+        start = time.perf_counter()
+        try:
+            write_summary(ledgers, year, out_dir, formats, as_of)
+            out.append(Result(job, "built", time.perf_counter() - start))
+        except Exception as exc:  # noqa: BLE001 - a summary's failure is reported like a report's
+            out.append(Result(job, "failed", time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}"))
+            echo(f"failed  {job.name}: {exc}")
+    return out

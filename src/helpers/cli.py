@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_data(v)
 
     sub.add_parser("doctor", help="show which font serves each role, and why")
+
+    s = sub.add_parser("site", help="write output/index.html: every report, by year and unit, offline")
+    s.add_argument("--out", type=Path, default=None, metavar="DIR", help="output root (default: output/)")
     return parser
 
 
@@ -99,11 +102,19 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     return status
 
 
+def _cmd_site(args: argparse.Namespace) -> int:
+    from .site import write_site
+
+    print(f"wrote {write_site(args.out)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nianbao`` console script."""
     args = _parser().parse_args(argv)
     try:
-        return {"build": _cmd_build, "validate": _cmd_validate, "doctor": _cmd_doctor}[args.command](args)
+        commands = {"build": _cmd_build, "validate": _cmd_validate, "doctor": _cmd_doctor, "site": _cmd_site}
+        return commands[args.command](args)
     except NianbaoError as exc:
         print(f"nianbao: {exc}", file=sys.stderr)
         return exc.exit_code

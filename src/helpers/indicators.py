@@ -62,6 +62,7 @@ class Indicator:
     label: str
     unit: str
     kind: str = "count"
+    additive: bool = True  # False for distinct counts (outlets): a district total is not their sum
 
     @property
     def change(self) -> float | int | None:
@@ -261,6 +262,7 @@ class Indicators:
     year: int
     as_of: date
     items: dict[str, Indicator]
+    unit_name: str
     activity_counts: dict[str, int]
     shortfalls: list[dict]
     outlets: list[str]
@@ -275,6 +277,7 @@ class Indicators:
         """The ``indicators.json`` document of the contract."""
         return {
             "unit_id": self.unit_id,
+            "unit_name": self.unit_name,
             "year": self.year,
             "as_of": self.as_of.isoformat(),
             "indicators": {k: v.as_json() for k, v in self.items.items()},
@@ -355,7 +358,7 @@ def compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | str
         has_prior = _has_prior(ledgers.publicity, "date", prior)
         then = publicity_figures(pub, prior) if has_prior else {}
         items["publicity.total"] = Indicator(now["total"], then.get("total"), "宣传报道", "篇")
-        items["publicity.outlets"] = Indicator(now["outlets"], then.get("outlets"), "报道媒体", "家")
+        items["publicity.outlets"] = Indicator(now["outlets"], then.get("outlets"), "报道媒体", "家", additive=False)
         outlets = outlets_in(pub, span)
 
     cov = ledgers.coverage
@@ -372,6 +375,7 @@ def compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | str
         year=year,
         as_of=as_of,
         items=items,
+        unit_name=ledgers.unit(unit)["unit_name"],
         activity_counts=now_counts,
         shortfalls=activity_shortfalls(now_counts, as_of, rules),
         outlets=outlets,

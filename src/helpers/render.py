@@ -159,8 +159,8 @@ def typst_variables(layout: Layout, choices: dict | None = None) -> dict[str, st
     }
 
 
-def render_pdf(md: Path, target: Path, layout: Layout, choices=None) -> Path:
-    """PDF through typst, then check that each role's font was embedded."""
+def render_pdf(md: Path, target: Path, layout: Layout, choices=None, roles: tuple[str, ...] = PDF_ROLES) -> Path:
+    """PDF through typst, then check that the font of each of ``roles`` was embedded."""
     typ_template = quarto_config()["format"].get("typst", {}).get("template", "templates/official.typ")
     args = [*_common(md), "-t", "typst", "--template", str(paths.ROOT / typ_template), "-o", "report.typ"]
     for key, value in typst_variables(layout, choices).items():
@@ -171,7 +171,7 @@ def render_pdf(md: Path, target: Path, layout: Layout, choices=None) -> Path:
     except Exception as exc:  # typst raises its own TypstError
         raise RenderError(f"typst failed: {str(exc)[:500]}") from None
     if choices is not None:
-        check_embedded(target, choices, PDF_ROLES)
+        check_embedded(target, choices, roles)
     return target
 
 

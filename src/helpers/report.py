@@ -288,7 +288,47 @@ class Report:
             "::: {.caption}\n表1　主要指标同比情况\n:::\n\n"
             f"统计口径：{span}，与上年同期相比；比率的增减以个百分点计。\n\n"
             + "\n".join(rows)
-            + "\n"
+            + "\n\n"
+            + self.trend_markdown()
+        )
+
+    def trend(self) -> dict[int, Indicators]:
+        """The unit's figures for every year in the ledgers up to the report year, each over the same span."""
+        from .indicators import Span
+
+        span = Span.of(self.year, self.indicators.as_of)
+        out = {}
+        for y in self.ledgers.years(self.unit["unit_id"]):
+            if y < self.year:
+                out[y] = compute_indicators(self.ledgers, self.unit["unit_id"], y, span.in_year(y).end.date())
+        out[self.year] = self.indicators
+        return out
+
+    def trend_markdown(self) -> str:
+        """表2: the main figures of every year, side by side."""
+        years = self.trend()
+        if len(years) < 2:
+            return ""
+        rows_def = [
+            ("组织生活（次）", lambda i: str(sum(i[f"activity.{c}"].value for c in schema.CATEGORIES))),
+            ("理论中心组学习（研讨）（次）", lambda i: str(i["activity.central_group_study"].value)),
+            ("来信来访（件）", lambda i: str(i["casework.total"].value)),
+            ("按期答复率", lambda i: number(i["casework.on_time_rate"].value, "rate")),
+            ("群众满意率", lambda i: number(i["casework.satisfaction_rate"].value, "rate")),
+        ]
+        if self.indicators.has_publicity:
+            rows_def.append(("宣传报道（篇）", lambda i: number(i.items["publicity.total"].value)
+                             if "publicity.total" in i.items else "—"))
+        if self.indicators.has_coverage:
+            rows_def.append(("互助社覆盖率", lambda i: number(i.items["coverage.rate"].value, "rate")
+                             if "coverage.rate" in i.items else "—"))
+        head = "| 指标 | " + " | ".join(f"{y}年" for y in years) + " |"
+        sep = "|:" + "-" * 40 + "|" + "|".join("-" * 14 + ":" for _ in years) + "|"
+        body = [f"| {label} | " + " | ".join(fn(ind) for ind in years.values()) + " |" for label, fn in rows_def]
+        as_of = self.indicators.as_of
+        return (
+            "::: {.caption}\n表2　主要指标历年情况\n:::\n\n"
+            f"统计口径：各年1月1日至{as_of.month}月{as_of.day}日。\n\n" + "\n".join([head, sep, *body]) + "\n"
         )
 
     def attachment_title(self) -> str:

@@ -1,0 +1,192 @@
+"""The district summary of a year: every unit's figures together.
+
+Counts are summed over the units; rates and medians are recomputed from the
+pooled records (never averaged over units). A consistency check compares each
+summed count with the sum of the units' own figures and stops the build when
+they differ.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import uuid
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from . import schema
+from .errors import NianbaoError
+from .indicators import Indicators, compute_indicators, resolve_as_of
+from .ledgers import Ledgers
+from .phrasing import cn_date, delta_cell, md_escape, number, pct_cell
+
+SUMMARY_ID = "_summary"
+SUMMARY_ROLES = ("title", "body", "hei", "page-number")  # the summary has no 楷体 heading
+
+
+class ConsistencyError(NianbaoError):
+    """A summary total differs from the sum of its units."""
+
+
+def pooled(ledgers: Ledgers, units: list[str]) -> Ledgers:
+    """The ledgers with the records of ``units`` relabelled as one unit (:data:`SUMMARY_ID`)."""
+
+    def relabel(frame):
+        if frame is None:
+            return None
+        part = frame[frame["unit"].isin(units)]
+        return part.assign(unit=SUMMARY_ID)
+
+    one = pd.DataFrame({"unit_name": ["各单位汇总"], "party_org": [""], "recipient": [""]},
+                       index=pd.Index([SUMMARY_ID], name="unit_id"))
+    return replace(ledgers, units=one, activities=relabel(ledgers.activities), casework=relabel(ledgers.casework),
+                   publicity=relabel(ledgers.publicity), coverage=relabel(ledgers.coverage))
+
+
+def district(ledgers: Ledgers, year: int, as_of: str | date | None = None) -> tuple[Indicators, dict[str, Indicators]]:
+    """The summary's indicators and each unit's, for the units with data in ``year``.
+
+    Raises
+    ------
+    ConsistencyError
+        When a summed count differs from the sum of the units' figures.
+    """
+    as_of = resolve_as_of(year, as_of)
+    units = [u for u in ledgers.units.index if year in ledgers.years(u)]
+    per_unit = {u: compute_indicators(ledgers, u, year, as_of) for u in units}
+    total = compute_indicators(pooled(ledgers, units), SUMMARY_ID, year, as_of)
+    check(total, per_unit)
+    return total, per_unit
+
+
+def check(total: Indicators, per_unit: dict[str, Indicators]) -> None:
+    """Every count of the summary equals the sum of the units' counts (this year and last)."""
+    problems = []
+    for key, item in total.items.items():
+        if item.kind != "count" or not item.additive:
+            continue
+        for field in ("value", "prior"):
+            parts = [getattr(ind.items[key], field) for ind in per_unit.values() if key in ind.items]
+            if getattr(item, field) is None or any(p is None for p in parts):
+                continue
+            if getattr(item, field) != sum(parts):
+                problems.append(f"{key} {field}: summary {getattr(item, field)} != sum of units {sum(parts)}")
+    if problems:
+        raise ConsistencyError(f"district summary {total.year} is inconsistent: " + "; ".join(problems))
+
+
+def activity_total(ind: Indicators) -> int:
+    return sum(ind[f"activity.{c}"].value for c in schema.CATEGORIES)
+
+
+def ranking_chart(ledgers: Ledgers, per_unit: dict[str, Indicators], year: int) -> bytes:
+    """Horizontal bars: the units ranked by activities held."""
+    import matplotlib.pyplot as plt
+
+    from .charts import THIS_YEAR, _figure, _png, _style, use_chart_font
+
+    use_chart_font()
+    ranked = sorted(per_unit.items(), key=lambda kv: activity_total(kv[1]))
+    names = [ledgers.units.loc[u, "unit_name"] for u, _ in ranked]
+    values = [activity_total(ind) for _, ind in ranked]
+    fig, ax = _figure(left=0.3)
+    ax.barh(range(len(values)), values, color=THIS_YEAR, height=0.6)
+    for i, v in enumerate(values):
+        ax.text(v + 0.5, i, str(v), va="center", fontsize=8)
+    ax.set_yticks(range(len(values)), names, fontsize=9)
+    ax.set_xlabel(f"{year}年组织生活开展次数", fontsize=9)
+    _style(ax)
+    plt.close("all")
+    return _png(fig)
+
+
+def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, Indicators]) -> str:
+    """The summary report in Pandoc Markdown (images referenced as files in the same folder)."""
+    import yaml
+
+    year, as_of = total.year, total.as_of
+    title = f"{year}年度各单位意识形态工作主要指标汇总"
+    meta = {"title": title, "title-lines": [f"{year}年度各单位", "意识形态工作主要指标汇总"],
+            "pagetitle": title, "lang": "zh-CN", "date": cn_date(as_of)}
+    out = ["---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---"]
+    out.append(f"本表汇总{len(per_unit)}个单位{year}年1月1日至{as_of.month}月{as_of.day}日的台账数据。"
+               "件数、次数为各单位之和；比率按汇总后的件数重新计算，不取各单位比率的平均数。")
+    out.append("# 一、汇总指标")
+    rows = ["| 指标 | 本期 | 上年同期 | 增减 | 增幅 |", "|:" + "-" * 40 + "|" + "-" * 9 + ":|" + "-" * 11 + ":|"
+            + "-" * 15 + ":|" + "-" * 13 + ":|"]
+    for item in total.items.values():
+        label = item.label + ("" if item.unit == "%" else f"（{item.unit}）")
+        rows.append(f"| {label} | {number(item.value, item.kind)} | {number(item.prior, item.kind)} | "
+                    f"{delta_cell(item)} | {pct_cell(item)} |")
+    out.append("\n".join(rows))
+    out.append("# 二、各单位对照")
+    cols = ["单位", "组织生活（次）", "理论中心组学习（次）", "来信来访（件）", "按期答复率", "群众满意率",
+            "宣传报道（篇）"]
+    rows = ["| " + " | ".join(cols) + " |", "|:" + "-" * 30 + "|" + "|".join("-" * 12 + ":" for _ in cols[1:]) + "|"]
+    for unit, ind in sorted(per_unit.items(), key=lambda kv: -activity_total(kv[1])):
+        pub = ind.items.get("publicity.total")
+        rows.append("| " + " | ".join([
+            md_escape(ledgers.units.loc[unit, "unit_name"]), str(activity_total(ind)),
+            str(ind["activity.central_group_study"].value), str(ind["casework.total"].value),
+            number(ind["casework.on_time_rate"].value, "rate"), number(ind["casework.satisfaction_rate"].value, "rate"),
+            number(pub.value if pub else None)]) + " |")
+    rows.append("| " + " | ".join([
+        "合计", str(activity_total(total)), str(total["activity.central_group_study"].value),
+        str(total["casework.total"].value), number(total["casework.on_time_rate"].value, "rate"),
+        number(total["casework.satisfaction_rate"].value, "rate"),
+        number(total.items["publicity.total"].value if "publicity.total" in total.items else None)]) + " |")
+    out.append("\n".join(rows))
+    out.append("# 三、各单位组织生活开展情况排名")
+    out.append(f"::: {{.caption}}\n图1　各单位{year}年组织生活开展次数\n:::")
+    out.append("![](ranking.png)")
+    out.append("::: {.note}\n数据来源：各单位台账；汇总数已与各单位数之和逐项核对。\n:::")
+    return "\n\n".join(out) + "\n"
+
+
+def write_summary(ledgers: Ledgers, year: int, out_dir: Path, formats: tuple[str, ...],
+                  as_of: str | date | None = None) -> Path:
+    """Write ``<out_dir>/<year>/_summary/`` (report files and ``indicators.json``) in one step.
+
+    Raises
+    ------
+    ConsistencyError
+        When a summed count differs from the sum of the units (nothing is written).
+    """
+    from .engine import _swap_into_place
+    from .fonts import resolve_all
+    from .layout import page_layout
+    from .render import render_docx, render_html, render_pdf
+
+    total, per_unit = district(ledgers, year, as_of)
+    final = Path(out_dir) / str(year) / SUMMARY_ID
+    final.parent.mkdir(parents=True, exist_ok=True)
+    scratch = final.parent / f".{SUMMARY_ID}.tmp-{uuid.uuid4().hex[:8]}"
+    scratch.mkdir()
+    try:
+        doc = total.as_json()
+        doc["units"] = {u: ind.as_json()["indicators"] for u, ind in per_unit.items()}
+        (scratch / "indicators.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n",
+                                                 encoding="utf-8")
+        with tempfile.TemporaryDirectory(prefix="nianbao-summary-") as tmp:
+            work = Path(tmp)
+            (work / "ranking.png").write_bytes(ranking_chart(ledgers, per_unit, year))
+            md = work / "report.md"
+            md.write_text(summary_markdown(ledgers, total, per_unit), encoding="utf-8")
+            choices = resolve_all()
+            layout = page_layout(choices)
+            for fmt in formats:
+                target = scratch / f"report.{fmt}"
+                {"html": lambda t=target: render_html(md, t), "docx": lambda t=target: render_docx(md, t, layout),
+                 "pdf": lambda t=target: render_pdf(md, t, layout, choices, SUMMARY_ROLES)}[fmt]()
+        _swap_into_place(scratch, final)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    return final
+
+
+__all__ = ["ConsistencyError", "district", "pooled", "write_summary"]
