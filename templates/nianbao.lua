@@ -7,47 +7,36 @@
 --   ::: {.chart}       a chart image, centred
 --   ::: {.note}        the data note, in the table's smaller size
 --   # Title {.attachment-title}   the attachment's title
-local docx_styles = {
-  recipient = "Recipient",
-  signature = "Signature Block",
-  attachment = "Attachment Mark",
-  caption = "Caption Centered",
-  chart = "Chart",
-  ["attachment-note"] = "Attachment Note",
-  note = "Data Note",
-}
-local typst_functions = {
-  recipient = "recipient",
-  signature = "signature",
-  attachment = "attachment-mark",
-  caption = "caption",
-  chart = "chart",
-  ["attachment-note"] = "attachment-note",
-  note = "note",
+
+-- class = { DOCX paragraph style, typst function (templates/official.typ) }
+local blocks = {
+  recipient = { "Recipient", "recipient" },
+  signature = { "Signature Block", "signature" },
+  attachment = { "Attachment Mark", "attachment-mark" },
+  caption = { "Caption Centered", "caption" },
+  chart = { "Chart", "chart" },
+  ["attachment-note"] = { "Attachment Note", "attachment-note" },
+  note = { "Data Note", "note" },
 }
 
-local function known_class(el, map)
+local function known_class(el)
   for _, cls in ipairs(el.classes) do
-    if map[cls] then return cls end
+    if blocks[cls] then return blocks[cls] end
   end
   return nil
 end
 
 function Div(el)
+  local block = known_class(el)
+  if not block then return nil end
   if FORMAT:match("docx") then
-    local cls = known_class(el, docx_styles)
-    if cls then
-      el.attributes["custom-style"] = docx_styles[cls]
-      return el
-    end
+    el.attributes["custom-style"] = block[1]
+    return el
   elseif FORMAT:match("typst") then
-    local cls = known_class(el, typst_functions)
-    if cls then
-      local out = { pandoc.RawBlock("typst", "#" .. typst_functions[cls] .. "[") }
-      for _, block in ipairs(el.content) do table.insert(out, block) end
-      table.insert(out, pandoc.RawBlock("typst", "]"))
-      return out
-    end
+    local out = { pandoc.RawBlock("typst", "#" .. block[2] .. "[") }
+    for _, inner in ipairs(el.content) do table.insert(out, inner) end
+    table.insert(out, pandoc.RawBlock("typst", "]"))
+    return out
   end
   return nil
 end
