@@ -75,3 +75,10 @@ def test_make_alone_prints_the_targets():
     out = subprocess.run(["make", "-s"], cwd=ROOT, capture_output=True, text=True).stdout
     for target in ("report", "test", "setup"):
         assert f"make {target}" in out
+
+
+def test_validate_whole_file_problem_exits_2(data_copy):
+    (data_copy / "units.csv").write_text("unit_id\nu-1\n", encoding="utf-8")
+    proc = run_cli("validate", "--data", str(data_copy))
+    assert proc.returncode == 2
+    assert "units.csv" in proc.stderr and "unit_name" in proc.stderr

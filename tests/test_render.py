@@ -126,6 +126,9 @@ def test_executed_notebook_keeps_outputs_but_no_code_in_report(built_report):
 
     nb = nbformat.read(built_report / "report.ipynb", as_version=4)
     assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    kinds = {k for c in nb.cells for o in c.get("outputs", []) for k in o.get("data", {})}
+    assert "text/html" not in kinds  # no raw frames displayed (pandas shows frames as HTML)
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") in ("stream", "error")]
     text, _ = html_parts(built_report / "report.html")
     assert "helpers." not in text and "import" not in text
 
