@@ -210,10 +210,11 @@ def render_quarto(notebook, out_dir: Path, formats: tuple[str, ...]) -> dict[str
         shutil.copy(paths.QUARTO_CONFIG, work / "_quarto.yml")
         shutil.copytree(paths.TEMPLATES_DIR, work / "templates")
         shutil.copy(reference_docx(layout), work / "templates" / "reference.docx")
-        if isinstance(notebook, nbformat.NotebookNode):
-            nbformat.write(notebook, work / "report.ipynb")
-        else:
-            shutil.copy(notebook, work / "report.ipynb")
+        nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(notebook, as_version=4)
+        # the same cells the built-in path leaves out, removed before Quarto sees them
+        nb = nbformat.from_dict({**nb, "cells": [c for c in nb.cells
+                                                 if not REMOVE_TAGS & set(c.get("metadata", {}).get("tags", []))]})
+        nbformat.write(nb, work / "report.ipynb")
         to = ",".join("typst" if f == "pdf" else f for f in formats)
         cmd = ["quarto", "render", "report.ipynb", "--to", to, "--output-dir", "_out"]
         for key, value in typst_variables(layout).items():
