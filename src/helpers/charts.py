@@ -6,19 +6,18 @@ import io
 from dataclasses import dataclass
 
 import matplotlib
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-
-from . import schema  # noqa: E402
-from .config import nianbao_settings  # noqa: E402
-from .fonts import resolve  # noqa: E402
-from .indicators import Indicators, Span  # noqa: E402
-from .ledgers import Ledgers  # noqa: E402
+from . import schema
+from .config import nianbao_settings
+from .fonts import resolve
+from .indicators import Indicators, Span
+from .ledgers import Ledgers
 
 THIS_YEAR, LAST_YEAR = "#b22222", "#8c8c8c"
+_REGISTERED: set[str] = set()
 
 
 @dataclass
@@ -32,7 +31,9 @@ class Chart:
 def use_chart_font() -> str:
     """Register the chart font with matplotlib and make it the default; return its family."""
     choice = resolve("chart")
-    font_manager.fontManager.addfont(choice.path)
+    if choice.family not in _REGISTERED:
+        font_manager.fontManager.addfont(choice.path)
+        _REGISTERED.add(choice.family)
     matplotlib.rcParams["font.family"] = [choice.family]
     matplotlib.rcParams["axes.unicode_minus"] = False
     return choice.family
@@ -44,13 +45,15 @@ def _png(fig) -> bytes:
     # fixed margins (set in _figure): one draw per chart; a layout engine or
     # bbox_inches="tight" draws twice. Light PNG compression: time matters more here.
     fig.savefig(buf, format="png", dpi=settings.get("dpi", 200), pil_kwargs={"compress_level": 1})
-    plt.close(fig)
     return buf.getvalue()
 
 
 def _figure(left: float = 0.08):
     settings = nianbao_settings().get("charts", {})
-    fig, ax = plt.subplots(figsize=(settings.get("width-in", 6.3), settings.get("height-in", 3.2)))
+    # matplotlib's object API, not pyplot: no global figure registry, no GUI or
+    # inline backend, nothing to close, nothing left behind in a reused kernel
+    fig = Figure(figsize=(settings.get("width-in", 6.3), settings.get("height-in", 3.2)))
+    ax = fig.subplots()
     fig.subplots_adjust(left=left, right=0.98, top=0.96, bottom=0.14)
     return fig, ax
 
@@ -102,9 +105,9 @@ def casework_chart(ledgers: Ledgers, ind: Indicators) -> Chart:
         ax.plot(months, per_month.to_numpy(), style, marker="o", color=color, label=label, linewidth=1.6)
     ax.set_xticks(months, [f"{m}月" for m in months], fontsize=8)
     ax.set_ylabel("件数", fontsize=9)
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(bottom=0, top=max(1, ax.get_ylim()[1]) * 1.25)  # room for the legend above the lines
     ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(fontsize=8, frameon=False, loc="upper center", ncol=2)
     _style(ax)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
     return Chart(f"群众来信来访按月收件情况（{ind.year}年与上年同期）", _png(fig))

@@ -85,8 +85,6 @@ def activity_total(ind: Indicators) -> int:
 
 def ranking_chart(ledgers: Ledgers, per_unit: dict[str, Indicators], year: int) -> bytes:
     """Horizontal bars: the units ranked by activities held."""
-    import matplotlib.pyplot as plt
-
     from .charts import THIS_YEAR, _figure, _png, _style, use_chart_font
 
     use_chart_font()
@@ -100,7 +98,6 @@ def ranking_chart(ledgers: Ledgers, per_unit: dict[str, Indicators], year: int) 
     ax.set_yticks(range(len(values)), names, fontsize=9)
     ax.set_xlabel(f"{year}年组织生活开展次数", fontsize=9)
     _style(ax)
-    plt.close("all")
     return _png(fig)
 
 
