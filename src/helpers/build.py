@@ -4,8 +4,7 @@
    before anything is written).
 2. Work out the (unit, year) pairs; hash each one's inputs and skip those
    whose report was built from exactly these inputs (``--force`` rebuilds).
-3. Check what remains (parameters, the analysts' prose) before writing.
-4. Build each report on a warm worker (:mod:`helpers.engine`): in this
+3. Build each report on a warm worker (:mod:`helpers.engine`): in this
    process, in a pool of processes, or on a Dask cluster; each report is
    written to a scratch folder and moved into place in one step.
 """
@@ -24,7 +23,6 @@ from .engine import (
     Job,
     Result,
     cleanup_scratch,
-    record_failure,
     run_job,
     shared_inputs,
     tool_versions,
@@ -115,27 +113,6 @@ def plan(
     return jobs
 
 
-def preflight(jobs: list[Job], ledgers: Ledgers) -> dict[Job, str]:
-    """Check each report's figures and prose before its notebook runs.
-
-    Returns
-    -------
-    dict
-        The jobs that cannot be built, with the reason (an unknown placeholder
-        in the analysts' prose, say). They fail alone; the others go on.
-    """
-    from .errors import NianbaoError
-    from .report import Report
-
-    failed = {}
-    for job in jobs:
-        try:
-            Report.from_ledgers(ledgers, job.unit, job.year, job.as_of).sections()
-        except NianbaoError as exc:
-            failed[job] = f"{type(exc).__name__}: {exc}"
-    return failed
-
-
 def _progress(total: int):
     if total and sys.stderr.isatty():
         from tqdm import tqdm
@@ -151,12 +128,12 @@ def _run_pool(todo, stamps, tools, workers, scheduler, done) -> None:
         run_on_dask(scheduler, todo, stamps, tools, done)
     elif workers == 1:
         for job in todo:
-            done(run_job(job, stamps[job], tools))
+            done(run_job(job, stamps.get(job), tools))
     else:
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(run_job, job, stamps[job], tools) for job in todo]
+            futures = [pool.submit(run_job, job, stamps.get(job), tools) for job in todo]
             for future in as_completed(futures):
                 done(future.result())
 
@@ -221,11 +198,8 @@ def build(
     stamps = {job: {**shared, **unit_inputs(job, ledgers, fonts)} for job in wanted}
     todo = [job for job in wanted if force or not up_to_date(job, stamps[job])]
     results: list[Result] = [Result(job, "skipped", 0.0) for job in wanted if job not in todo]
-    for job, error in preflight(todo, ledgers).items():
-        todo.remove(job)
-        record_failure(job, error)
-        results.append(Result(job, "failed", 0.0, error=error))
-        echo(f"failed  {job.name}: {error}")
+    if units == "all":  # each year's district summary, rebuilt when any of its units is
+        todo += summary_jobs(wanted, todo, as_of, ledgers.data_dir, out_dir, formats)
     if todo:
         cleanup_scratch(out_dir)
         tools = tool_versions()
@@ -250,29 +224,17 @@ def build(
         if bar is not None:
             bar.close()
         echo(f"built {len(todo)} report(s) in {time.perf_counter() - start:.1f} s with {workers} worker(s)")
-    order = {job: i for i, job in enumerate(wanted)}
-    results = sorted(results, key=lambda r: order[r.job])
-    if units == "all":
-        results += summaries(ledgers, results, as_of, out_dir, formats, echo)
-    return results
+    order = {job: i for i, job in enumerate(wanted + [r.job for r in results if r.job not in wanted])}
+    return sorted(results, key=lambda r: order[r.job])
 
 
-def summaries(ledgers: Ledgers, results: list[Result], as_of, out_dir: Path, formats, echo) -> list[Result]:
-    """The district summary of each year built (``<year>/_summary``), rebuilt when any of its units was."""
-    from .summary import SUMMARY_ID, write_summary
+def summary_jobs(wanted: list[Job], todo: list[Job], as_of, data_dir: Path, out_dir: Path, formats) -> list[Job]:
+    """A job per year whose summary is missing or has a unit being rebuilt."""
+    from .summary import SUMMARY_ID
 
     out = []
-    for year in sorted({r.job.year for r in results}):
-        of_year = [r for r in results if r.job.year == year]
-        folder = Path(out_dir) / str(year) / SUMMARY_ID
-        if all(r.status == "skipped" for r in of_year) and (folder / "indicators.json").is_file():
-            continue
-        job = Job(year, SUMMARY_ID, as_of, ledgers.data_dir, Path(out_dir), formats)
-        start = time.perf_counter()
-        try:
-            write_summary(ledgers, year, out_dir, formats, as_of)
-            out.append(Result(job, "built", time.perf_counter() - start))
-        except Exception as exc:  # noqa: BLE001 - a summary's failure is reported like a report's
-            out.append(Result(job, "failed", time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}"))
-            echo(f"failed  {job.name}: {exc}")
+    for year in sorted({job.year for job in wanted}):
+        missing = not (Path(out_dir) / str(year) / SUMMARY_ID / "indicators.json").is_file()
+        if missing or any(job.year == year for job in todo):
+            out.append(Job(year, SUMMARY_ID, as_of, data_dir, Path(out_dir), formats))
     return out

@@ -318,13 +318,30 @@ def cleanup_scratch(out_dir: Path) -> None:
             shutil.rmtree(stale, ignore_errors=True)
 
 
-def run_job(job: Job, inputs: dict[str, str], tools: dict[str, str]) -> Result:
+def run_summary(job: Job) -> Result:
+    """Write the district summary of ``job.year`` (``job.unit`` is the summary's id)."""
+    from .ledgers import load_ledgers
+    from .summary import write_summary
+
+    start = time.perf_counter()
+    try:
+        write_summary(load_ledgers(job.data_dir), job.year, job.out_dir, job.formats, job.as_of)
+        return Result(job, "built", time.perf_counter() - start)
+    except Exception as exc:  # a summary's failure is reported like a report's
+        message = describe_error(exc)
+        record_failure(job, message)
+        return Result(job, "failed", time.perf_counter() - start, error=message)
+
+
+def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> Result:
     """Build one report on this process's warm worker. Never raises for the report's own failure."""
     import nbformat
 
     from .ledgers import load_ledgers
     from .render import render
 
+    if inputs is None:
+        return run_summary(job)
     start = time.perf_counter()
     final = job.folder
     final.parent.mkdir(parents=True, exist_ok=True)
