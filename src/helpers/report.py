@@ -272,22 +272,13 @@ class Report:
     def appendix_markdown(self) -> str:
         """The attachment: heading and the indicator table (本期, 上年同期, 增减, 增幅)."""
         ind = self.indicators
-        rows = ["| 指标 | 本期 | 上年同期 | 增减 | 增幅 |",
-                # dashes give the relative column widths (the line is longer than pandoc's 72 columns)
-                "|:" + "-" * 40 + "|" + "-" * 9 + ":|" + "-" * 11 + ":|" + "-" * 15 + ":|" + "-" * 13 + ":|"]
-        for item in ind.items.values():
-            label = item.label + ("" if item.unit in ("%",) else f"（{item.unit}）")
-            rows.append(
-                f"| {label} | {number(item.value, item.kind)} | {number(item.prior, item.kind)} "
-                f"| {delta_cell(item)} | {pct_cell(item)} |"
-            )
         span = f"{self.year}年1月1日至{ind.as_of.month}月{ind.as_of.day}日"
         return (
             "::: {.attachment}\n附件\n:::\n\n"
             f"# {self.attachment_title()} {{.unnumbered .attachment-title}}\n\n"
             "::: {.caption}\n表1　主要指标同比情况\n:::\n\n"
             f"统计口径：{span}，与上年同期相比；比率的增减以个百分点计。\n\n"
-            + "\n".join(rows)
+            + indicator_table(ind)
             + "\n\n"
             + self.trend_markdown()
         )
@@ -362,6 +353,18 @@ class Report:
         if self.narrative_path is not None:
             lines.append(f"文字材料：{md_escape(self.narrative_path.relative_to(led.data_dir).as_posix())}。")
         return "\n\n".join(lines) + "\n:::\n"
+
+
+def indicator_table(ind: Indicators) -> str:
+    """The indicator table (本期, 上年同期, 增减, 增幅) as a Pandoc pipe table."""
+    rows = ["| 指标 | 本期 | 上年同期 | 增减 | 增幅 |",
+            # dashes give the relative column widths (the line is longer than pandoc's 72 columns)
+            "|:" + "-" * 40 + "|" + "-" * 9 + ":|" + "-" * 11 + ":|" + "-" * 15 + ":|" + "-" * 13 + ":|"]
+    for item in ind.items.values():
+        label = item.label + ("" if item.unit == "%" else f"（{item.unit}）")
+        rows.append(f"| {label} | {number(item.value, item.kind)} | {number(item.prior, item.kind)} "
+                    f"| {delta_cell(item)} | {pct_cell(item)} |")
+    return "\n".join(rows)
 
 
 # --------------------------------------------------------------------- notebook display

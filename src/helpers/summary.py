@@ -22,7 +22,8 @@ from . import schema
 from .errors import NianbaoError
 from .indicators import Indicators, compute_indicators, resolve_as_of
 from .ledgers import Ledgers
-from .phrasing import cn_date, delta_cell, md_escape, number, pct_cell
+from .phrasing import cn_date, md_escape, number
+from .report import indicator_table
 
 SUMMARY_ID = "_summary"
 SUMMARY_ROLES = ("title", "body", "hei", "page-number")  # the summary has no 楷体 heading
@@ -113,13 +114,7 @@ def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, In
     out.append(f"本表汇总{len(per_unit)}个单位{year}年1月1日至{as_of.month}月{as_of.day}日的台账数据。"
                "件数、次数为各单位之和；比率按汇总后的件数重新计算，不取各单位比率的平均数。")
     out.append("# 一、汇总指标")
-    rows = ["| 指标 | 本期 | 上年同期 | 增减 | 增幅 |", "|:" + "-" * 40 + "|" + "-" * 9 + ":|" + "-" * 11 + ":|"
-            + "-" * 15 + ":|" + "-" * 13 + ":|"]
-    for item in total.items.values():
-        label = item.label + ("" if item.unit == "%" else f"（{item.unit}）")
-        rows.append(f"| {label} | {number(item.value, item.kind)} | {number(item.prior, item.kind)} | "
-                    f"{delta_cell(item)} | {pct_cell(item)} |")
-    out.append("\n".join(rows))
+    out.append(indicator_table(total))
     out.append("# 二、各单位对照")
     cols = ["单位", "组织生活（次）", "理论中心组学习（次）", "来信来访（件）", "按期答复率", "群众满意率",
             "宣传报道（篇）"]
