@@ -223,7 +223,7 @@ def build(
         _run_pool(todo, stamps, tools, workers, scheduler, done)
         if bar is not None:
             bar.close()
-        echo(f"built {len(todo)} report(s) in {time.perf_counter() - start:.1f} s with {workers} worker(s)")
+        echo(f"ran {len(todo)} task(s) in {time.perf_counter() - start:.1f} s with {workers} worker(s)")
     order = {job: i for i, job in enumerate(wanted + [r.job for r in results if r.job not in wanted])}
     return sorted(results, key=lambda r: order[r.job])
 
