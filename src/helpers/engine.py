@@ -21,7 +21,7 @@ import threading
 import time
 import traceback
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -384,10 +384,3 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
         message = describe_error(exc)
         record_failure(job, message, "".join(traceback.format_exception_only(exc)))
         return Result(job, "failed", time.perf_counter() - start, error=message)
-
-
-def result_dict(result: Result) -> dict[str, Any]:
-    """A result as plain data (for Dask and the summary)."""
-    out = asdict(result)
-    out["job"] = {**asdict(result.job), "data_dir": str(result.job.data_dir), "out_dir": str(result.job.out_dir)}
-    return out

@@ -7,10 +7,8 @@ be tested on a tiny frame.
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -283,17 +281,6 @@ class Indicators:
             "indicators": {k: v.as_json() for k, v in self.items.items()},
             "rejected_rows": self.rejected_rows,
         }
-
-    def write_json(self, path: Path) -> None:
-        """Write ``indicators.json`` (UTF-8, Chinese kept readable)."""
-        Path(path).write_text(
-            json.dumps(self.as_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
-
-    def state(self) -> dict[str, Any]:
-        """Everything needed to rebuild this object (kept in the executed notebook)."""
-        return {**asdict(self), "as_of": self.as_of.isoformat(),
-                "items": {k: asdict(v) for k, v in self.items.items()}}
 
 
 def compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | str | None = None) -> Indicators:

@@ -342,7 +342,7 @@ def _check_required(frame, table, problems):
             problems.add(frame, frame[col.name] == "", col.name, "required value is missing")
 
 
-def _check_date(frame, column, problems, required):
+def _check_date(frame, column, problems):
     parsed = parse_dates(frame[column])
     problems.add(
         frame,
@@ -429,7 +429,7 @@ def _check_table(
     typed: dict[str, pd.Series] = {}
     for col in table.columns:
         if col.kind == "date":
-            typed[col.name] = _check_date(frame, col.name, problems, col.required)
+            typed[col.name] = _check_date(frame, col.name, problems)
         elif col.kind == "int":
             typed[col.name] = _check_int(frame, col.name, problems)
     for key in table.key:

@@ -383,7 +383,7 @@ def show_charts(report: Report) -> None:
 
     for i, chart in enumerate(report.charts(), start=1):
         display(Markdown(f"::: {{.caption}}\n图{i}　{chart.caption}\n:::"))
-        display(Image(data=chart.png, format="png"), metadata={"nianbao": {"caption": chart.caption}})
+        display(Image(data=chart.png, format="png"))
 
 
 def publish_indicators(report: Report) -> None:
