@@ -19,7 +19,13 @@ command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 # Tests that open the DOCX in LibreOffice, and the site in a browser, need these
 # (those tests skip without them). NIANBAO_TEST_TOOLS=0 leaves them out.
 if [ "${NIANBAO_TEST_TOOLS:-1}" = "1" ]; then
-  command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
+  # soffice alone is not enough: without Writer it converts nothing
+  if command -v dpkg-query >/dev/null 2>&1; then
+    status=$(dpkg-query -W -f='${Status} ' libreoffice-writer-nogui libreoffice-writer 2>/dev/null || true)
+    case "$status" in *"install ok installed"*) ;; *) need+=(libreoffice-writer-nogui) ;; esac
+  else
+    command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
+  fi
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fi
 

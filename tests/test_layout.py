@@ -137,6 +137,7 @@ def test_docx_holds_its_layout_in_libreoffice(built_report, tmp_path):
     subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
                     "--convert-to", "pdf", "--outdir", str(tmp_path), str(built_report / "report.docx")],
                    check=True, capture_output=True, timeout=180)
+    assert (tmp_path / "report.pdf").is_file(), "LibreOffice converted nothing: is Writer installed? (make system)"
     with pdfplumber.open(tmp_path / "report.pdf") as lo, pdfplumber.open(built_report / "report.pdf") as ty:
         assert abs(len(lo.pages) - len(ty.pages)) <= 2
         page = lo.pages[1]
