@@ -113,26 +113,15 @@ def casework_chart(ledgers: Ledgers, ind: Indicators) -> Chart:
     return Chart(f"群众来信来访按月收件情况（{ind.year}年与上年同期）", _png(fig))
 
 
-def trend_chart(ledgers: Ledgers, ind: Indicators) -> Chart | None:
-    """Main figures for every year in the ledgers up to the report year (same span each year)."""
-    years = [y for y in ledgers.years(ind.unit_id) if y <= ind.year]
-    if len(years) < 2:
+def trend_chart(trend: dict[int, Indicators], ind: Indicators) -> Chart | None:
+    """Main figures of every year in ``trend`` (:meth:`helpers.report.Report.trend`), same span each year."""
+    if len(trend) < 2:
         return None
     use_chart_font()
-    from .indicators import activity_counts
-
-    acts = ledgers.activities[ledgers.activities["unit"] == ind.unit_id]
-    cases = ledgers.casework[ledgers.casework["unit"] == ind.unit_id]
-    rows = []
-    for y in years:
-        sp = Span.of(ind.year, ind.as_of).in_year(y)
-        counts = activity_counts(acts, sp)
-        rows.append({
-            "year": y,
-            "组织生活（次）": sum(counts[c] for c in schema.CATEGORIES),
-            "来信来访（件）": int(sp.mask(cases["received_date"]).sum()),
-        })
-    frame = pd.DataFrame(rows).set_index("year")
+    frame = pd.DataFrame(
+        {"组织生活（次）": {y: i.activity_total() for y, i in trend.items()},
+         "来信来访（件）": {y: i["casework.total"].value for y, i in trend.items()}}
+    ).sort_index()
     fig, ax = _figure()
     for col, color, style in zip(frame.columns, (THIS_YEAR, "#1f4e79"), ("-", "--")):
         ax.plot(frame.index, frame[col], style, marker="o", color=color, label=col, linewidth=1.6)
@@ -147,8 +136,8 @@ def trend_chart(ledgers: Ledgers, ind: Indicators) -> Chart | None:
     return Chart(f"主要指标历年走势（各年1月1日至{ind.as_of.month}月{ind.as_of.day}日）", _png(fig))
 
 
-def report_charts(ledgers: Ledgers, ind: Indicators) -> list[Chart]:
+def report_charts(ledgers: Ledgers, ind: Indicators, trend: dict[int, Indicators]) -> list[Chart]:
     """Every chart of one report, in order."""
     charts = [activities_chart(ind), casework_chart(ledgers, ind)]
-    trend = trend_chart(ledgers, ind)
-    return charts + ([trend] if trend else [])
+    over_years = trend_chart(trend, ind)
+    return charts + ([over_years] if over_years else [])

@@ -271,6 +271,10 @@ class Indicators:
     def __getitem__(self, key: str) -> Indicator:
         return self.items[key]
 
+    def activity_total(self) -> int:
+        """All canonical activities (组织生活) of the span, together."""
+        return sum(self.items[f"activity.{code}"].value for code in schema.CATEGORIES)
+
     def as_json(self) -> dict[str, Any]:
         """The ``indicators.json`` document of the contract."""
         return {

@@ -91,7 +91,7 @@ class Report:
         ind = self.indicators
         parts = [f"{schema.CATEGORY_SHORT[c]}{ind[f'activity.{c}'].value}次" for c in schema.CATEGORIES]
         others = [f"{md_escape(k)}{v}次" for k, v in ind.activity_counts.items() if k not in schema.CATEGORIES]
-        total = sum(ind[f"activity.{c}"].value for c in schema.CATEGORIES)
+        total = ind.activity_total()
         text = f"{self.span_words()}共开展{'，'.join(parts[:5])}，{parts[5]}"
         if others:
             text += f"，另开展{'、'.join(others)}"
@@ -301,7 +301,7 @@ class Report:
         if len(years) < 2:
             return ""
         rows_def = [
-            ("组织生活（次）", lambda i: str(sum(i[f"activity.{c}"].value for c in schema.CATEGORIES))),
+            ("组织生活（次）", lambda i: str(i.activity_total())),
             ("理论中心组学习（研讨）（次）", lambda i: str(i["activity.central_group_study"].value)),
             ("来信来访（件）", lambda i: str(i["casework.total"].value)),
             ("按期答复率", lambda i: number(i["casework.on_time_rate"].value, "rate")),
@@ -330,7 +330,7 @@ class Report:
         """The report's charts (:class:`helpers.charts.Chart`, PNG)."""
         from .charts import report_charts
 
-        return report_charts(self.ledgers, self.indicators)
+        return report_charts(self.ledgers, self.indicators, self.trend())
 
     def data_note_markdown(self) -> str:
         """Sources, cut-off date and rows set aside."""

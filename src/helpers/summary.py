@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import schema
 from .errors import NianbaoError
 from .indicators import Indicators, compute_indicators, resolve_as_of
 from .ledgers import Ledgers
@@ -80,18 +79,14 @@ def check(total: Indicators, per_unit: dict[str, Indicators]) -> None:
         raise ConsistencyError(f"district summary {total.year} is inconsistent: " + "; ".join(problems))
 
 
-def activity_total(ind: Indicators) -> int:
-    return sum(ind[f"activity.{c}"].value for c in schema.CATEGORIES)
-
-
 def ranking_chart(ledgers: Ledgers, per_unit: dict[str, Indicators], year: int) -> bytes:
     """Horizontal bars: the units ranked by activities held."""
     from .charts import THIS_YEAR, _figure, _png, _style, use_chart_font
 
     use_chart_font()
-    ranked = sorted(per_unit.items(), key=lambda kv: activity_total(kv[1]))
+    ranked = sorted(per_unit.items(), key=lambda kv: kv[1].activity_total())
     names = [ledgers.units.loc[u, "unit_name"] for u, _ in ranked]
-    values = [activity_total(ind) for _, ind in ranked]
+    values = [ind.activity_total() for _, ind in ranked]
     fig, ax = _figure(left=0.3)
     ax.barh(range(len(values)), values, color=THIS_YEAR, height=0.6)
     for i, v in enumerate(values):
@@ -119,15 +114,15 @@ def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, In
     cols = ["单位", "组织生活（次）", "理论中心组学习（次）", "来信来访（件）", "按期答复率", "群众满意率",
             "宣传报道（篇）"]
     rows = ["| " + " | ".join(cols) + " |", "|:" + "-" * 30 + "|" + "|".join("-" * 12 + ":" for _ in cols[1:]) + "|"]
-    for unit, ind in sorted(per_unit.items(), key=lambda kv: -activity_total(kv[1])):
+    for unit, ind in sorted(per_unit.items(), key=lambda kv: -kv[1].activity_total()):
         pub = ind.items.get("publicity.total")
         rows.append("| " + " | ".join([
-            md_escape(ledgers.units.loc[unit, "unit_name"]), str(activity_total(ind)),
+            md_escape(ledgers.units.loc[unit, "unit_name"]), str(ind.activity_total()),
             str(ind["activity.central_group_study"].value), str(ind["casework.total"].value),
             number(ind["casework.on_time_rate"].value, "rate"), number(ind["casework.satisfaction_rate"].value, "rate"),
             number(pub.value if pub else None)]) + " |")
     rows.append("| " + " | ".join([
-        "合计", str(activity_total(total)), str(total["activity.central_group_study"].value),
+        "合计", str(total.activity_total()), str(total["activity.central_group_study"].value),
         str(total["casework.total"].value), number(total["casework.on_time_rate"].value, "rate"),
         number(total["casework.satisfaction_rate"].value, "rate"),
         number(total.items["publicity.total"].value if "publicity.total" in total.items else None)]) + " |")
