@@ -80,7 +80,8 @@ def parse_units(text: str, ledgers: Ledgers) -> list[str]:
 
 
 def plan(
-    ledgers: Ledgers, units: str, years: str | int, as_of: str | None, out_dir: Path, formats: tuple[str, ...]
+    ledgers: Ledgers, units: str, years: str | int, as_of: str | None, out_dir: Path, formats: tuple[str, ...],
+    rejected_csv: Path | None = None,
 ) -> list[Job]:
     """Every report a build asks for.
 
@@ -107,7 +108,7 @@ def plan(
                     )
                 continue
             resolve_as_of(year, as_of)
-            jobs.append(Job(year, unit, as_of, ledgers.data_dir, out_dir, formats))
+            jobs.append(Job(year, unit, as_of, ledgers.data_dir, out_dir, formats, rejected_csv))
     if not jobs:
         raise ParameterError(f"nothing to build: no data for --unit {units} --year {years}")
     return jobs
@@ -191,7 +192,7 @@ def build(
     formats = parse_formats(formats)
     out_dir = Path(out_dir or paths.OUTPUT_DIR).resolve()
     ledgers = load_ledgers(data_dir)
-    wanted = plan(ledgers, units, years, as_of, out_dir, formats)
+    wanted = plan(ledgers, units, years, as_of, out_dir, formats, write_rejected(ledgers))
     choices = resolve_all()  # a role without a Chinese font stops the build here
     fonts = {role: f"{c.family}|{c.path}|{c.index}" for role, c in choices.items()}
     shared = shared_inputs()
@@ -228,13 +229,24 @@ def build(
     return sorted(results, key=lambda r: order[r.job])
 
 
+def write_rejected(ledgers: Ledgers) -> Path | None:
+    """The folder's set-aside rows as CSV, written once per build (each report copies it)."""
+    if not ledgers.rejected_rows:
+        return None
+    target = paths.rejected_file(ledgers.digest)
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        ledgers.rejected.to_csv(tmp, index=False, encoding="utf-8-sig")
+        os.replace(tmp, target)
+    return target
+
+
 def summary_jobs(wanted: list[Job], todo: list[Job], as_of, data_dir: Path, out_dir: Path, formats) -> list[Job]:
     """A job per year whose summary is missing or has a unit being rebuilt."""
-    from .summary import SUMMARY_ID
-
     out = []
     for year in sorted({job.year for job in wanted}):
-        missing = not (Path(out_dir) / str(year) / SUMMARY_ID / "indicators.json").is_file()
+        missing = not (Path(out_dir) / str(year) / paths.SUMMARY_ID / "indicators.json").is_file()
         if missing or any(job.year == year for job in todo):
-            out.append(Job(year, SUMMARY_ID, as_of, data_dir, Path(out_dir), formats))
+            out.append(Job(year, paths.SUMMARY_ID, as_of, data_dir, Path(out_dir), formats))
     return out

@@ -57,6 +57,12 @@ class Job:
     data_dir: Path
     out_dir: Path
     formats: tuple[str, ...] = FORMATS
+    rejected_csv: Path | None = None  # the folder's set-aside rows, written once per build
+
+    @property
+    def is_summary(self) -> bool:
+        """Whether this is a year's district summary rather than a unit's report."""
+        return self.unit == paths.SUMMARY_ID
 
     @property
     def name(self) -> str:
@@ -283,7 +289,7 @@ def _indicators_from(nb) -> dict:
     raise ReportError("the executed notebook published no indicators (cell tagged 'indicators')")
 
 
-def _swap_into_place(scratch: Path, final: Path) -> None:
+def swap_into_place(scratch: Path, final: Path) -> None:
     """Replace ``final`` by ``scratch`` with renames only (one file system)."""
     old = final.parent / f".{final.name}.old-{uuid.uuid4().hex[:8]}"
     if final.exists():
@@ -337,10 +343,9 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
     """Build one report on this process's warm worker. Never raises for the report's own failure."""
     import nbformat
 
-    from .ledgers import load_ledgers
     from .render import render
 
-    if inputs is None:
+    if job.is_summary:
         return run_summary(job)
     start = time.perf_counter()
     final = job.folder
@@ -356,9 +361,8 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
         indicators = _indicators_from(nb)
         (scratch / "indicators.json").write_text(
             json.dumps(indicators, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        ledgers = load_ledgers(job.data_dir)
-        if ledgers.rejected_rows:
-            ledgers.rejected.to_csv(scratch / "rejected.csv", index=False, encoding="utf-8-sig")
+        if job.rejected_csv is not None:
+            shutil.copyfile(job.rejected_csv, scratch / "rejected.csv")
         t = time.perf_counter()
         render(nb, scratch, job.formats, timings=timings)
         timings["render"] = round(time.perf_counter() - t, 3)
@@ -376,7 +380,7 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
         (scratch / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                                                encoding="utf-8")
         files = sorted(p.name for p in scratch.iterdir())
-        _swap_into_place(scratch, final)
+        swap_into_place(scratch, final)
         failure.unlink(missing_ok=True)
         return Result(job, "built", time.perf_counter() - start, files=files)
     except Exception as exc:  # isolate: one report's failure never stops the others

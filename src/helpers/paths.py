@@ -19,6 +19,12 @@ QUARTO_CONFIG: Path = ROOT / "_quarto.yml"
 RULES_CONFIG: Path = ROOT / "config" / "rules.yml"
 TEMPLATES_DIR: Path = ROOT / "templates"
 NARRATIVE_SUBDIR = "narrative"
+SUMMARY_ID = "_summary"  # folder of a year's district summary, beside the units' folders
+
+
+def rejected_file(digest: str) -> Path:
+    """Where a build writes, once, the rows its data folder set aside (copied into each report)."""
+    return CACHE_DIR / f"rejected-{digest}.csv"
 
 
 def report_dir(out_dir: Path, year: int, unit_id: str) -> Path:

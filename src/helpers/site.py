@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 
 from . import paths, schema
+from .paths import SUMMARY_ID
 from .phrasing import number
-from .summary import SUMMARY_ID
 
 FIGURES = [
     ("组织生活（次）", lambda ind: sum(ind[f"activity.{c}"]["value"] for c in schema.CATEGORIES), "count"),

@@ -21,10 +21,10 @@ import pandas as pd
 from .errors import NianbaoError
 from .indicators import Indicators, compute_indicators, resolve_as_of
 from .ledgers import Ledgers
+from .paths import SUMMARY_ID
 from .phrasing import cn_date, md_escape, number
 from .report import indicator_table
 
-SUMMARY_ID = "_summary"
 SUMMARY_ROLES = ("title", "body", "hei", "page-number")  # the summary has no 楷体 heading
 
 
@@ -143,7 +143,7 @@ def write_summary(ledgers: Ledgers, year: int, out_dir: Path, formats: tuple[str
     ConsistencyError
         When a summed count differs from the sum of the units (nothing is written).
     """
-    from .engine import _swap_into_place
+    from .engine import swap_into_place
     from .fonts import resolve_all
     from .layout import page_layout
     from .render import render_docx, render_html, render_pdf
@@ -169,7 +169,7 @@ def write_summary(ledgers: Ledgers, year: int, out_dir: Path, formats: tuple[str
                 target = scratch / f"report.{fmt}"
                 {"html": lambda t=target: render_html(md, t), "docx": lambda t=target: render_docx(md, t, layout),
                  "pdf": lambda t=target: render_pdf(md, t, layout, choices, SUMMARY_ROLES)}[fmt]()
-        _swap_into_place(scratch, final)
+        swap_into_place(scratch, final)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
