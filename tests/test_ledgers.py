@@ -70,8 +70,10 @@ def test_load_ledgers_validates_once_then_reads_the_cache(tmp_path, monkeypatch)
     monkeypatch.setattr(module.paths, "CACHE_DIR", tmp_path / "cache")
     first = load_ledgers(data)
     monkeypatch.setattr(module, "validate", lambda _d: (_ for _ in ()).throw(AssertionError("validated twice")))
-    second = load_ledgers(data)
-    assert second.digest == first.digest
+    assert load_ledgers(data) is first  # the same process: kept in memory
+    module._LOADED.clear()
+    second = load_ledgers(data)  # another process: read from the cache file
+    assert second.digest == first.digest and second is not first
     (data / "activities.csv").write_text(
         "单位,日期,类别\nu-1,2024-03-05,支部大会\n", encoding="utf-8")  # a change in the input is seen
     with pytest.raises(AssertionError, match="validated twice"):

@@ -513,16 +513,31 @@ def load_ledgers(data_dir: Path | str | None = None, *, cache: bool = True) -> L
         raise InputError(f"data folder {data_dir} does not exist (check --data / data_dir)")
     digest = input_digest(data_dir)
     cache_file = paths.CACHE_DIR / f"ledgers-{digest}.pkl"
+    if cache and (data_dir, digest) in _LOADED:
+        return _LOADED[(data_dir, digest)]  # a warm kernel's next report: not even unpickled again
     if cache and cache_file.is_file():
         with open(cache_file, "rb") as fh:
             ledgers = pickle.load(fh)
         ledgers.data_dir = data_dir
+        _remember(data_dir, digest, ledgers)
         return ledgers
     ledgers = validate(data_dir)
     ledgers.digest = digest
     if cache:
+        _remember(data_dir, digest, ledgers)
+    if cache:
         _write_atomic_pickle(cache_file, ledgers)
     return ledgers
+
+
+# The ledgers last loaded in this process (one folder at a time), so that a warm
+# kernel building report after report reads the cache once, not once a report.
+_LOADED: dict[tuple[Path, str], Ledgers] = {}
+
+
+def _remember(data_dir: Path, digest: str, ledgers: Ledgers) -> None:
+    _LOADED.clear()
+    _LOADED[(data_dir, digest)] = ledgers
 
 
 def _write_atomic_pickle(target: Path, obj: Any) -> None:
