@@ -149,7 +149,7 @@ def test_first_year_of_data_has_no_prior(sample_ledgers):
 
 
 def test_unknown_unit_and_empty_year_are_parameter_errors(sample_ledgers):
-    with pytest.raises(Exception, match="not in units"):
+    with pytest.raises(Exception, match="不在"):
         compute_indicators(sample_ledgers, "nope", 2024)
     with pytest.raises(ParameterError, match="no record"):
         compute_indicators(sample_ledgers, "yeji-mzj", 2019)

@@ -30,7 +30,7 @@ from .engine import (
     up_to_date,
 )
 from .errors import ParameterError
-from .ledgers import Ledgers, load_ledgers
+from .ledgers import Ledgers, load_ledgers, rejected_for_output
 from .render import FORMATS, parse_formats
 from .schema import UNIT_ID_PATTERN
 
@@ -237,7 +237,7 @@ def write_rejected(ledgers: Ledgers) -> Path | None:
     if not target.is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        ledgers.rejected.to_csv(tmp, index=False, encoding="utf-8-sig")
+        rejected_for_output(ledgers.rejected).to_csv(tmp, index=False, encoding="utf-8-sig")
         os.replace(tmp, target)
     return target
 

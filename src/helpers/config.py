@@ -54,6 +54,34 @@ def rules(path: Path | None = None) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=4)
+def categories(path: Path | None = None) -> dict[str, Any]:
+    """Return the activity categories and their office spellings (``config/categories.yml``).
+
+    Parameters
+    ----------
+    path : Path, optional
+        Another categories file; the project's by default.
+
+    Returns
+    -------
+    dict
+        ``prefixes`` (list) and ``categories``: code to ``name``, ``short``, ``aliases``.
+    """
+    path = Path(path or paths.CATEGORIES_CONFIG)
+    data = _read_yaml(path)
+    cats = data.get("categories")
+    if not isinstance(cats, dict) or not cats:
+        raise ConfigError(f"{path}：缺少 categories 一节（各类别的代码、名称和别名）")
+    for code, item in cats.items():
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise ConfigError(f"{path}：categories.{code} 需要 name（中文名称）")
+        aliases = item.get("aliases") or []
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            raise ConfigError(f"{path}：categories.{code}.aliases 应是一组文字（每行一个）")
+    return data
+
+
+@lru_cache(maxsize=4)
 def quarto(path: Path | None = None) -> dict[str, Any]:
     """Return ``_quarto.yml``: formats, layout and fonts.
 

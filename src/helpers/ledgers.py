@@ -1,49 +1,72 @@
 """Read a data folder, check every row, and set bad rows aside.
 
 This is ``shared/data-contract.md`` in code. One call, :func:`load_ledgers`,
-reads every table once, keeps only the contract's columns (anything else, such
-as a petitioner's name or phone number, is dropped on reading and never stored),
-and returns typed frames plus a list of the rows it set aside. The result is
-cached under ``output/.cache`` keyed by the input files' hashes, so a build
-validates once and every report's notebook reads the cache.
+reads every table of the registry (:data:`helpers.schema.TABLES`) once — CSV,
+``.xlsx`` or ``.xls``, every sheet whose header matches, as
+:mod:`helpers.sheets` reads them — keeps only the contract's columns (anything
+else, such as a petitioner's name or phone number, is dropped on reading and
+never stored), and returns typed frames, the rows it set aside, and notes on
+what it skipped. The result is cached under ``output/.cache`` keyed by the
+input files' hashes, so a build validates once and every report's notebook
+reads the cache.
+
+Every record keeps where it came from: ``file``, ``sheet`` and ``row`` (the
+row number as the spreadsheet shows it).
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import pickle
 import re
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import paths, schema
+from . import paths, schema, sheets
+from .config import categories as load_categories
 from .config import rules as load_rules
 from .errors import ColumnMissingError, InputError, TableMissingError, UnreadableFileError
 
-CACHE_FORMAT = 3  # bump when the cached object's shape changes
+CACHE_FORMAT = 4  # bump when the cached object's shape changes
 
-# Full-width digits and the ideographic space, normalised in every value; the
-# full-width date separators only in date columns (titles keep their punctuation).
-_FULLWIDTH = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "\u3000": " ", "\ufeff": ""})
-_FULLWIDTH_RE = re.compile("[\uff10-\uff19\u3000\ufeff]")
-# Values with surrounding white space, in the joined distinct values of a column.
-_PADDING = ("\x1f ", " \x1f", "\x1f\t", "\t\x1f", "\x1f\n", "\n\x1f", "\r\x1f")
 _DATE_SEPARATORS = str.maketrans({"／": "/", "－": "-", "．": ".", "：": ":"})
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
 _DATE_RE = (
-    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"
+    r"(?:\s*[ T]?\s*\d{1,2}[:时]\d{2}(?::\d{2}(?:\.\d+)?)?分?)?$"
 )
+_MONTH_DAY_RE = r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]$"
+_SERIAL_RE = r"^\d{5}(?:\.\d+)?$"  # an Excel date serial typed as text (45357 = 2024-03-06)
+_SERIAL_RANGE = (18264, 73051)  # 1950-01-01 .. 2099-12-31
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_COUNT_RE = r"^(\d+)\s*(?:人次|人|名|位)?$"
 _MAX_VALUE_CHARS = 60
-REJECTED_COLUMNS = ["file", "row", "column", "value", "reason"]
+REJECTED_COLUMNS = ["file", "sheet", "row", "column", "value", "reason"]
+# Files that look like a table but are not read are named; these never are.
+_SPREADSHEET_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".et", ".ods", ".numbers", ".xlsb", ".wps", ".txt")
+
+
+@dataclass
+class Note:
+    """Something read or skipped that a user should know of (not a bad row).
+
+    ``kind`` is ``sheet`` (a sheet without the table's header was skipped),
+    ``lines`` (合计 or footer lines skipped), ``file`` (a file not read),
+    ``count`` (a count written without a number), ``category`` (a category
+    that is neither canonical nor an alias).
+    """
+
+    kind: str
+    file: str
+    sheet: str
+    message: str
+    count: int = 0
 
 
 @dataclass
@@ -57,11 +80,15 @@ class Ledgers:
     units : DataFrame
         Indexed by ``unit_id``: ``unit_name``, ``party_org``, ``recipient``.
     activities, casework : DataFrame
-        Good rows only, with dates as ``datetime64`` and ``unit`` as a unit id.
+        Good rows only, with dates as ``datetime64`` and ``unit`` as a unit id,
+        and ``file``, ``sheet``, ``row`` saying where each came from.
     publicity, coverage : DataFrame or None
         ``None`` when the optional table is absent.
     rejected : DataFrame
-        One line per problem: file, row, column, value, reason.
+        One line per problem: file, sheet, row, column, value, reason (and the
+        ``table`` and ``unit_id`` it belongs to, when known).
+    notes : list of Note
+        Sheets and lines skipped, files not read, counts and categories to check.
     sources : dict
         Table name to the file name it was read from.
     digest : str
@@ -77,13 +104,39 @@ class Ledgers:
     rejected: pd.DataFrame
     sources: dict[str, str] = field(default_factory=dict)
     digest: str = ""
+    notes: list[Note] = field(default_factory=list)
 
     @property
     def rejected_rows(self) -> int:
         """Number of distinct rows set aside (a row may have several problems)."""
         if self.rejected.empty:
             return 0
-        return int(self.rejected[["file", "row"]].drop_duplicates().shape[0])
+        return int(self.rejected[["file", "sheet", "row"]].drop_duplicates().shape[0])
+
+    def rejected_for(self, unit_id: str) -> dict[str, tuple[int, int]]:
+        """Rows set aside and rows in all, per table, of one unit.
+
+        A set-aside row counts for the unit when its unit cell names the unit.
+
+        Returns
+        -------
+        dict
+            Table name to ``(set aside, all rows)``, for the tables the unit has rows in.
+        """
+        out: dict[str, tuple[int, int]] = {}
+        rej = self.rejected
+        for name in ("activities", "casework", "publicity", "coverage"):
+            frame = getattr(self, name)
+            if frame is None:
+                continue
+            good = int((frame["unit"] == unit_id).sum())
+            bad = 0
+            if not rej.empty:
+                mine = rej[(rej["table"] == name) & (rej["unit_id"] == unit_id)]
+                bad = int(mine[["file", "sheet", "row"]].drop_duplicates().shape[0])
+            if good or bad:
+                out[name] = (bad, good + bad)
+        return out
 
     def unit(self, unit_id: str) -> dict[str, str]:
         """Return the units row of ``unit_id`` as a dict, defaults filled in.
@@ -94,10 +147,10 @@ class Ledgers:
             When the unit is not in ``units``.
         """
         if unit_id not in self.units.index:
-            known = ", ".join(self.units.index[:10])
+            known = "、".join(self.units.index[:10])
             raise InputError(
-                f"unit '{unit_id}' is not in {self.sources.get('units', 'units')}"
-                f" (known: {known}{', …' if len(self.units) > 10 else ''})"
+                f"单位“{unit_id}”不在{self.sources.get('units', 'units')}中"
+                f"（已有：{known}{'…' if len(self.units) > 10 else ''}）"
             )
         row = self.units.loc[unit_id]
         name = row["unit_name"]
@@ -117,6 +170,25 @@ class Ledgers:
             found.update(int(y) for y in frame[col].dt.year.dropna().unique())
         return sorted(found)
 
+    def unknown_categories(self, unit_id: str | None = None, start=None, end=None) -> dict[str, int]:
+        """Activity category texts that are neither canonical nor an alias, with their counts.
+
+        Parameters
+        ----------
+        unit_id : str, optional
+            Only this unit's records.
+        start, end : Timestamp, optional
+            Only records dated in this span (both inclusive).
+        """
+        acts = self.activities
+        if unit_id is not None:
+            acts = acts[acts["unit"] == unit_id]
+        if start is not None:
+            acts = acts[(acts["date"] >= start) & (acts["date"] <= end)]
+        codes = set(schema.CATEGORIES)
+        other = acts.loc[~acts["category"].isin(codes), "category"]
+        return {str(k): int(v) for k, v in other.value_counts().items()}
+
     def _dated(self) -> list[tuple[pd.DataFrame, str]]:
         out = [(self.activities, "date"), (self.casework, "received_date")]
         if self.publicity is not None:
@@ -124,184 +196,114 @@ class Ledgers:
         return out
 
 
-# --------------------------------------------------------------------------- reading
+# --------------------------------------------------------------------------- finding files
 
 
 def find_table(data_dir: Path, name: str) -> Path | None:
-    """Return the file of table ``name`` (``.csv`` or ``.xlsx``), or ``None``.
+    """Return the file of table ``name`` (``.csv``, ``.xlsx`` or ``.xls``), or ``None``.
 
     Raises
     ------
     UnreadableFileError
-        When both a CSV and an XLSX of the same table exist.
+        When two files of the same table exist.
     """
-    found = [p for p in (data_dir / f"{name}.csv", data_dir / f"{name}.xlsx") if p.is_file()]
+    found = [data_dir / n for n in schema.TABLES[name].file_names() if (data_dir / n).is_file()]
     if len(found) > 1:
         raise UnreadableFileError(
-            f"{found[0].name} and {found[1].name} both exist in {data_dir}: keep only one"
+            f"{'和'.join(p.name for p in found)}都在{data_dir}中，都像是{schema.TABLES[name].title}：请只保留一个"
         )
     return found[0] if found else None
 
 
-def _utf8_csv(raw: bytes, path: Path) -> bytes:
-    """The file's bytes as UTF-8: UTF-8 (with or without BOM) as is, else GBK/GB18030."""
-    try:
-        raw.decode("utf-8")
-        return raw
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030").encode("utf-8")
-    except UnicodeDecodeError:
-        raise UnreadableFileError(f"{path.name}: cannot be read as UTF-8 or GBK/GB18030 text") from None
+def _table_hint(stem: str) -> schema.Table | None:
+    """The table a near-miss file name probably means (信访台账 → casework)."""
+    key = schema.header_key(stem)
+    for table in schema.TABLES.values():
+        title = schema.header_key(table.title)
+        if key == table.name or title in key or key in title or key.startswith(table.name):
+            return table
+    return None
 
 
-def _cell_to_text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    if isinstance(value, (datetime, pd.Timestamp)):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(value)
-
-
-def read_raw(path: Path) -> pd.DataFrame:
-    """Read one table file as text cells, with spreadsheet row numbers.
-
-    Every cell is a ``str``. Column names are the file's own headers, trimmed,
-    full-width digits and spaces normalised. The index is the row number as a
-    spreadsheet shows it (header = row 1). Values are normalised later, by
-    :func:`normalise_values`, for the contract's columns only.
-
-    Raises
-    ------
-    UnreadableFileError
-        When the file cannot be parsed.
-    """
-    try:
-        if path.suffix.lower() == ".xlsx":
-            frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="calamine")
-            frame.columns = [_cell_to_text(c) for c in frame.columns]
-            frame = frame.map(_cell_to_text)
+def unread_files(data_dir: Path, used: set[str]) -> list[Note]:
+    """Files in the data folder that look like a table but are not read, each with why."""
+    notes = []
+    for path in sorted(Path(data_dir).iterdir()):
+        if not path.is_file() or path.name in used or path.name.startswith((".", "~$")):
+            continue
+        suffix = path.suffix.lower()
+        if suffix not in _SPREADSHEET_SUFFIXES:
+            continue
+        hint = _table_hint(path.stem)
+        if suffix in (".et", ".ods", ".numbers", ".xlsb", ".wps"):
+            why = f"{suffix} 格式不能直接读取：请在 WPS/Excel 中另存为 .xlsx"
+            if hint:
+                why += f"，并命名为 {hint.name}.xlsx"
+        elif hint is not None:
+            why = f"文件名不是台账表名：若这是{hint.title}，请改名为 {hint.name}{suffix if suffix != '.txt' else '.csv'}"
         else:
-            data = _utf8_csv(path.read_bytes(), path)
-            frame = pd.read_csv(
-                io.BytesIO(data), dtype=object, keep_default_na=False, skip_blank_lines=False,
-                encoding="utf-8-sig",
-            )
-            del data
-    except UnreadableFileError:
-        raise
-    except Exception as exc:  # pandas / calamine raise many kinds
-        raise UnreadableFileError(
-            f"{path.name}: cannot be read as a {path.suffix.lstrip('.').upper()} table"
-            f" ({type(exc).__name__})"
-        ) from None
-    frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
-    frame.columns = [str(c).translate(_FULLWIDTH).strip() for c in frame.columns]
-    return frame
-
-
-def normalise_values(frame: pd.DataFrame) -> pd.DataFrame:
-    """Trim values and normalise full-width digits and spaces; drop wholly empty rows.
-
-    Each distinct value is normalised once (a column of a million rows holds
-    few distinct values, ids aside), so this stays cheap on large ledgers.
-    """
-    for col in frame.columns:
-        codes, uniques = pd.factorize(frame[col].fillna("").to_numpy(dtype=object), sort=False)
-        uniques = np.asarray(uniques, dtype=object)
-        joined = "\x1f" + "\x1f".join(map(str, uniques)) + "\x1f"
-        if _FULLWIDTH_RE.search(joined) or any(p in joined for p in _PADDING):
-            uniques = np.array([str(v).translate(_FULLWIDTH).strip() for v in uniques], dtype=object)
-        frame[col] = pd.Series(uniques[codes] if len(uniques) else [], index=frame.index, dtype=object)
-    if len(frame.columns):
-        frame = frame[(frame != "").any(axis=1)]
-    return frame
-
-
-def _map_headers(frame: pd.DataFrame, table: schema.Table, file_name: str) -> pd.DataFrame:
-    lookup: dict[str, str] = {}
-    for col in table.columns:
-        for spelling in (col.name, *col.aliases):
-            lookup[spelling.lower()] = col.name
-            lookup[spelling.replace("（", "(").replace("）", ")").lower()] = col.name
-    keep: dict[str, str] = {}
-    for header in frame.columns:
-        canonical = lookup.get(str(header).lower())
-        if canonical is None:
-            continue  # extra column: ignored, never stored (it may hold personal data)
-        if canonical in keep.values():
-            raise ColumnMissingError(
-                f"{file_name}: two columns both mean '{canonical}': keep only one of them"
-            )
-        keep[header] = canonical
-    out = normalise_values(frame[list(keep)].rename(columns=keep))
-    for col in table.columns:
-        if col.name not in out.columns:
-            if col.required:
-                spellings = " or ".join(f"'{s}'" for s in (col.name, *col.aliases))
-                raise ColumnMissingError(
-                    f"{file_name}: the required column {spellings} is missing"
-                )
-            out[col.name] = ""
-    return out[[c.name for c in table.columns]]
+            names = "、".join(f"{t.name}（{t.title}）" for t in schema.TABLES.values())
+            why = f"文件名不是任何台账表的名称（应为：{names}，扩展名 .csv/.xlsx/.xls）"
+        notes.append(Note("file", path.name, "", f"未读取：{why}"))
+    return notes
 
 
 # --------------------------------------------------------------------------- checking
 
 
 class _Problems:
-    """Collects set-aside rows of one file."""
+    """Collects the set-aside rows of one table."""
 
-    def __init__(self, file_name: str) -> None:
-        self.file_name = file_name
+    def __init__(self, table: str) -> None:
+        self.table = table
         self.parts: list[pd.DataFrame] = []
-        self.bad = None  # index of rows set aside
 
-    def add(self, frame: pd.DataFrame, mask: pd.Series, column: str, reason: str | pd.Series):
+    def add(self, frame: pd.DataFrame, mask: pd.Series, column: str, reason: str | pd.Series) -> None:
         if not mask.any():
             return
-        values = frame.loc[mask, column].astype(str).str.slice(0, _MAX_VALUE_CHARS)
+        sub = frame.loc[mask]
+        values = sub[column].astype(str).str.slice(0, _MAX_VALUE_CHARS)
         reasons = reason[mask] if isinstance(reason, pd.Series) else reason
         self.parts.append(
             pd.DataFrame(
                 {
-                    "file": self.file_name,
-                    "row": values.index.to_numpy(),
+                    "file": sub["file"].to_numpy(),
+                    "sheet": sub["sheet"].to_numpy(),
+                    "row": sub["row"].to_numpy(),
                     "column": column,
                     "value": values.to_numpy(),
                     "reason": reasons if isinstance(reasons, str) else reasons.to_numpy(),
+                    "table": self.table,
+                    "unit_id": sub["_unit_id"].to_numpy() if "_unit_id" in sub else "",
+                    "_pos": sub.index.to_numpy(),
                 }
             )
         )
 
     def frame(self) -> pd.DataFrame:
         if not self.parts:
-            return pd.DataFrame(columns=REJECTED_COLUMNS)
+            return pd.DataFrame(columns=[*REJECTED_COLUMNS, "table", "unit_id", "_pos"])
         return pd.concat(self.parts, ignore_index=True)
 
-    def bad_rows(self) -> set[int]:
-        return set() if not self.parts else set(self.frame()["row"].tolist())
+    def bad_positions(self) -> np.ndarray:
+        return np.array([], dtype=int) if not self.parts else self.frame()["_pos"].to_numpy()
 
 
-def parse_dates(values: pd.Series) -> pd.Series:
+def parse_dates(values: pd.Series, years: pd.Series | None = None) -> pd.Series:
     """Parse the contract's date spellings; unreadable or empty values give ``NaT``.
 
     Accepts ``2024-03-05``, ``2024/3/5``, ``2024.3.5``, ``2024年3月5日`` (digits
     already half-width, separators full- or half-width), optionally followed by
-    a time. Each distinct spelling is parsed once (a ledger of a million rows
-    holds a few thousand dates).
+    a time; an Excel date serial typed as text (``45357``); and ``3月5日`` when
+    ``years`` gives the row's year (from its sheet name or title). Each distinct
+    spelling is parsed once (a ledger of a million rows holds a few thousand dates).
 
     Parameters
     ----------
     values : Series of str
         Trimmed text cells.
+    years : Series of float, optional
+        Per row, the year that dates written without one belong to (NaN: none).
 
     Returns
     -------
@@ -310,8 +312,15 @@ def parse_dates(values: pd.Series) -> pd.Series:
     """
     codes, uniques = pd.factorize(values, sort=False)
     parsed = _parse_distinct_dates(pd.Series(uniques, dtype=object).astype(str))
-    out = parsed.to_numpy()[codes]
-    return pd.Series(out, index=values.index, dtype="datetime64[ns]")
+    out = pd.Series(parsed.to_numpy()[codes] if len(uniques) else [], index=values.index, dtype="datetime64[ns]")
+    if years is not None:
+        todo = out.isna() & values.str.match(_MONTH_DAY_RE) & years.notna()
+        if todo.any():
+            parts = values[todo].str.extract(_MONTH_DAY_RE).astype(int)
+            out.loc[todo] = pd.to_datetime(
+                {"year": years[todo].astype(int), "month": parts[0], "day": parts[1]}, errors="coerce"
+            )
+    return out
 
 
 def _parse_distinct_dates(values: pd.Series) -> pd.Series:
@@ -329,27 +338,35 @@ def _parse_distinct_dates(values: pd.Series) -> pd.Series:
         ok = parts.notna().all(axis=1)
         if ok.any():
             nums = parts[ok].astype(int)
-            parsed = pd.to_datetime(
-                {"year": nums[0], "month": nums[1], "day": nums[2]}, errors="coerce"
-            )
+            parsed = pd.to_datetime({"year": nums[0], "month": nums[1], "day": nums[2]}, errors="coerce")
             out.loc[parsed.index] = parsed
+        todo &= out.isna()
+    if todo.any():
+        serial = values[todo][values[todo].str.match(_SERIAL_RE)].astype(float)
+        serial = serial[(serial >= _SERIAL_RANGE[0]) & (serial <= _SERIAL_RANGE[1])]
+        if len(serial):
+            out.loc[serial.index] = (_EXCEL_EPOCH + pd.to_timedelta(np.floor(serial), unit="D")).to_numpy()
     return out
+
+
+def _label(table: schema.Table, column: str) -> str:
+    col = table.column(column)
+    return col.aliases[0] if col.aliases else col.name
 
 
 def _check_required(frame, table, problems):
     for col in table.columns:
         if col.required:
-            problems.add(frame, frame[col.name] == "", col.name, "required value is missing")
+            problems.add(frame, frame[col.name] == "", col.name, f"必填项“{_label(table, col.name)}”为空")
 
 
-def _check_date(frame, column, problems):
-    parsed = parse_dates(frame[column])
-    problems.add(
-        frame,
-        parsed.isna() & (frame[column] != ""),
-        column,
-        "date cannot be read (use e.g. 2024-03-05 or 2024年3月5日)",
-    )
+def _check_date(frame, table, column, problems):
+    years = frame["_year"] if "_year" in frame else None
+    parsed = parse_dates(frame[column], years)
+    bad = parsed.isna() & (frame[column] != "")
+    no_year = bad & frame[column].str.match(_MONTH_DAY_RE)
+    problems.add(frame, no_year, column, "日期没有写年份，工作表名和标题中也没有年份（请写成2024年3月5日，或把工作表命名为“2024年3月”）")
+    problems.add(frame, bad & ~no_year, column, "日期无法识别（请写成2024-03-05或2024年3月5日）")
     return parsed
 
 
@@ -358,51 +375,62 @@ def _check_units(frame, units: pd.DataFrame, problems) -> pd.Series:
     by_name = by_name[~by_name.index.duplicated()]
     ids = frame["unit"].where(frame["unit"].isin(units.index))
     ids = ids.fillna(frame["unit"].map(by_name))
-    problems.add(
-        frame, ids.isna() & (frame["unit"] != ""), "unit", "unit is not in units (unit_id or exact unit_name)"
-    )
+    frame["_unit_id"] = ids.fillna("")
+    problems.add(frame, ids.isna() & (frame["unit"] != ""), "unit", "单位不在单位名录中（请填单位代码或单位全称）")
     return ids
 
 
-def _check_duplicates(frame, key: str, problems, scope: str = "unit"):
+def _check_duplicates(frame, table: schema.Table, key: str, problems, scope: str = "unit"):
     has = frame[key] != ""
     dup = has & frame.duplicated(subset=[scope, key], keep="first")
     if dup.any():
-        first = (
-            frame[has]
-            .reset_index()
-            .drop_duplicates(subset=[scope, key], keep="first")
-            .set_index([scope, key])["row"]
-        )
+        firsts = frame[has].drop_duplicates(subset=[scope, key], keep="first").set_index([scope, key])
         idx = pd.MultiIndex.from_frame(frame.loc[dup, [scope, key]])
-        reason = pd.Series("", index=frame.index)
-        reason[dup] = [f"duplicate {key} (row {r} kept)" for r in first.reindex(idx).to_numpy()]
+        kept = firsts.reindex(idx)
+        where = [
+            f"{s}工作表第{r}行" if s else f"第{r}行" for s, r in zip(kept["sheet"].to_numpy(), kept["row"].to_numpy())
+        ]
+        reason = pd.Series("", index=frame.index, dtype=object)
+        reason[dup] = [f"{_label(table, key)}重复（保留{w}）" for w in where]
         problems.add(frame, dup, key, reason)
 
 
-def _check_choice(frame, column, allowed, problems):
-    allowed = list(allowed)
+def _check_choice(frame, column, allowed, problems, label: str):
+    allowed = [a for a in allowed if a]
     bad = (frame[column] != "") & ~frame[column].isin(allowed)
-    problems.add(frame, bad, column, f"must be one of {'、'.join(allowed)} or empty")
+    several = bad & frame[column].str.contains("+", regex=False)
+    problems.add(frame, several, column, f"{label}勾选了多项：只能勾一项")
+    problems.add(frame, bad & ~several, column, f"{label}应为{'、'.join(allowed)}之一，或留空")
 
 
-def _check_int(frame, column, problems) -> pd.Series:
+def _check_int(frame, table, column, problems, notes: list[Note]) -> pd.Series:
     text = frame[column]
-    numeric = pd.to_numeric(text.where(text != ""), errors="coerce")
-    problems.add(
-        frame,
-        (text != "") & (numeric.isna() | (numeric % 1 != 0)),
-        column,
-        "not a whole number",
-    )
-    problems.add(frame, numeric < 0, column, "negative count")
-    return numeric.where(numeric % 1 == 0).astype("Int64")
+    counted = text.str.extract(_COUNT_RE)[0]
+    numeric = pd.to_numeric(counted.where(counted.notna(), text.where(text != "")), errors="coerce")
+    wordy = (text != "") & ~text.str.contains(r"\d") & ~text.str.startswith("-")
+    problems.add(frame, (text != "") & ~wordy & (numeric.isna() | (numeric % 1 != 0)), column, "不是整数")
+    problems.add(frame, numeric < 0, column, "人数不能为负数")
+    if wordy.any():
+        for (file, sheet), part in frame[wordy].groupby(["file", "sheet"], sort=False):
+            rows = "、".join(map(str, part["row"].head(5))) + ("等" if len(part) > 5 else "")
+            notes.append(Note("count", file, sheet,
+                              f"{_label(table, column)}写的是文字、没有数字（第{rows}行）：该项按空白处理，记录照常统计",
+                              len(part)))
+    return numeric.where((numeric % 1 == 0) & ~wordy).astype("Int64")
+
+
+def _yes_no(frame, column, reading, problems, label: str) -> pd.Series:
+    yes = {schema.header_key(w) for w in reading["true_words"]}
+    no = {schema.header_key(w) for w in reading["false_words"]}
+    key = frame[column].map(schema.header_key)
+    problems.add(frame, ~key.isin(yes | no), column, f"{label}应填 是 或 否（也可填 √/×、1/0）")
+    return key.isin(yes - {""})
 
 
 def _finish(frame: pd.DataFrame, problems: _Problems, columns: list[str]) -> pd.DataFrame:
-    bad = problems.bad_rows()
-    good = frame.loc[~frame.index.isin(list(bad)), columns] if bad else frame[columns]
-    return good.copy()
+    bad = problems.bad_positions()
+    good = frame.drop(index=np.unique(bad)) if len(bad) else frame
+    return good[columns].reset_index(drop=True)
 
 
 def _check_units_table(frame: pd.DataFrame, problems: _Problems) -> pd.DataFrame:
@@ -411,54 +439,55 @@ def _check_units_table(frame: pd.DataFrame, problems: _Problems) -> pd.DataFrame
         frame,
         (frame["unit_id"] != "") & ~frame["unit_id"].str.fullmatch(schema.UNIT_ID_PATTERN),
         "unit_id",
-        "unit_id must be 1-40 of a-z, 0-9 and '-'",
+        "单位代码应为1–40位小写字母（a-z）、数字（0-9）或“-”",
     )
     frame = frame.assign(_all="")
-    _check_duplicates(frame, "unit_id", problems, scope="_all")
-    _check_duplicates(frame, "unit_name", problems, scope="_all")
+    _check_duplicates(frame, schema.UNITS, "unit_id", problems, scope="_all")
+    _check_duplicates(frame, schema.UNITS, "unit_name", problems, scope="_all")
     good = _finish(frame, problems, [c.name for c in schema.UNITS.columns])
     return good.set_index("unit_id")
 
 
+_PLACE = ["file", "sheet", "row"]
+
+
 def _check_table(
-    name: str, frame: pd.DataFrame, units: pd.DataFrame, problems: _Problems, rules: dict
+    name: str, frame: pd.DataFrame, units: pd.DataFrame, problems: _Problems, rules: dict, notes: list[Note]
 ) -> pd.DataFrame:
     table = schema.TABLES[name]
+    reading = rules["reading"]
     _check_required(frame, table, problems)
-    frame = frame.assign(unit=_check_units(frame, units, problems).fillna(""))
+    frame["unit"] = _check_units(frame, units, problems).fillna("")
     typed: dict[str, pd.Series] = {}
     for col in table.columns:
         if col.kind == "date":
-            typed[col.name] = _check_date(frame, col.name, problems)
+            typed[col.name] = _check_date(frame, table, col.name, problems)
         elif col.kind == "int":
-            typed[col.name] = _check_int(frame, col.name, problems)
+            typed[col.name] = _check_int(frame, table, col.name, problems, notes)
     for key in table.key:
-        _check_duplicates(frame, key, problems)
+        _check_duplicates(frame, table, key, problems)
     if name == "activities":
         lookup = schema.category_lookup()
-        typed["category"] = frame["category"].map(lookup).fillna(frame["category"])
+        codes = pd.Series(frame["category"].unique(), dtype=object)
+        mapped = {v: schema.category_code(v, lookup) for v in codes}
+        typed["category"] = frame["category"].map(mapped).fillna(frame["category"])
     elif name == "casework":
         cw = rules["casework"]
         late = typed["replied_date"] < typed["received_date"]
-        problems.add(frame, late, "replied_date", "replied_date is before received_date")
-        true_words = {str(w).lower() for w in cw["extended_true"]}
-        false_words = {str(w).lower() for w in cw["extended_false"]}
-        ext = frame["extended"].str.lower()
-        problems.add(
-            frame,
-            ~ext.isin(true_words | false_words),
-            "extended",
-            "must be 是 or 否 (or true/false, 1/0)",
-        )
-        typed["extended"] = ext.isin(true_words)
-        _check_choice(frame, "escalation", [*cw["no_escalation"], *cw["escalation_levels"]], problems)
-        _check_choice(frame, "satisfaction", cw["rated"], problems)
+        problems.add(frame, late, "replied_date", "答复日期早于收到日期")
+        typed["extended"] = _yes_no(frame, "extended", reading, problems, "是否延期")
+        none_words = {schema.header_key(w): "" for w in reading["none_words"]}
+        escalation = frame["escalation"].map(lambda v: "" if schema.header_key(v) in none_words else v)
+        frame["escalation"] = escalation
+        _check_choice(frame, "escalation", cw["escalation_levels"], problems, "越级情况")
+        _check_choice(frame, "satisfaction", cw["rated"], problems, "满意度")
+        typed["escalation"] = escalation
     elif name == "publicity":
-        schemes = "|".join(re.escape(s) for s in rules.get("publicity", {}).get("url_schemes", ["http", "https"]))
+        schemes = "|".join(re.escape(s) for s in rules["publicity"]["url_schemes"])
         bad = (frame["url"] != "") & ~frame["url"].str.match(rf"(?i)^(?:{schemes})://\S+$")
-        problems.add(frame, bad, "url", "link must start with http:// or https://")
+        problems.add(frame, bad, "url", f"链接应以 {' 或 '.join(s + '://' for s in rules['publicity']['url_schemes'])} 开头")
     out = frame.assign(**typed)
-    return _finish(out, problems, [c.name for c in table.columns])
+    return _finish(out, problems, [*_PLACE, *(c.name for c in table.columns)])
 
 
 # --------------------------------------------------------------------------- caching
@@ -467,23 +496,28 @@ def _check_table(
 def _code_fingerprint() -> bytes:
     here = Path(__file__).resolve().parent
     h = hashlib.sha256(str(CACHE_FORMAT).encode())
-    for name in ("ledgers.py", "schema.py"):
+    for name in ("ledgers.py", "schema.py", "sheets.py"):
         h.update((here / name).read_bytes())
     h.update(Path(paths.RULES_CONFIG).read_bytes())
+    h.update(Path(paths.CATEGORIES_CONFIG).read_bytes())
     return h.digest()
 
 
+def table_files(data_dir: Path) -> list[Path]:
+    """Every file of the data folder that a table may be read from."""
+    return [data_dir / n for t in schema.TABLES.values() for n in t.file_names() if (data_dir / n).is_file()]
+
+
 def input_digest(data_dir: Path) -> str:
-    """Hash of every table file in ``data_dir`` and of the validation code."""
+    """Hash of every table file in ``data_dir`` and of the validation code and rules."""
     h = hashlib.sha256(_code_fingerprint())
-    for name in schema.TABLES:
-        for suffix in (".csv", ".xlsx"):
-            p = data_dir / f"{name}{suffix}"
-            if p.is_file():
-                h.update(p.name.encode())
-                with open(p, "rb") as fh:
-                    for chunk in iter(lambda: fh.read(1 << 20), b""):
-                        h.update(chunk)
+    for p in table_files(Path(data_dir)):
+        h.update(p.name.encode())
+        with open(p, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    # Files not read are named in notes: their names are part of what validation says.
+    h.update("\0".join(sorted(p.name for p in Path(data_dir).iterdir() if p.is_file())).encode())
     return h.hexdigest()[:20]
 
 
@@ -500,17 +534,19 @@ def load_ledgers(data_dir: Path | str | None = None, *, cache: bool = True) -> L
     Returns
     -------
     Ledgers
-        Typed good rows and the rows set aside.
+        Typed good rows, the rows set aside, and notes.
 
     Raises
     ------
     InputError
-        A whole-file problem: a required table or column missing, a file
-        that cannot be read. Nothing is written in that case.
+        Whole-file problems: a required table or column missing, a file
+        that cannot be read, a sheet that looks like a ledger but cannot be
+        read. Every such problem of the folder is in the one message; nothing
+        is written in that case.
     """
     data_dir = Path(data_dir or paths.DATA_DIR).resolve()
     if not data_dir.is_dir():
-        raise InputError(f"data folder {data_dir} does not exist (check --data / data_dir)")
+        raise InputError(f"数据文件夹 {data_dir} 不存在（请检查 --data 或 data_dir）")
     digest = input_digest(data_dir)
     cache_file = paths.CACHE_DIR / f"ledgers-{digest}.pkl"
     if cache and (data_dir, digest) in _LOADED:
@@ -525,7 +561,6 @@ def load_ledgers(data_dir: Path | str | None = None, *, cache: bool = True) -> L
     ledgers.digest = digest
     if cache:
         _remember(data_dir, digest, ledgers)
-    if cache:
         _write_atomic_pickle(cache_file, ledgers)
     return ledgers
 
@@ -552,6 +587,36 @@ def _write_atomic_pickle(target: Path, obj: Any) -> None:
         raise
 
 
+def read_table(path: Path, table: schema.Table, reading: dict[str, Any], notes: list[Note]) -> pd.DataFrame:
+    """Read one table file: every matching sheet, the contract's columns as text, with file/sheet/row.
+
+    Raises
+    ------
+    InputError
+        A whole-file problem (see :func:`helpers.sheets.read_blocks`).
+    """
+    result = sheets.read_blocks(path, table, reading)
+    for skipped in result.skipped:
+        notes.append(Note("sheet", skipped.file, skipped.sheet, f"未读取该工作表：{skipped.reason}"))
+    parts = []
+    for block in result.blocks:
+        lines = block.skipped_totals + block.skipped_footers
+        if lines:
+            what = "、".join(
+                w for w, n in (("合计/小计行", block.skipped_totals), ("表尾的填表人、审核人等行", block.skipped_footers)) if n
+            )
+            notes.append(Note("lines", block.file, block.sheet, f"跳过{what}共{lines}行（不是记录）", lines))
+        frame = block.frame
+        frame["_year"] = np.nan if block.year is None else float(block.year)
+        parts.append(frame)
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    for col in table.columns:
+        if col.name not in frame.columns:
+            frame[col.name] = ""
+    frame = frame.fillna({c.name: "" for c in table.columns})
+    return frame
+
+
 def validate(data_dir: Path | str) -> Ledgers:
     """Read and check every table of ``data_dir`` (no cache).
 
@@ -559,22 +624,32 @@ def validate(data_dir: Path | str) -> Ledgers:
     """
     data_dir = Path(data_dir)
     rules = load_rules()
+    load_categories()  # a broken categories file stops here, before any table is read
+    reading = rules["reading"]
     sources: dict[str, str] = {}
     raw: dict[str, pd.DataFrame] = {}
+    notes: list[Note] = []
+    errors: list[InputError] = []
     for name, table in schema.TABLES.items():
-        path = find_table(data_dir, name)
-        if path is None:
-            if table.required:
-                raise TableMissingError(
-                    f"the required table {name} ({table.title}) is missing:"
-                    f" put {name}.csv or {name}.xlsx in {data_dir}"
-                )
-            continue
-        sources[name] = path.name
-        raw[name] = _map_headers(read_raw(path), table, path.name)
+        try:
+            path = find_table(data_dir, name)
+            if path is None:
+                if table.required:
+                    raise TableMissingError(
+                        f"缺少必需的{table.title}：请在 {data_dir} 中放入 {name}.xlsx（或 {name}.xls、{name}.csv）"
+                    )
+                continue
+            sources[name] = path.name
+            raw[name] = read_table(path, table, reading, notes)
+        except InputError as exc:
+            errors.append(exc)
+    unread = unread_files(data_dir, set(sources.values()))
+    notes.extend(unread)
+    if errors:
+        _raise_all(errors, unread)
 
     rejected: list[pd.DataFrame] = []
-    problems = _Problems(sources["units"])
+    problems = _Problems("units")
     units = _check_units_table(raw["units"], problems)
     rejected.append(problems.frame())
     frames: dict[str, pd.DataFrame | None] = {}
@@ -582,12 +657,18 @@ def validate(data_dir: Path | str) -> Ledgers:
         if name not in raw:
             frames[name] = None
             continue
-        problems = _Problems(sources[name])
-        frames[name] = _check_table(name, raw[name], units, problems, rules).reset_index()
+        problems = _Problems(name)
+        frames[name] = _check_table(name, raw[name], units, problems, rules, notes)
         rejected.append(problems.frame())
+    if frames["activities"] is not None:
+        unknown = frames["activities"].loc[~frames["activities"]["category"].isin(set(schema.CATEGORIES)), "category"]
+        for text, n in unknown.value_counts().items():
+            notes.append(Note("category", sources["activities"], "",
+                              f"类别“{text}”不是规定类别，也不在 config/categories.yml 的别名中：按其他类别单列统计", int(n)))
     all_rejected = pd.concat([r for r in rejected if not r.empty] or [rejected[0]], ignore_index=True)
+    all_rejected = all_rejected.drop(columns="_pos")
     if not all_rejected.empty:
-        all_rejected = all_rejected.sort_values(["file", "row"], kind="stable", ignore_index=True)
+        all_rejected = all_rejected.sort_values(["file", "sheet", "row"], kind="stable", ignore_index=True)
     return Ledgers(
         data_dir=data_dir,
         units=units,
@@ -597,4 +678,21 @@ def validate(data_dir: Path | str) -> Ledgers:
         coverage=frames["coverage"],
         rejected=all_rejected,
         sources=sources,
+        notes=notes,
     )
+
+
+def _raise_all(errors: list[InputError], unread: list[Note]) -> None:
+    """Stop with every whole-file problem of the folder in one message."""
+    messages = [str(e) for e in errors]
+    if any(isinstance(e, TableMissingError) for e in errors) and unread:
+        messages.append("另外，文件夹中有未读取的文件：" + "；".join(f"{n.file}（{n.message}）" for n in unread))
+    if len(errors) == 1:
+        raise type(errors[0])(messages[0] if len(messages) == 1 else "；".join(messages))
+    cls = ColumnMissingError if all(isinstance(e, ColumnMissingError) for e in errors) else InputError
+    raise cls(f"数据文件夹有{len(errors)}处问题，需先改正：" + "；".join(f"（{i}）{m}" for i, m in enumerate(messages, 1)))
+
+
+def rejected_for_output(rejected: pd.DataFrame) -> pd.DataFrame:
+    """The set-aside rows as ``rejected.csv`` lists them: file, sheet, row, column, value, reason."""
+    return rejected[REJECTED_COLUMNS]

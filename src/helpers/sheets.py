@@ -1,0 +1,524 @@
+"""Read a ledger file as a careful person reads it: sheets, title rows, headers, totals.
+
+Offices keep their ledgers (台账) in Excel or WPS by hand: a merged title row
+above the header, a 填报单位 line, two-row headers with a merged group cell
+(办理情况 over 答复日期 and 是否延期), one sheet per month, merged unit cells,
+合计 rows and a 填表人 footer. This module turns one file into a list of
+:class:`Block` objects, one per sheet whose header matches the table, each a
+frame of text cells under the table's canonical column names, with the file,
+sheet and spreadsheet row of every record. Everything it cannot read with
+confidence stops with a message that says what it found.
+
+It knows nothing of the checks made on values (:mod:`helpers.ledgers`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import schema
+from .errors import ColumnMissingError, UnreadableFileError
+
+# Invisible characters dropped everywhere; spaces of every kind made plain spaces.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_NORMALISE = str.maketrans(
+    {**{chr(0xFF10 + i): str(i) for i in range(10)}, "\u3000": " ", "\u00a0": " ", "\u2002": " ", "\u2003": " ",
+     **{k: None for k in _INVISIBLE}}
+)
+_NEEDS_NORMALISING = re.compile("[\uff10-\uff19\u3000\u00a0\u2002\u2003\u200b\u200c\u200d\u2060\ufeff]")
+_YEAR_IN_SHEET = re.compile(r"((?:19|20)\d{2})")
+_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年(?:度|(?!\s*\d{1,2}\s*月))")
+
+
+@dataclass
+class Block:
+    """The records of one sheet: canonical columns as text, plus where each came from.
+
+    Attributes
+    ----------
+    file, sheet : str
+        File name and sheet name (``""`` for a CSV file).
+    frame : DataFrame
+        One row per record line; the table's columns found in the file (text),
+        and ``row``, the row number as the spreadsheet shows it.
+    header_rows : tuple of int
+        The spreadsheet rows that make the header.
+    year : int or None
+        The year the sheet name (2024年3月) or its title (2024年度…) gives, for
+        dates written without one.
+    skipped_totals, skipped_footers : int
+        合计/小计 lines and 填表人/审核人 lines skipped (not records).
+    """
+
+    file: str
+    sheet: str
+    frame: pd.DataFrame
+    header_rows: tuple[int, ...]
+    year: int | None = None
+    skipped_totals: int = 0
+    skipped_footers: int = 0
+
+
+@dataclass
+class SheetNote:
+    """A sheet that was not read, and why (named by ``nianbao validate``)."""
+
+    file: str
+    sheet: str
+    reason: str
+
+
+@dataclass
+class FileRead:
+    """What one file gave: its blocks, and the sheets it skipped."""
+
+    blocks: list[Block] = field(default_factory=list)
+    skipped: list[SheetNote] = field(default_factory=list)
+
+
+def where(file: str, sheet: str) -> str:
+    """``casework.xlsx`` or ``casework.xlsx 工作表“3月”`` as messages name a place."""
+    return f"{file} 工作表“{sheet}”" if sheet else file
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def cell_text(value: Any) -> str:
+    """One cell as text: Excel dates as ``2024-03-05``, whole numbers without ``.0``."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (datetime, pd.Timestamp)):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def normalise_text(values: pd.Series) -> pd.Series:
+    """Trim cells; normalise full-width digits and spaces; drop zero-width characters.
+
+    Each distinct value is normalised once, so a column of a million rows costs
+    little more than its distinct values.
+    """
+    codes, uniques = pd.factorize(values.fillna("").to_numpy(dtype=object), sort=False)
+    uniques = np.asarray(uniques, dtype=object)
+    if not len(uniques):
+        return pd.Series([], index=values.index, dtype=object)
+    fixed = np.array([_normalise_one(v) for v in uniques], dtype=object)
+    return pd.Series(fixed[codes], index=values.index, dtype=object)
+
+
+def _normalise_one(value: Any) -> str:
+    text = value if isinstance(value, str) else cell_text(value)
+    if _NEEDS_NORMALISING.search(text):
+        text = text.translate(_NORMALISE)
+    return text.strip()
+
+
+# --------------------------------------------------------------------------- files to grids
+
+
+@dataclass
+class _Grid:
+    sheet: str
+    hidden: bool
+    rows: list[list[Any]]  # from the sheet's row 1, column A
+
+
+def _utf8(raw: bytes, name: str) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFileError(f"{name}：既不是 UTF-8 也不是 GBK/GB18030 编码的文本，无法读取（请用 Excel 另存为“CSV UTF-8”或 .xlsx）")
+
+
+def _csv_frame(path: Path) -> pd.DataFrame:
+    """A CSV file as a frame of text cells, numbered from row 1, however ragged its lines."""
+    text = _utf8(path.read_bytes(), path.name)
+    kwargs = dict(header=None, dtype=object, keep_default_na=False, skip_blank_lines=False)
+    try:
+        frame = pd.read_csv(io.StringIO(text), **kwargs)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    except pd.errors.ParserError:
+        # A title line with fewer fields than the header: size the frame by the widest line.
+        width = max((len(r) for r in csv.reader(io.StringIO(text))), default=0)
+        frame = pd.read_csv(io.StringIO(text), names=range(width), **kwargs)
+    del text
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+    frame.columns = range(frame.shape[1])
+    return frame.fillna("")
+
+
+def _workbook_grids(path: Path) -> list[_Grid]:
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    try:
+        grids = []
+        for meta in wb.sheets_metadata:
+            if str(meta.typ).split(".")[-1].lower() not in ("worksheet", "sheettypeenum.worksheet"):
+                continue
+            sheet = wb.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=False)
+            merges = sheet.merged_cell_ranges or []
+            _fill_merges(rows, merges)
+            hidden = str(meta.visible).split(".")[-1].lower() != "visible"
+            grids.append(_Grid(meta.name, hidden, rows))
+        return grids
+    finally:
+        wb.close()
+
+
+def _fill_merges(rows: list[list[Any]], merges: list) -> None:
+    """A value merged over several cells applies to each of them (as a reader sees it)."""
+    if not merges:
+        return
+    width = max([len(r) for r in rows] + [m[1][1] + 1 for m in merges])
+    height = max(len(rows), *(m[1][0] + 1 for m in merges))
+    while len(rows) < height:
+        rows.append([])
+    for r in rows:
+        if len(r) < width:
+            r.extend([""] * (width - len(r)))
+    for (r0, c0), (r1, c1) in merges:
+        value = rows[r0][c0]
+        for r in range(r0, r1 + 1):
+            row = rows[r]
+            for c in range(c0, c1 + 1):
+                row[c] = value
+
+
+def _grid_frame(rows: list[list[Any]]) -> pd.DataFrame:
+    width = max((len(r) for r in rows), default=0)
+    data = [[cell_text(v) for v in r] + [""] * (width - len(r)) for r in rows]
+    frame = pd.DataFrame(data, dtype=object, columns=range(width))
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+    return frame
+
+
+def grids(path: Path) -> list[tuple[str, bool, pd.DataFrame]]:
+    """Every sheet of a file as ``(sheet name, hidden, frame of text cells)``.
+
+    A CSV file is one sheet named ``""``. The frame's index is the row number
+    as the spreadsheet shows it (row 1 first); merged cells are filled.
+
+    Raises
+    ------
+    UnreadableFileError
+        When the file cannot be opened as what its ending says.
+    """
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return [("", False, _csv_frame(path))]
+        return [(g.sheet, g.hidden, _grid_frame(g.rows)) for g in _workbook_grids(path)]
+    except UnreadableFileError:
+        raise
+    except Exception as exc:  # calamine and pandas raise many kinds
+        kind = {".xls": "Excel 97-2003 (.xls)", ".csv": "CSV"}.get(suffix, "Excel (.xlsx)")
+        raise UnreadableFileError(
+            f"{path.name}：无法作为 {kind} 文件读取（{type(exc).__name__}）；文件可能已损坏，"
+            "或扩展名与实际格式不符：请在 Excel/WPS 中打开后另存为 .xlsx"
+        ) from None
+
+
+# --------------------------------------------------------------------------- headers
+
+
+@dataclass
+class Header:
+    """Where a sheet's header is and what each of its columns means."""
+
+    rows: tuple[int, ...]  # spreadsheet row numbers
+    columns: dict[int, str]  # grid column -> canonical name (or "satisfaction:满意")
+
+
+def _known(frame: pd.DataFrame, lookup: dict[str, str]) -> list[list[str | None]]:
+    return [[lookup.get(schema.header_key(v)) if v else None for v in row] for row in frame.itertuples(index=False)]
+
+
+def _is_subheader(known_row: list[str | None], cells: list[str]) -> bool:
+    """A row under a header is more header (sub-headers) when it holds header names, not values."""
+    names = sum(k is not None for k in known_row)
+    others = sum(bool(str(c).strip()) and k is None for k, c in zip(known_row, cells))
+    return names >= 2 or (names == 1 and others == 0)
+
+
+def find_header(frame: pd.DataFrame, table: schema.Table, header_rows: int) -> tuple[Header | None, str, int]:
+    """Find the header within the first ``header_rows`` rows.
+
+    The header is the first row that, with the sub-header rows under it (a
+    merged group cell 办理情况 over 答复日期 / 是否延期), holds every required
+    column of the table; for each column the lowest header cell that is a known
+    name wins. Line breaks and spaces inside header cells do not count.
+
+    Returns
+    -------
+    (Header or None, str, int)
+        The header, or ``None`` and a sentence saying what stands where the header
+        should be (e.g. “第3行像是表头（信访编号、收到日期），但缺少：承办单位”),
+        and how many of the table's column names that row holds.
+    """
+    lookup = schema.header_lookup(table.name)
+    top = frame.iloc[: header_rows + 2]
+    known = _known(top, lookup)
+    cells = [list(map(str, r)) for r in top.itertuples(index=False)]
+    required = {c.name for c in table.required_columns}
+    best: tuple[int, int, set[str]] = (0, -1, set())
+    for i in range(min(header_rows, len(top))):
+        if not any(known[i]):
+            continue
+        block = [i]
+        while block[-1] + 1 < len(top) and len(block) < 3 and _is_subheader(known[block[-1] + 1], cells[block[-1] + 1]):
+            block.append(block[-1] + 1)
+        columns: dict[int, str] = {}
+        for r in block:
+            for c, name in enumerate(known[r]):
+                if name is not None:
+                    columns[c] = name
+        found = set(columns.values())
+        if required <= found:
+            return Header(tuple(int(top.index[r]) for r in block), columns), "", len(found)
+        if len(found) > best[0]:
+            best = (len(found), i, found)
+    if best[1] < 0:
+        return None, _no_header_found(top, table, header_rows), 0
+    row = int(top.index[best[1]])
+    have = "、".join(_label(table, n) for n in sorted(best[2] - {""}, key=_order(table)))
+    missing = "、".join(_label(table, n, with_aliases=True) for n in sorted(required - best[2], key=_order(table)))
+    return None, f"第{row}行像是表头（{have}），但缺少必需的列：{missing}", best[0]
+
+
+def _order(table: schema.Table):
+    names = [c.name for c in table.columns]
+    return lambda n: names.index(n.split(":")[0]) if n.split(":")[0] in names else len(names)
+
+
+def _label(table: schema.Table, name: str, with_aliases: bool = False) -> str:
+    base = name.split(":")[0]
+    col = table.column(base)
+    if ":" in name:
+        return name.split(":", 1)[1]
+    if with_aliases:
+        return "“" + "”或“".join(col.aliases[:2] + (col.name,)) + "”"
+    return col.aliases[0] if col.aliases else col.name
+
+
+def _no_header_found(top: pd.DataFrame, table: schema.Table, header_rows: int) -> str:
+    wanted = "、".join(_label(table, c.name) for c in table.required_columns)
+    filled = [(int(i), [c for c in row if str(c).strip()]) for i, row in zip(top.index, top.itertuples(index=False))]
+    filled = [(i, cells) for i, cells in filled if cells][:1]
+    if not filled:
+        return f"前{header_rows}行都是空的，找不到表头（应含：{wanted}）"
+    row, cells = filled[0]
+    cells = list(dict.fromkeys(cells))  # a merged title repeats in every cell it covers
+    if table.personal:  # a casework sheet without a header may show a petitioner's name: never quote it
+        shown = f"有{len(cells)}个非空单元格，但没有一个是本表的列名"
+    else:
+        shown = "内容为“" + "、".join(str(c)[:12] for c in cells[:6]) + ("…" if len(cells) > 6 else "") + "”"
+    return f"前{header_rows}行中找不到表头（应含：{wanted}）；第{row}行{shown}"
+
+
+# --------------------------------------------------------------------------- records
+
+
+def _word_pattern(words: list[str]) -> re.Pattern[str]:
+    alts = "|".join(sorted((re.escape(schema.header_key(w)) for w in words if w), key=len, reverse=True))
+    return re.compile(alts or "(?!)")
+
+
+def _first_filled(frame: pd.DataFrame) -> pd.Series:
+    first = pd.Series("", index=frame.index, dtype=object)
+    for col in frame.columns:
+        values = frame[col]
+        first = first.where(first != "", values)
+    return first
+
+
+def _matches(values: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
+    """Whether each (normalised) value matches ``pattern``, testing each distinct value once."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), sort=False)
+    if not len(uniques):
+        return pd.Series(False, index=values.index)
+    hit = np.array([bool(pattern.match(schema.header_key(u))) for u in uniques])
+    return pd.Series(hit[codes], index=values.index)
+
+
+def read_blocks(path: Path, table: schema.Table, reading: dict[str, Any]) -> FileRead:
+    """Read every sheet of ``path`` whose header matches ``table``.
+
+    Parameters
+    ----------
+    path : Path
+        A ``.csv``, ``.xlsx`` or ``.xls`` file.
+    table : schema.Table
+        The table the file holds.
+    reading : dict
+        The ``reading`` section of ``config/rules.yml`` (header rows, total and
+        footer words).
+
+    Returns
+    -------
+    FileRead
+        One :class:`Block` per matching sheet, in order, and the sheets skipped.
+
+    Raises
+    ------
+    ColumnMissingError
+        No sheet has the table's header; or a sheet looks like a ledger sheet
+        (a near-miss header, or dated records) but cannot be read; or two
+        columns mean the same thing.
+    UnreadableFileError
+        The file cannot be opened.
+    """
+    header_rows = int(reading.get("header_rows", 10))
+    total_re = re.compile(rf"^(?:本月|本季度?|本年度?|全年|全部|总)?(?:{_word_pattern(reading.get('total_words', [])).pattern})(?![\u4e00-\u9fff])")
+    footer_re = re.compile(rf"^(?:{_word_pattern(reading.get('footer_words', [])).pattern})(?:[:：]|\s|$)")
+    out = FileRead()
+    problems: list[str] = []
+    for sheet, hidden, frame in grids(path):
+        place = where(path.name, sheet)
+        if frame.empty or not (frame != "").to_numpy().any():
+            out.skipped.append(SheetNote(path.name, sheet, "空白工作表"))
+            continue
+        header, found, names = find_header(frame, table, header_rows)
+        if header is None:
+            if names >= 2 or (names and not sheet):
+                problems.append(f"{place}：{found}")
+            elif sheet and _has_dated_cells(frame):
+                problems.append(f"{place}：有日期等内容，但{found}")
+            elif sheet:
+                out.skipped.append(SheetNote(path.name, sheet, "没有本表的表头（如说明、填表说明）"))
+            else:
+                problems.append(f"{place}：{found}")
+            continue
+        if hidden:
+            problems.append(
+                f"{place}：是隐藏的工作表，却含有{table.title}的表头（第{header.rows[0]}行）："
+                "请取消隐藏（其记录将被统计）或删除该工作表"
+            )
+            continue
+        try:
+            out.blocks.append(_block(path.name, sheet, frame, header, table, total_re, footer_re))
+        except ColumnMissingError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ColumnMissingError("；".join(problems))
+    if not out.blocks:
+        names = "、".join(f"“{n.sheet}”" for n in out.skipped) or "无"
+        raise ColumnMissingError(
+            f"{path.name}：没有一个工作表含{table.title}的表头（工作表：{names}）；"
+            f"表头应含：{'、'.join(_label(table, c.name) for c in table.required_columns)}"
+        )
+    return out
+
+
+def _has_dated_cells(frame: pd.DataFrame) -> bool:
+    sample = frame.iloc[:200].to_numpy().ravel()
+    return any(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(v)) for v in sample)
+
+
+def _block(file, sheet, frame, header, table, total_re, footer_re) -> Block:
+    place = where(file, sheet)
+    by_name: dict[str, int] = {}
+    last = header.rows[-1]
+    data = frame.loc[frame.index > last]
+    for col, name in sorted(header.columns.items()):
+        if name in by_name:
+            first = by_name[name]
+            same = (data[col] == "") | (data[col] == data[first])
+            if bool(same.all()):
+                continue  # a header merged over two columns: the first holds the values
+            base = name.split(":")[0]
+            raise ColumnMissingError(
+                f"{place}：第{_col_letter(first)}列和第{_col_letter(col)}列都表示“{_label(table, name) if ':' in name else table.column(base).aliases[0] if table.column(base).aliases else base}”：请只保留一列"
+            )
+        by_name[name] = col
+    ticks = {n: c for n, c in by_name.items() if ":" in n}
+    plain = {n: c for n, c in by_name.items() if ":" not in n}
+    records = pd.DataFrame({name: normalise_text(data[c]) for name, c in plain.items()}, index=data.index)
+    if ticks:
+        base = next(iter(ticks)).split(":")[0]
+        if base in plain:
+            raise ColumnMissingError(
+                f"{place}：既有“{table.column(base).aliases[0]}”列，又有勾选列（{'、'.join(n.split(':')[1] for n in ticks)}）：请只保留一种"
+            )
+        records[base] = _ticked(pd.DataFrame({n.split(":")[1]: normalise_text(data[c]) for n, c in ticks.items()}))
+    # Lines that are not records: blank lines, 合计/小计 lines, 填表人/审核人 footers.
+    nonblank = (data != "").any(axis=1) if len(data.columns) else pd.Series(False, index=data.index)
+    first = normalise_text(_first_filled(data))
+    total = _matches(first, total_re)
+    for name in plain:
+        total |= _matches(records[name], total_re) & (records[name] != "")
+    footer = _matches(first, footer_re) & ~total
+    keep = nonblank & ~total & ~footer
+    year = _sheet_year(sheet) or _title_year(frame.loc[frame.index < header.rows[0]])
+    records = records.loc[keep]
+    records.insert(0, "row", records.index.to_numpy())
+    records.insert(0, "sheet", sheet)
+    records.insert(0, "file", file)
+    return Block(file, sheet, records.reset_index(drop=True), header.rows, year,
+                 int((nonblank & total).sum()), int((nonblank & footer).sum()))
+
+
+def _ticked(ticks: pd.DataFrame) -> pd.Series:
+    """The value of a choice kept as tick columns: the ticked column's name ("" when none).
+
+    Two ticks give ``满意+不满意``, which the checks set aside; a cell that is
+    neither a tick nor blank gives ``?``, set aside too.
+    """
+    from .config import rules
+
+    yes = {schema.header_key(w) for w in rules()["reading"]["true_words"]} - {""}
+    no = {schema.header_key(w) for w in rules()["reading"]["false_words"]}
+    out = pd.Series("", index=ticks.index, dtype=object)
+    for name in ticks.columns:
+        key = ticks[name].map(schema.header_key)
+        on = key.isin(yes)
+        odd = ~on & ~key.isin(no)
+        out = out.where(~on, out.where(out == "", out + "+") + name)
+        out = out.where(~odd, "?" + ticks[name].str.slice(0, 10))
+    return out
+
+
+def _sheet_year(sheet: str) -> int | None:
+    m = _YEAR_IN_SHEET.search(sheet or "")
+    return int(m.group(1)) if m else None
+
+
+def _title_year(title: pd.DataFrame) -> int | None:
+    for value in title.to_numpy().ravel():
+        m = _YEAR_IN_TITLE.search(str(value))
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def _col_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
