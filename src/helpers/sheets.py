@@ -300,7 +300,7 @@ def find_header(frame: pd.DataFrame, table: schema.Table, header_rows: int) -> t
         found = set(columns.values())
         if required <= found:
             return Header(tuple(int(top.index[r]) for r in block), columns), "", len(found)
-        if len(found) > best[0]:
+        if len(found) > best[0] and _is_subheader(known[i], cells[i]):  # header-like, not a record
             best = (len(found), i, found)
     if best[1] < 0:
         return None, _no_header_found(top, table, header_rows), 0
