@@ -56,7 +56,7 @@ def test_unknown_placeholder_fails_that_report_naming_file_line_and_placeholder(
 def test_validate_clean_sample_exits_0():
     proc = run_cli("validate")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "0 row(s) set aside" in proc.stdout
+    assert "没有被剔除的行" in proc.stdout and "共4个单位" in proc.stdout
 
 
 def test_doctor_names_a_font_for_every_role():

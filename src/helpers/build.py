@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import paths
+from . import paths, schema
 from .engine import (
     Job,
     Result,
@@ -150,6 +150,7 @@ def build(
     jobs: int | None = None,
     force: bool = False,
     scheduler: str | None = None,
+    allow_rejected: bool = False,
     echo: Callable[[str], None] = print,
 ) -> list[Result]:
     """Build every requested report; the function behind ``nianbao build``.
@@ -172,6 +173,9 @@ def build(
         Rebuild reports whose inputs have not changed.
     scheduler : str, optional
         ``tcp://HOST:PORT`` of a Dask scheduler to run the reports on.
+    allow_rejected : bool
+        Build a unit's report even when more than the allowed share of one of its
+        tables was set aside (the report then says so on its first page).
     echo : callable
         Where progress lines go (when there is no terminal for a bar).
 
@@ -193,12 +197,18 @@ def build(
     out_dir = Path(out_dir or paths.OUTPUT_DIR).resolve()
     ledgers = load_ledgers(data_dir)
     wanted = plan(ledgers, units, years, as_of, out_dir, formats, write_rejected(ledgers))
+    refused = [] if allow_rejected else untrusted(wanted, ledgers)
+    wanted = [job for job in wanted if job not in {r.job for r in refused}]
+    generic = sorted({job.unit for job in wanted if paths.is_generic_prose(paths.narrative_file(job.data_dir, job.unit, job.year))})
+    if generic:
+        echo(f"提示：{len(generic)}个单位的报告没有本单位的文字材料（narrative/），使用随软件提供的通用稿"
+             f"（{'、'.join(generic[:5])}{'等' if len(generic) > 5 else ''}）")
     choices = resolve_all()  # a role without a Chinese font stops the build here
     fonts = {role: f"{c.family}|{c.path}|{c.index}" for role, c in choices.items()}
     shared = shared_inputs()
     stamps = {job: {**shared, **unit_inputs(job, ledgers, fonts)} for job in wanted}
     todo = [job for job in wanted if force or not up_to_date(job, stamps[job])]
-    results: list[Result] = [Result(job, "skipped", 0.0) for job in wanted if job not in todo]
+    results: list[Result] = [Result(job, "skipped", 0.0) for job in wanted if job not in todo] + refused
     if units == "all":  # each year's district summary, rebuilt when any of its units is
         todo += summary_jobs(wanted, todo, as_of, ledgers.data_dir, out_dir, formats)
     if todo:
@@ -227,6 +237,23 @@ def build(
         echo(f"ran {len(todo)} task(s) in {time.perf_counter() - start:.1f} s with {workers} worker(s)")
     order = {job: i for i, job in enumerate(wanted + [r.job for r in results if r.job not in wanted])}
     return sorted(results, key=lambda r: order[r.job])
+
+
+def untrusted(jobs: list[Job], ledgers: Ledgers) -> list[Result]:
+    """Reports not written because too many of the unit's rows were set aside (each a failed result)."""
+    from .engine import record_failure
+    from .ledgers import over_threshold
+
+    out = []
+    for job in jobs:
+        over = over_threshold(ledgers, job.unit)
+        if over:
+            parts = "、".join(f"{t}（{schema.TABLES[t].title}）{bad}/{total}行" for t, bad, total in over)
+            message = (f"台账中被剔除的行过多，不宜据此出具报告：{parts}；请按 nianbao validate 所列改正台账，"
+                       "或加 --allow-rejected 照常生成（报告首页将注明）")
+            record_failure(job, message)
+            out.append(Result(job, "failed", 0.0, error=message))
+    return out
 
 
 def write_rejected(ledgers: Ledgers) -> Path | None:

@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--formats", default="html,pdf,docx", help="any of html,pdf,docx (default: all three)")
     b.add_argument("--jobs", type=int, default=None, metavar="N", help="parallel workers (default: cores)")
     b.add_argument("--force", action="store_true", help="rebuild reports whose inputs have not changed")
+    b.add_argument("--allow-rejected", action="store_true",
+                   help="某表被剔除的行超过规定比例（默认10%%）时仍生成报告，并在报告首页注明")
     b.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                    help="run the reports on a Dask cluster (pip install 'nianbao[dask]')")
 
@@ -55,7 +57,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         years = load_ledgers(args.data).years()
         year = str(years[-1]) if years else "all"
     results = build(args.unit, year, as_of=args.as_of, data_dir=args.data, out_dir=args.out,
-                    formats=args.formats, jobs=args.jobs, force=args.force, scheduler=args.scheduler)
+                    formats=args.formats, jobs=args.jobs, force=args.force, scheduler=args.scheduler,
+                    allow_rejected=args.allow_rejected)
     counts = {s: sum(r.status == s for r in results) for s in ("built", "skipped", "failed")}
     width = max(len(r.job.name) for r in results)
     print(f"\n{'report':{width}s}  status   seconds")
@@ -68,20 +71,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .ledgers import validate
     from .paths import DATA_DIR
+    from .validation import validation_lines
 
     ledgers = validate(args.data or DATA_DIR)
-    rej = ledgers.rejected
-    counts = {name: len(getattr(ledgers, name)) for name in ("activities", "casework", "publicity", "coverage")
-              if getattr(ledgers, name) is not None}
-    if not rej.empty:
-        widths = {c: max(len(c), *(len(str(v)) for v in rej[c])) for c in rej.columns}
-        print("  ".join(f"{c:{widths[c]}s}" for c in rej.columns))
-        for row in rej.itertuples(index=False):
-            print("  ".join(f"{str(v):{widths[c]}s}" for c, v in zip(rej.columns, row)))
-        print()
-    good = ", ".join(f"{n} {t}" for t, n in counts.items())
-    print(f"{len(ledgers.units)} units; good rows: {good}; "
-          f"{ledgers.rejected_rows} row(s) set aside ({len(rej)} problem(s))")
+    print("\n".join(validation_lines(ledgers)))
     return 1 if ledgers.rejected_rows else 0
 
 

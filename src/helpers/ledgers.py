@@ -696,3 +696,22 @@ def _raise_all(errors: list[InputError], unread: list[Note]) -> None:
 def rejected_for_output(rejected: pd.DataFrame) -> pd.DataFrame:
     """The set-aside rows as ``rejected.csv`` lists them: file, sheet, row, column, value, reason."""
     return rejected[REJECTED_COLUMNS]
+
+
+def over_threshold(ledgers: Ledgers, unit_id: str, share: float | None = None) -> list[tuple[str, int, int]]:
+    """Tables in which more than the allowed share of the unit's rows were set aside.
+
+    Parameters
+    ----------
+    ledgers : Ledgers
+    unit_id : str
+    share : float, optional
+        The allowed share; ``data_quality.max_rejected_share`` of ``config/rules.yml`` by default.
+
+    Returns
+    -------
+    list of (table, set aside, all rows)
+        Empty when the unit's data can be trusted.
+    """
+    limit = load_rules()["data_quality"]["max_rejected_share"] if share is None else share
+    return [(t, bad, total) for t, (bad, total) in ledgers.rejected_for(unit_id).items() if bad > limit * total]

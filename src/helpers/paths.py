@@ -49,13 +49,24 @@ def report_dir(out_dir: Path, year: int, unit_id: str) -> Path:
     return Path(out_dir) / str(int(year)) / unit_id
 
 
-def narrative_file(data_dir: Path, unit_id: str, year: int) -> Path | None:
-    """Return the analysts' prose for a report, or ``None`` when there is none.
+def narrative_file(data_dir: Path, unit_id: str, year: int) -> Path:
+    """Return the analysts' prose for a report.
 
-    ``narrative/<unit_id>/<year>.md`` wins over ``narrative/default.md``.
+    ``narrative/<unit_id>/<year>.md`` wins over ``narrative/default.md``; with
+    neither, the generic prose shipped with the package (:func:`generic_prose`).
     """
     base = Path(data_dir) / NARRATIVE_SUBDIR
     for candidate in (base / unit_id / f"{int(year)}.md", base / "default.md"):
         if candidate.is_file():
             return candidate
-    return None
+    return generic_prose()
+
+
+def generic_prose(kind: str = "ideology") -> Path:
+    """The generic prose of a report kind, shipped with the package."""
+    return PROSE_DIR / f"{kind}.md"
+
+
+def is_generic_prose(path: Path) -> bool:
+    """Whether ``path`` is prose shipped with the package (not the analysts' own)."""
+    return Path(path).resolve().parent == PROSE_DIR.resolve()

@@ -30,7 +30,7 @@ class Report:
     ledgers: Ledgers
     unit: dict[str, str]
     indicators: Indicators
-    narrative_path: Path | None
+    narrative_path: Path
 
     @classmethod
     def prepare(
@@ -72,10 +72,9 @@ class Report:
         """The date under the signature: ``signed`` in the narrative file, else ``as_of``."""
         from .narrative import front_matter
 
-        if self.narrative_path is not None:
-            signed = front_matter(self.narrative_path).get("signed")
-            if signed:
-                return signed
+        signed = front_matter(self.narrative_path).get("signed")
+        if signed:
+            return signed
         return self.indicators.as_of
 
     def span_words(self) -> str:
@@ -189,11 +188,23 @@ class Report:
 
     def sections(self) -> dict[str, Section]:
         """The analysts' prose, filled; empty sections when there is no narrative file."""
-        from .narrative import SECTIONS
-
-        if self.narrative_path is None:
-            return {name: Section() for name in SECTIONS}
         return parse(self.narrative_path, self.placeholders())
+
+    def _span_bounds(self) -> tuple:
+        import pandas as pd
+
+        return pd.Timestamp(self.year, 1, 1), pd.Timestamp(self.indicators.as_of)
+
+    def rejected_warning(self) -> str:
+        """The first page's warning when a table lost more rows than the rules allow (built with --allow-rejected)."""
+        from .ledgers import over_threshold
+
+        over = over_threshold(self.ledgers, self.unit["unit_id"])
+        if not over:
+            return ""
+        parts = "、".join(f"{schema.TABLES[t].title}{bad}行（占{bad / total:.1%}）" for t, bad, total in over)
+        return (f"数据提示：本报告所用台账中，{parts}因填写不规范未纳入统计，超过规定比例，"
+                "有关数字可能不完整，请核实更正台账后重新生成。")
 
     def problems_from_data(self) -> list[str]:
         """Problems the ledgers show: activity minimums not met, late or pending petitions."""
@@ -240,6 +251,9 @@ class Report:
         out = [self.metadata_markdown()]
         if self.unit["recipient"]:
             out.append(f"::: {{.recipient}}\n{md_escape(self.unit['recipient'])}：\n:::")
+        warning = self.rejected_warning()
+        if warning:
+            out.append(f"**{warning}**")
         out += s["开篇"].paragraphs
         out.append("# 一、工作开展情况")
         out += self._numbered(s["工作开展情况"])
@@ -350,7 +364,16 @@ class Report:
             )
         else:
             lines.append("数据质量：台账数据全部通过校验，无剔除记录。")
-        if self.narrative_path is not None:
+        unknown = led.unknown_categories(self.unit["unit_id"], *self._span_bounds())
+        if unknown:
+            listed = "、".join(f"“{md_escape(k)}”{v}条" for k, v in unknown.items())
+            lines.append(f"活动类别：{listed}不是规定类别，已单列统计；如属规定类别，请在config/categories.yml中补充别名。")
+        skipped = sum(n.count for n in led.notes if n.kind == "lines")
+        if skipped:
+            lines.append(f"台账中的合计、小计行及表尾填表人等{skipped}行不是记录，未计入。")
+        if paths.is_generic_prose(self.narrative_path):
+            lines.append("文字材料：使用随软件提供的通用稿；可复制到数据文件夹的narrative/default.md后按本单位情况修改。")
+        else:
             lines.append(f"文字材料：{md_escape(self.narrative_path.relative_to(led.data_dir).as_posix())}。")
         return "\n\n".join(lines) + "\n:::\n"
 

@@ -1,0 +1,72 @@
+"""No confident report on broken data, and a complete report from a fresh folder."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+import office_workbooks as ow
+from conftest import run_cli
+from corpus import CASEWORK, Case
+from helpers.ledgers import over_threshold, validate
+from helpers.report import Report
+
+# u-1: 2 good petitions and 1 whose date cannot be read: 1 of 3 rows set aside (33 %)
+BROKEN = CASEWORK + "A3,u-1,上周三,,否,无,\n"
+
+
+def test_over_threshold_names_the_table_and_counts(tmp_path):
+    ledgers = validate(Case("b", {"casework.csv": BROKEN}).write(tmp_path / "d"))
+    assert over_threshold(ledgers, "u-1") == [("casework", 1, 3)]
+    assert over_threshold(ledgers, "u-1", share=0.5) == []
+    assert over_threshold(ledgers, "u-2") == []
+
+
+def test_first_page_says_rows_were_set_aside(tmp_path):
+    ledgers = validate(Case("b", {"casework.csv": BROKEN}).write(tmp_path / "d"))
+    body = Report.from_ledgers(ledgers, "u-1", 2024).body_markdown()
+    head = body[: body.index("# 一、")]
+    assert "数据提示" in head and "信访台账1行（占33.3%）" in head
+
+
+def test_build_refuses_a_unit_with_too_many_rows_set_aside(tmp_path):
+    data = Case("b", {"casework.csv": BROKEN}).write(tmp_path / "d")
+    proc = run_cli("build", "--year", "2024", "--unit", "u-1", "--data", str(data), "--out", str(tmp_path / "o"))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "casework（信访台账）1/3行" in proc.stdout and "--allow-rejected" in proc.stdout
+    assert not (tmp_path / "o" / "2024" / "u-1").exists()
+
+
+def test_generic_prose_used_and_said_once(tmp_path):
+    data = Case("fresh", {}).write(tmp_path / "d")
+    ledgers = validate(data)
+    report = Report.from_ledgers(ledgers, "u-1", 2024)
+    sections = report.sections()
+    assert all(sections[name].paragraphs or sections[name].subsections for name in ("开篇", "工作开展情况", "工作谋划"))
+    assert "通用稿" in report.data_note_markdown()
+
+
+@pytest.mark.render
+def test_allow_rejected_builds_and_says_so(tmp_path):
+    data = Case("b", {"casework.csv": BROKEN}).write(tmp_path / "d")
+    proc = run_cli("build", "--year", "2024", "--unit", "u-1", "--data", str(data), "--out", str(tmp_path / "o"),
+                   "--allow-rejected", "--formats", "html")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("通用稿") == 1  # the build says once that the generic prose is used
+    folder = tmp_path / "o" / "2024" / "u-1"
+    assert "数据提示" in (folder / "report.html").read_text(encoding="utf-8")
+    assert json.loads((folder / "indicators.json").read_text(encoding="utf-8"))["rejected_rows"] == 1
+    assert "sheet" in (folder / "rejected.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+
+
+def test_validate_lists_skipped_sheets_and_lines(tmp_path):
+    data = Case("office", {"casework.csv": None}).write(tmp_path / "d")
+    recs = [ow.case("C1", "u-1", date(2024, 1, 5))]
+    ow.write(data / "casework.xls", ow.monthly(recs, "收到日期"))
+    proc = run_cli("validate", "--data", str(data))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "工作表“填表说明”：未读取该工作表" in proc.stdout
+    assert "跳过合计/小计行、表尾的填表人、审核人等行共2行" in proc.stdout
+    assert "王某" not in proc.stdout
