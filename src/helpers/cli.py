@@ -41,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a data folder and list every problem")
     _add_data(v)
 
+    i = sub.add_parser("init", help="新建一个数据文件夹：台账模板（带下拉列表）、单位名录示例和通用文字稿")
+    i.add_argument("dir", type=Path, metavar="DIR", help="要新建的文件夹（不能已有文件）")
+    i.add_argument("--year", type=int, default=None, help="模板的年度（默认今年）")
+
     sub.add_parser("doctor", help="show which font serves each role, and why")
 
     s = sub.add_parser("site", help="write output/index.html: every report, by year and unit, offline")
@@ -78,6 +82,18 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1 if ledgers.rejected_rows else 0
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from .scaffold import init_data_folder
+
+    files = init_data_folder(args.dir, args.year)
+    print(f"已新建数据文件夹 {args.dir}：")
+    for f in files:
+        print(f"  {f.relative_to(args.dir)}")
+    print("请先在 units.csv 中填写本单位，再在各台账中逐行登记；"
+          f"填好后运行 nianbao validate --data {args.dir} 检查。")
+    return 0
+
+
 def _cmd_doctor(args: argparse.Namespace) -> int:
     from .fonts import ROLE_NAMES, ROLES, font_dirs, resolve
     from .render import quarto_available
@@ -106,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nianbao`` console script."""
     args = _parser().parse_args(argv)
     try:
-        commands = {"build": _cmd_build, "validate": _cmd_validate, "doctor": _cmd_doctor, "site": _cmd_site}
+        commands = {"build": _cmd_build, "validate": _cmd_validate, "init": _cmd_init, "doctor": _cmd_doctor,
+                    "site": _cmd_site}
         return commands[args.command](args)
     except NianbaoError as exc:
         print(f"nianbao: {exc}", file=sys.stderr)
