@@ -199,7 +199,8 @@ def build(
     wanted = plan(ledgers, units, years, as_of, out_dir, formats, write_rejected(ledgers))
     refused = [] if allow_rejected else untrusted(wanted, ledgers)
     wanted = [job for job in wanted if job not in {r.job for r in refused}]
-    generic = sorted({job.unit for job in wanted if paths.is_generic_prose(paths.narrative_file(job.data_dir, job.unit, job.year))})
+    generic = sorted({job.unit for job in wanted
+                      if paths.is_generic_prose(paths.narrative_file(job.data_dir, job.unit, job.year))})
     if generic:
         echo(f"提示：{len(generic)}个单位的报告没有本单位的文字材料（narrative/），使用随软件提供的通用稿"
              f"（{'、'.join(generic[:5])}{'等' if len(generic) > 5 else ''}）")

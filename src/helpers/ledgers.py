@@ -240,7 +240,8 @@ def unread_files(data_dir: Path, used: set[str]) -> list[Note]:
             if hint:
                 why += f"，并命名为 {hint.name}.xlsx"
         elif hint is not None:
-            why = f"文件名不是台账表名：若这是{hint.title}，请改名为 {hint.name}{suffix if suffix != '.txt' else '.csv'}"
+            ending = suffix if suffix != ".txt" else ".csv"
+            why = f"文件名不是台账表名：若这是{hint.title}，请改名为 {hint.name}{ending}"
         else:
             names = "、".join(f"{t.name}（{t.title}）" for t in schema.TABLES.values())
             why = f"文件名不是任何台账表的名称（应为：{names}，扩展名 .csv/.xlsx/.xls）"
@@ -314,7 +315,9 @@ def parse_dates(values: pd.Series, years: pd.Series | None = None) -> pd.Series:
     parsed = _parse_distinct_dates(pd.Series(uniques, dtype=object).astype(str))
     out = pd.Series(parsed.to_numpy()[codes] if len(uniques) else [], index=values.index, dtype="datetime64[ns]")
     if years is not None:
-        todo = out.isna() & values.str.match(_MONTH_DAY_RE) & years.notna()
+        month_day = pd.Series(uniques, dtype=object).str.match(_MONTH_DAY_RE).to_numpy()
+        todo = out.isna() & pd.Series(month_day[codes] if len(uniques) else [], index=values.index, dtype=bool)
+        todo &= years.notna()
         if todo.any():
             parts = values[todo].str.extract(_MONTH_DAY_RE).astype(int)
             out.loc[todo] = pd.to_datetime(
@@ -364,8 +367,11 @@ def _check_date(frame, table, column, problems):
     years = frame["_year"] if "_year" in frame else None
     parsed = parse_dates(frame[column], years)
     bad = parsed.isna() & (frame[column] != "")
-    no_year = bad & frame[column].str.match(_MONTH_DAY_RE)
-    problems.add(frame, no_year, column, "日期没有写年份，工作表名和标题中也没有年份（请写成2024年3月5日，或把工作表命名为“2024年3月”）")
+    no_year = pd.Series(False, index=frame.index)
+    if bad.any():
+        no_year[bad] = frame.loc[bad, column].str.match(_MONTH_DAY_RE).to_numpy(dtype=bool)
+    problems.add(frame, no_year, column,
+                 "日期没有写年份，工作表名和标题中也没有年份（请写成2024年3月5日，或把工作表命名为“2024年3月”）")
     problems.add(frame, bad & ~no_year, column, "日期无法识别（请写成2024-03-05或2024年3月5日）")
     return parsed
 
@@ -398,7 +404,9 @@ def _check_duplicates(frame, table: schema.Table, key: str, problems, scope: str
 def _check_choice(frame, column, allowed, problems, label: str):
     allowed = [a for a in allowed if a]
     bad = (frame[column] != "") & ~frame[column].isin(allowed)
-    several = bad & frame[column].str.contains("+", regex=False)
+    several = pd.Series(False, index=frame.index)
+    if bad.any():
+        several[bad] = frame.loc[bad, column].str.contains("+", regex=False).to_numpy(dtype=bool)
     problems.add(frame, several, column, f"{label}勾选了多项：只能勾一项")
     problems.add(frame, bad & ~several, column, f"{label}应为{'、'.join(allowed)}之一，或留空")
 
@@ -414,15 +422,23 @@ def _check_int(frame, table, column, problems, notes: list[Note]) -> pd.Series:
         for (file, sheet), part in frame[wordy].groupby(["file", "sheet"], sort=False):
             rows = "、".join(map(str, part["row"].head(5))) + ("等" if len(part) > 5 else "")
             notes.append(Note("count", file, sheet,
-                              f"{_label(table, column)}写的是文字、没有数字（第{rows}行）：该项按空白处理，记录照常统计",
+                              f"{_label(table, column)}写的是文字、没有数字（第{rows}行）："
+                              "该项按空白处理，记录照常统计",
                               len(part)))
     return numeric.where((numeric % 1 == 0) & ~wordy).astype("Int64")
+
+
+def map_distinct(values: pd.Series, fn) -> pd.Series:
+    """``values.map(fn)``, calling ``fn`` once per distinct value."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), sort=False)
+    mapped = np.array([fn(u) for u in uniques], dtype=object)
+    return pd.Series(mapped[codes] if len(uniques) else [], index=values.index, dtype=object)
 
 
 def _yes_no(frame, column, reading, problems, label: str) -> pd.Series:
     yes = {schema.header_key(w) for w in reading["true_words"]}
     no = {schema.header_key(w) for w in reading["false_words"]}
-    key = frame[column].map(schema.header_key)
+    key = map_distinct(frame[column], schema.header_key)
     problems.add(frame, ~key.isin(yes | no), column, f"{label}应填 是 或 否（也可填 √/×、1/0）")
     return key.isin(yes - {""})
 
@@ -477,7 +493,7 @@ def _check_table(
         problems.add(frame, late, "replied_date", "答复日期早于收到日期")
         typed["extended"] = _yes_no(frame, "extended", reading, problems, "是否延期")
         none_words = {schema.header_key(w): "" for w in reading["none_words"]}
-        escalation = frame["escalation"].map(lambda v: "" if schema.header_key(v) in none_words else v)
+        escalation = map_distinct(frame["escalation"], lambda v: "" if schema.header_key(v) in none_words else v)
         frame["escalation"] = escalation
         _check_choice(frame, "escalation", cw["escalation_levels"], problems, "越级情况")
         _check_choice(frame, "satisfaction", cw["rated"], problems, "满意度")
@@ -485,7 +501,8 @@ def _check_table(
     elif name == "publicity":
         schemes = "|".join(re.escape(s) for s in rules["publicity"]["url_schemes"])
         bad = (frame["url"] != "") & ~frame["url"].str.match(rf"(?i)^(?:{schemes})://\S+$")
-        problems.add(frame, bad, "url", f"链接应以 {' 或 '.join(s + '://' for s in rules['publicity']['url_schemes'])} 开头")
+        prefixes = " 或 ".join(s + "://" for s in rules["publicity"]["url_schemes"])
+        problems.add(frame, bad, "url", f"链接应以 {prefixes} 开头")
     out = frame.assign(**typed)
     return _finish(out, problems, [*_PLACE, *(c.name for c in table.columns)])
 
@@ -602,9 +619,8 @@ def read_table(path: Path, table: schema.Table, reading: dict[str, Any], notes: 
     for block in result.blocks:
         lines = block.skipped_totals + block.skipped_footers
         if lines:
-            what = "、".join(
-                w for w, n in (("合计/小计行", block.skipped_totals), ("表尾的填表人、审核人等行", block.skipped_footers)) if n
-            )
+            kinds = (("合计/小计行", block.skipped_totals), ("表尾的填表人、审核人等行", block.skipped_footers))
+            what = "、".join(w for w, n in kinds if n)
             notes.append(Note("lines", block.file, block.sheet, f"跳过{what}共{lines}行（不是记录）", lines))
         frame = block.frame
         frame["_year"] = np.nan if block.year is None else float(block.year)
@@ -664,7 +680,8 @@ def validate(data_dir: Path | str) -> Ledgers:
         unknown = frames["activities"].loc[~frames["activities"]["category"].isin(set(schema.CATEGORIES)), "category"]
         for text, n in unknown.value_counts().items():
             notes.append(Note("category", sources["activities"], "",
-                              f"类别“{text}”不是规定类别，也不在 config/categories.yml 的别名中：按其他类别单列统计", int(n)))
+                              f"类别“{text}”不是规定类别，也不在 config/categories.yml 的别名中：按其他类别单列统计",
+                              int(n)))
     all_rejected = pd.concat([r for r in rejected if not r.empty] or [rejected[0]], ignore_index=True)
     all_rejected = all_rejected.drop(columns="_pos")
     if not all_rejected.empty:
@@ -690,7 +707,8 @@ def _raise_all(errors: list[InputError], unread: list[Note]) -> None:
     if len(errors) == 1:
         raise type(errors[0])(messages[0] if len(messages) == 1 else "；".join(messages))
     cls = ColumnMissingError if all(isinstance(e, ColumnMissingError) for e in errors) else InputError
-    raise cls(f"数据文件夹有{len(errors)}处问题，需先改正：" + "；".join(f"（{i}）{m}" for i, m in enumerate(messages, 1)))
+    listed = "；".join(f"（{i}）{m}" for i, m in enumerate(messages, 1))
+    raise cls(f"数据文件夹有{len(errors)}处问题，需先改正：{listed}")
 
 
 def rejected_for_output(rejected: pd.DataFrame) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 UNIT_ID_PATTERN = r"[a-z0-9-]{1,40}"
@@ -185,7 +185,7 @@ def header_key(text: Any) -> str:
     return text.replace("（", "(").replace("）", ")").replace("＊", "*").strip("*").lower()
 
 
-@lru_cache(maxsize=None)
+@cache
 def header_lookup(table_name: str) -> dict[str, str]:
     """Map every accepted header of a table (as :func:`header_key`) to its column name.
 

@@ -35,6 +35,9 @@ _NORMALISE = str.maketrans(
      **{k: None for k in _INVISIBLE}}
 )
 _NEEDS_NORMALISING = re.compile("[\uff10-\uff19\u3000\u00a0\u2002\u2003\u200b\u200c\u200d\u2060\ufeff]")
+_PADDED = re.compile(r"\x1f\s|\s\x1f")  # a distinct value with white space at either end
+# A total line may name its period first: 本月合计, 全年总计.
+_TOTAL_PREFIXES = ("本月", "本季度", "本季", "本年度", "本年", "全年", "全部", "总")
 _YEAR_IN_SHEET = re.compile(r"((?:19|20)\d{2})")
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年(?:度|(?!\s*\d{1,2}\s*月))")
 
@@ -115,15 +118,26 @@ def cell_text(value: Any) -> str:
 def normalise_text(values: pd.Series) -> pd.Series:
     """Trim cells; normalise full-width digits and spaces; drop zero-width characters.
 
-    Each distinct value is normalised once, so a column of a million rows costs
-    little more than its distinct values.
+    Each distinct value is normalised once, and a column none of whose values
+    needs it is returned as it is, so a column of a million ids costs one join.
     """
+    codes, uniques = _normalised_distinct(values)
+    return pd.Series(uniques[codes] if len(uniques) else [], index=values.index, dtype=object)
+
+
+def _normalised_distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and normalised distinct values of a column of text cells."""
     codes, uniques = pd.factorize(values.fillna("").to_numpy(dtype=object), sort=False)
     uniques = np.asarray(uniques, dtype=object)
     if not len(uniques):
-        return pd.Series([], index=values.index, dtype=object)
-    fixed = np.array([_normalise_one(v) for v in uniques], dtype=object)
-    return pd.Series(fixed[codes], index=values.index, dtype=object)
+        return codes, uniques
+    try:
+        joined = "\x1f" + "\x1f".join(uniques) + "\x1f"
+    except TypeError:  # not every cell is text
+        joined = None
+    if joined is not None and not _NEEDS_NORMALISING.search(joined) and not _PADDED.search(joined):
+        return codes, uniques
+    return codes, np.array([_normalise_one(v) for v in uniques], dtype=object)
 
 
 def _normalise_one(value: Any) -> str:
@@ -143,28 +157,35 @@ class _Grid:
     rows: list[list[Any]]  # from the sheet's row 1, column A
 
 
-def _utf8(raw: bytes, name: str) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableFileError(f"{name}：既不是 UTF-8 也不是 GBK/GB18030 编码的文本，无法读取（请用 Excel 另存为“CSV UTF-8”或 .xlsx）")
+def _utf8(raw: bytes, name: str) -> bytes:
+    """The file's bytes as UTF-8: UTF-8 (with or without BOM) as is, else GBK/GB18030."""
+    try:
+        raw.decode("utf-8")
+        return raw
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030").encode("utf-8")
+    except UnicodeDecodeError:
+        raise UnreadableFileError(
+            f"{name}：既不是 UTF-8 也不是 GBK/GB18030 编码的文本，无法读取（请用 Excel 另存为“CSV UTF-8”或 .xlsx）"
+        ) from None
 
 
 def _csv_frame(path: Path) -> pd.DataFrame:
     """A CSV file as a frame of text cells, numbered from row 1, however ragged its lines."""
-    text = _utf8(path.read_bytes(), path.name)
-    kwargs = dict(header=None, dtype=object, keep_default_na=False, skip_blank_lines=False)
+    data = _utf8(path.read_bytes(), path.name)
+    kwargs = dict(header=None, dtype=object, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig")
     try:
-        frame = pd.read_csv(io.StringIO(text), **kwargs)
+        frame = pd.read_csv(io.BytesIO(data), **kwargs)
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
     except pd.errors.ParserError:
         # A title line with fewer fields than the header: size the frame by the widest line.
-        width = max((len(r) for r in csv.reader(io.StringIO(text))), default=0)
-        frame = pd.read_csv(io.StringIO(text), names=range(width), **kwargs)
-    del text
+        text = io.StringIO(data.decode("utf-8-sig"))
+        width = max((len(r) for r in csv.reader(text)), default=0)
+        frame = pd.read_csv(io.BytesIO(data), names=range(width), **kwargs)
+    del data
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
     frame.columns = range(frame.shape[1])
     return frame.fillna("")
@@ -356,13 +377,28 @@ def _first_filled(frame: pd.DataFrame) -> pd.Series:
     return first
 
 
-def _matches(values: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
-    """Whether each (normalised) value matches ``pattern``, testing each distinct value once."""
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object), sort=False)
+def _hits(uniques: np.ndarray, pattern: re.Pattern[str], first_chars: frozenset[str]) -> np.ndarray:
+    """Which distinct values match ``pattern``.
+
+    Only values that start (after spaces) with one of ``first_chars`` are looked
+    at closely; they are found with one regular-expression scan of the joined
+    values, so a column of a million ids costs a few milliseconds.
+    """
+    hit = np.zeros(len(uniques), dtype=bool)
     if not len(uniques):
-        return pd.Series(False, index=values.index)
-    hit = np.array([bool(pattern.match(schema.header_key(u))) for u in uniques])
-    return pd.Series(hit[codes], index=values.index)
+        return hit
+    try:
+        joined = "\x1f" + "\x1f".join(uniques)
+    except TypeError:
+        joined = "\x1f" + "\x1f".join(map(str, uniques))
+    scan = re.compile("\x1f[ \t]*[" + re.escape("".join(sorted(first_chars))) + "]")
+    positions = [m.start() for m in scan.finditer(joined)]
+    if positions:
+        starts = np.cumsum(np.fromiter((len(str(u)) + 1 for u in uniques), dtype=np.int64, count=len(uniques)))
+        starts = np.concatenate(([0], starts[:-1]))
+        for i in np.searchsorted(starts, positions):
+            hit[i] = bool(pattern.match(schema.header_key(uniques[i])))
+    return hit
 
 
 def read_blocks(path: Path, table: schema.Table, reading: dict[str, Any]) -> FileRead:
@@ -393,7 +429,10 @@ def read_blocks(path: Path, table: schema.Table, reading: dict[str, Any]) -> Fil
         The file cannot be opened.
     """
     header_rows = int(reading.get("header_rows", 10))
-    total_re = re.compile(rf"^(?:本月|本季度?|本年度?|全年|全部|总)?(?:{_word_pattern(reading.get('total_words', [])).pattern})(?![\u4e00-\u9fff])")
+    words = [*reading.get("total_words", []), *reading.get("footer_words", []), *_TOTAL_PREFIXES]
+    first_chars = frozenset(schema.header_key(w)[:1] for w in words if w)
+    totals = _word_pattern(reading.get("total_words", [])).pattern
+    total_re = re.compile(rf"^(?:{'|'.join(_TOTAL_PREFIXES)})?(?:{totals})(?![\u4e00-\u9fff])")
     footer_re = re.compile(rf"^(?:{_word_pattern(reading.get('footer_words', [])).pattern})(?:[:：]|\s|$)")
     out = FileRead()
     problems: list[str] = []
@@ -420,7 +459,7 @@ def read_blocks(path: Path, table: schema.Table, reading: dict[str, Any]) -> Fil
             )
             continue
         try:
-            out.blocks.append(_block(path.name, sheet, frame, header, table, total_re, footer_re))
+            out.blocks.append(_block(path.name, sheet, frame, header, table, total_re, footer_re, first_chars))
         except ColumnMissingError as exc:
             problems.append(str(exc))
     if problems:
@@ -439,7 +478,7 @@ def _has_dated_cells(frame: pd.DataFrame) -> bool:
     return any(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(v)) for v in sample)
 
 
-def _block(file, sheet, frame, header, table, total_re, footer_re) -> Block:
+def _block(file, sheet, frame, header, table, total_re, footer_re, first_chars) -> Block:
     place = where(file, sheet)
     by_name: dict[str, int] = {}
     last = header.rows[-1]
@@ -452,26 +491,34 @@ def _block(file, sheet, frame, header, table, total_re, footer_re) -> Block:
                 continue  # a header merged over two columns: the first holds the values
             base = name.split(":")[0]
             raise ColumnMissingError(
-                f"{place}：第{_col_letter(first)}列和第{_col_letter(col)}列都表示“{_label(table, name) if ':' in name else table.column(base).aliases[0] if table.column(base).aliases else base}”：请只保留一列"
+                f"{place}：第{_col_letter(first)}列和第{_col_letter(col)}列都表示“{_label(table, name)}”：请只保留一列"
             )
         by_name[name] = col
     ticks = {n: c for n, c in by_name.items() if ":" in n}
     plain = {n: c for n, c in by_name.items() if ":" not in n}
-    records = pd.DataFrame({name: normalise_text(data[c]) for name, c in plain.items()}, index=data.index)
+    records = pd.DataFrame(index=data.index)
+    total = np.zeros(len(data), dtype=bool)
+    for name, c in plain.items():
+        codes, uniques = _normalised_distinct(data[c])
+        records[name] = pd.Series(uniques[codes] if len(uniques) else [], index=data.index, dtype=object)
+        if len(uniques):
+            total |= _hits(uniques, total_re, first_chars)[codes]
     if ticks:
         base = next(iter(ticks)).split(":")[0]
         if base in plain:
             raise ColumnMissingError(
-                f"{place}：既有“{table.column(base).aliases[0]}”列，又有勾选列（{'、'.join(n.split(':')[1] for n in ticks)}）：请只保留一种"
+                f"{place}：既有“{table.column(base).aliases[0]}”列，"
+                f"又有勾选列（{'、'.join(n.split(':')[1] for n in ticks)}）：请只保留一种"
             )
         records[base] = _ticked(pd.DataFrame({n.split(":")[1]: normalise_text(data[c]) for n, c in ticks.items()}))
     # Lines that are not records: blank lines, 合计/小计 lines, 填表人/审核人 footers.
-    nonblank = (data != "").any(axis=1) if len(data.columns) else pd.Series(False, index=data.index)
-    first = normalise_text(_first_filled(data))
-    total = _matches(first, total_re)
-    for name in plain:
-        total |= _matches(records[name], total_re) & (records[name] != "")
-    footer = _matches(first, footer_re) & ~total
+    nonblank = (data != "").any(axis=1).to_numpy() if len(data.columns) else np.zeros(len(data), dtype=bool)
+    codes, uniques = _normalised_distinct(_first_filled(data))
+    if len(uniques):
+        total |= _hits(uniques, total_re, first_chars)[codes]
+        footer = _hits(uniques, footer_re, first_chars)[codes] & ~total
+    else:
+        footer = np.zeros(len(data), dtype=bool)
     keep = nonblank & ~total & ~footer
     year = _sheet_year(sheet) or _title_year(frame.loc[frame.index < header.rows[0]])
     records = records.loc[keep]
