@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--force", action="store_true", help="rebuild reports whose inputs have not changed")
     b.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                    help="run the reports on a Dask cluster (pip install 'nianbao[dask]')")
+    b.add_argument("--engine", default=None, choices=("auto", "quarto", "builtin"),
+                   help="渲染引擎：quarto（用 Quarto）、builtin（内置的 pandoc + typst）或 auto"
+                        "（默认：PATH 中有 quarto 时用 Quarto；也可用环境变量 NIANBAO_ENGINE 指定）")
 
     v = sub.add_parser("validate", help="check a data folder and list every problem")
     _add_data(v)
@@ -55,7 +58,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         years = load_ledgers(args.data).years()
         year = str(years[-1]) if years else "all"
     results = build(args.unit, year, as_of=args.as_of, data_dir=args.data, out_dir=args.out,
-                    formats=args.formats, jobs=args.jobs, force=args.force, scheduler=args.scheduler)
+                    formats=args.formats, jobs=args.jobs, force=args.force, scheduler=args.scheduler,
+                    engine=args.engine)
     counts = {s: sum(r.status == s for r in results) for s in ("built", "skipped", "failed")}
     width = max(len(r.job.name) for r in results)
     print(f"\n{'report':{width}s}  status   seconds")
@@ -87,9 +91,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
     from .fonts import ROLE_NAMES, ROLES, font_dirs, resolve
-    from .render import quarto_available
+    from .render import engine_report
 
-    print("renderer:", "quarto (on PATH)" if quarto_available() else "built-in (pandoc + typst)")
+    for line in engine_report():
+        print(line)
     print("font folders:", ", ".join(str(d) for d in font_dirs()))
     status = 0
     for role in ROLES:
