@@ -272,7 +272,7 @@ def test_quarto_path_gives_the_builtin_documents(fake_quarto, built_report, tmp_
     written = render_quarto(built_report / "report.ipynb", tmp_path, ("html", "pdf", "docx"))
     assert set(written) == {"html", "pdf", "docx"}
     calls = [c for c in fake_quarto.calls() if c["argv"][0] == "render"]
-    assert len(calls) == 1 and calls[0]["argv"][-2:] == ["--to", "all"]
+    assert len(calls) == 1 and calls[0]["argv"][2:4] == ["--to", "all"]
 
     def layout_text(pdf: Path) -> list[str]:
         text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
@@ -303,7 +303,7 @@ def test_build_with_engine_quarto_records_it(fake_quarto, tmp_path):
     assert manifest["engine"] == "quarto"
     assert manifest["tools"]["quarto"] == "1.10.18"
     assert {"report.pdf", "report.html"} <= {p.name for p in folder.iterdir()}
-    assert [c["argv"][-2:] for c in fake_quarto.calls() if c["argv"][0] == "render"] == [["--to", "all"]]
+    assert [c["argv"][2:4] for c in fake_quarto.calls() if c["argv"][0] == "render"] == [["--to", "all"]]
     # the same build with the built-in engine is a different build (the engine is one of its inputs)
     proc = run_cli("build", "--year", "2024", "--unit", "yeji-mzj", "--out", str(tmp_path / "out"),
                    "--jobs", "1", "--formats", "pdf,html", "--engine", "builtin", env=fake_quarto.env)

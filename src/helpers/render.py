@@ -313,7 +313,8 @@ def quarto_plan(formats: tuple[str, ...], layout: Layout, choices: dict[str, Fon
         if name == "docx":
             options.setdefault("reference-doc", "templates/reference.docx")  # written by render_quarto
         project["format"][name] = options
-    command = ("quarto", "render", "report.ipynb", "--to", "all" if len(formats) > 1 else QUARTO_TO[formats[0]])
+    command = ("quarto", "render", "report.ipynb", "--to", "all" if len(formats) > 1 else QUARTO_TO[formats[0]],
+               "--output-dir", QUARTO_OUT)
     return QuartoPlan(project, links, (command,))
 
 
