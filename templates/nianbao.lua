@@ -7,6 +7,11 @@
 --   ::: {.chart}       a chart image, centred
 --   ::: {.note}        the data note, in the table's smaller size
 --   # Title {.attachment-title}   the attachment's title
+-- Quarto wraps each notebook cell and each output in a Div (.cell,
+-- .cell-output, .cell-output-display), which its typst writer emits as
+-- #block[...]; a caption's `sticky` then holds only inside its own block and a
+-- chart can start a page without its caption. For typst these wrappers are
+-- unwrapped, so Quarto's typst is the built-in renderer's.
 
 -- class = { DOCX paragraph style, typst function (templates/official.typ) }
 local blocks = {
@@ -26,7 +31,16 @@ local function known_class(el)
   return nil
 end
 
+-- Quarto's cell wrappers, dropped for typst (their content stays)
+local function quarto_wrapper(el)
+  return el.classes:includes("cell") or el.classes:includes("cell-output")
+    or el.classes:includes("cell-output-display")
+end
+
 function Div(el)
+  if FORMAT:match("typst") and quarto_wrapper(el) then
+    return el.content
+  end
   local block = known_class(el)
   if not block then return nil end
   if FORMAT:match("docx") then
@@ -54,6 +68,34 @@ function Header(el)
     end
   end
   return nil
+end
+
+-- Quarto does not honour the reader extension east_asian_line_breaks
+-- (quarto-cli#8520): a line break inside a paragraph between two Chinese
+-- characters would become a space. Drop it, as the built-in reader does.
+local function wide(cp)
+  return (cp >= 0x1100 and cp <= 0x115F) or (cp >= 0x2E80 and cp <= 0xA4CF)
+    or (cp >= 0xAC00 and cp <= 0xD7A3) or (cp >= 0xF900 and cp <= 0xFAFF)
+    or (cp >= 0xFE30 and cp <= 0xFE4F) or (cp >= 0xFF00 and cp <= 0xFF60)
+    or (cp >= 0xFFE0 and cp <= 0xFFE6) or (cp >= 0x20000 and cp <= 0x3FFFD)
+end
+
+local function edge(str, last)
+  if str == nil or str.t ~= "Str" or str.text == "" then return nil end
+  local ok, cp = pcall(utf8.codepoint, str.text, last and utf8.offset(str.text, -1) or 1)
+  return ok and cp or nil
+end
+
+function Inlines(inlines)
+  for i = #inlines - 1, 2, -1 do
+    if inlines[i].t == "SoftBreak" then
+      local before, after = edge(inlines[i - 1], true), edge(inlines[i + 1], false)
+      if before and after and wide(before) and wide(after) then
+        inlines:remove(i)
+      end
+    end
+  end
+  return inlines
 end
 
 -- A paragraph holding only an image is a chart: centred, full width.

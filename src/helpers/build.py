@@ -16,6 +16,7 @@ import re
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from . import paths, schema
@@ -31,7 +32,7 @@ from .engine import (
 )
 from .errors import ParameterError
 from .ledgers import Ledgers, load_ledgers, rejected_for_output
-from .render import FORMATS, parse_formats
+from .render import FORMATS, choose_engine, parse_formats
 from .schema import UNIT_ID_PATTERN
 
 __all__ = ["Job", "Result", "build", "parse_units", "parse_years", "plan"]
@@ -152,6 +153,7 @@ def build(
     scheduler: str | None = None,
     allow_rejected: bool = False,
     echo: Callable[[str], None] = print,
+    engine: str | None = None,
 ) -> list[Result]:
     """Build every requested report; the function behind ``nianbao build``.
 
@@ -178,6 +180,9 @@ def build(
         tables was set aside (the report then says so on its first page).
     echo : callable
         Where progress lines go (when there is no terminal for a bar).
+    engine : str, optional
+        ``quarto``, ``builtin`` or ``auto`` (default: ``NIANBAO_ENGINE``, else
+        Quarto when it is on PATH); district summaries always use the built-in engines.
 
     Returns
     -------
@@ -194,9 +199,11 @@ def build(
     from .fonts import resolve_all
 
     formats = parse_formats(formats)
+    engine = choose_engine(engine)  # a missing Quarto stops the build here, before anything is written
     out_dir = Path(out_dir or paths.OUTPUT_DIR).resolve()
     ledgers = load_ledgers(data_dir)
-    wanted = plan(ledgers, units, years, as_of, out_dir, formats, write_rejected(ledgers))
+    wanted = [replace(job, engine=engine)
+              for job in plan(ledgers, units, years, as_of, out_dir, formats, write_rejected(ledgers))]
     refused = [] if allow_rejected else untrusted(wanted, ledgers)
     wanted = [job for job in wanted if job not in {r.job for r in refused}]
     generic = sorted({job.unit for job in wanted

@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="某表被剔除的行超过规定比例（默认10%%）时仍生成报告，并在报告首页注明")
     b.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                    help="run the reports on a Dask cluster (pip install 'nianbao[dask]')")
+    b.add_argument("--engine", default=None, choices=("auto", "quarto", "builtin"),
+                   help="渲染引擎：quarto（用 Quarto）、builtin（内置的 pandoc + typst）或 auto"
+                        "（默认：PATH 中有 quarto 时用 Quarto；也可用环境变量 NIANBAO_ENGINE 指定）")
 
     v = sub.add_parser("validate", help="check a data folder and list every problem")
     _add_data(v)
@@ -62,7 +65,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         year = str(years[-1]) if years else "all"
     results = build(args.unit, year, as_of=args.as_of, data_dir=args.data, out_dir=args.out,
                     formats=args.formats, jobs=args.jobs, force=args.force, scheduler=args.scheduler,
-                    allow_rejected=args.allow_rejected)
+                    allow_rejected=args.allow_rejected, engine=args.engine)
     counts = {s: sum(r.status == s for r in results) for s in ("built", "skipped", "failed")}
     width = max(len(r.job.name) for r in results)
     print(f"\n{'report':{width}s}  status   seconds")
@@ -96,9 +99,10 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
     from .fonts import ROLE_NAMES, ROLES, font_dirs, resolve
-    from .render import quarto_available
+    from .render import engine_report
 
-    print("renderer:", "quarto (on PATH)" if quarto_available() else "built-in (pandoc + typst)")
+    for line in engine_report():
+        print(line)
     print("font folders:", ", ".join(str(d) for d in font_dirs()))
     status = 0
     for role in ROLES:

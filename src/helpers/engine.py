@@ -58,6 +58,7 @@ class Job:
     out_dir: Path
     formats: tuple[str, ...] = FORMATS
     rejected_csv: Path | None = None  # the folder's set-aside rows, written once per build
+    engine: str = "builtin"  # quarto | builtin, chosen once per build (render.choose_engine)
 
     @property
     def is_summary(self) -> bool:
@@ -136,7 +137,7 @@ def unit_inputs(job: Job, ledgers, fonts: dict[str, str]) -> dict[str, str]:
     unit_row = json.dumps(ledgers.unit(job.unit), ensure_ascii=False, sort_keys=True).encode()
     narrative = paths.narrative_file(ledgers.data_dir, job.unit, job.year)
     params = {**job.parameters(), "as_of": resolve_as_of(job.year, job.as_of).isoformat(),
-              "formats": list(job.formats)}
+              "formats": list(job.formats), "engine": job.engine}
     return {
         "ledgers": _hash_bytes(unit_row, *slices, _frame_hash(ledgers.rejected)),
         "narrative": _hash_bytes(str(narrative).encode(), narrative.read_bytes()) if narrative else "none",
@@ -154,11 +155,11 @@ def tool_versions() -> dict[str, str]:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             pass
-    from .render import pandoc_version, quarto_available
+    from .render import pandoc_version, quarto_version
 
     out["pandoc"] = pandoc_version()
-    if quarto_available():
-        out["quarto"] = "on PATH"
+    if quarto_version():
+        out["quarto"] = quarto_version()
     return out
 
 
@@ -364,13 +365,14 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
         if job.rejected_csv is not None:
             shutil.copyfile(job.rejected_csv, scratch / "rejected.csv")
         t = time.perf_counter()
-        render(nb, scratch, job.formats, timings=timings)
+        render(nb, scratch, job.formats, timings=timings, engine=job.engine)
         timings["render"] = round(time.perf_counter() - t, 3)
         timings["total"] = round(time.perf_counter() - start, 3)
         manifest = {
             "report": job.name,
             "parameters": {**job.parameters(), "formats": list(job.formats)},
             "as_of": indicators["as_of"],
+            "engine": job.engine,
             "inputs": inputs,
             "code_version": inputs.get("code"),
             "tools": tools,

@@ -1,7 +1,10 @@
 """Render an executed notebook to HTML, PDF and DOCX, without re-executing it.
 
-With ``quarto`` on PATH the notebook goes to Quarto. Otherwise nianbao drives
-the engines Quarto bundles, from PyPI, with the same ``_quarto.yml``:
+Two engines give the same documents. ``quarto``: the notebook goes to Quarto
+(the default when ``quarto`` is on PATH), in a scratch project whose
+``_quarto.yml`` is the project's, completed by :func:`quarto_plan`.
+``builtin``: nianbao drives the engines Quarto bundles, from PyPI, with the
+same ``_quarto.yml``:
 nbconvert turns the notebook's outputs into Pandoc Markdown (code and cells
 tagged ``remove-cell`` left out), Pandoc (``pypandoc_binary``) writes HTML and
 DOCX and a typst source, and typst (the ``typst`` wheel) writes the PDF. The
@@ -12,25 +15,32 @@ in each format.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import nbformat
+import yaml
 
 from . import paths
 from .config import quarto as quarto_config
 from .errors import ParameterError, RenderError
-from .fonts import check_embedded, font_dirs, resolve_all, typst_family
+from .fonts import FontChoice, check_embedded, extra_font_dirs, font_dirs, resolve_all, typst_family
 from .layout import Layout, page_layout
 
 FORMATS = ("html", "pdf", "docx")
 REMOVE_TAGS = {"remove-cell", "parameters", "injected-parameters"}
 MARKDOWN_READER = "markdown-raw_html-raw_tex-raw_attribute-auto_identifiers+east_asian_line_breaks"
 PDF_ROLES = ("title", "body", "hei", "kai", "page-number")
+ENGINES = ("quarto", "builtin")
+QUARTO_TO = {"html": "html", "pdf": "typst", "docx": "docx"}  # format id -> Quarto format
+QUARTO_OUT = "_out"  # output folder inside the scratch project
+QUARTO_FONT_LINKS = "fonts"  # folder of the scratch project linking to each font folder
 
 
 def parse_formats(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -50,8 +60,68 @@ def parse_formats(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 
 def quarto_available() -> bool:
-    """Whether the ``quarto`` program is on PATH (``NIANBAO_ENGINE=builtin`` forces the built-in path)."""
-    return os.environ.get("NIANBAO_ENGINE", "auto") != "builtin" and shutil.which("quarto") is not None
+    """Whether the ``quarto`` program is on PATH."""
+    return shutil.which("quarto") is not None
+
+
+@lru_cache(maxsize=1)
+def quarto_version() -> str | None:
+    """The version ``quarto --version`` prints, or ``None`` when Quarto is not on PATH."""
+    program = shutil.which("quarto")
+    if program is None:
+        return None
+    try:
+        proc = subprocess.run([program, "--version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return "未知"
+    return proc.stdout.strip().splitlines()[-1].strip() if proc.returncode == 0 and proc.stdout.strip() else "未知"
+
+
+def choose_engine(requested: str | None = None) -> str:
+    """The engine a build uses: ``quarto`` or ``builtin``.
+
+    Parameters
+    ----------
+    requested : str, optional
+        ``quarto``, ``builtin`` or ``auto``; by default ``NIANBAO_ENGINE``, else
+        ``auto``: Quarto when ``quarto`` is on PATH, the built-in engines otherwise.
+
+    Raises
+    ------
+    ParameterError
+        On an unknown engine, or ``quarto`` asked for while it is not on PATH.
+    """
+    source = "--engine" if requested else "NIANBAO_ENGINE"
+    wanted = (requested or os.environ.get("NIANBAO_ENGINE") or "auto").strip().lower()
+    if wanted == "auto":
+        return "quarto" if quarto_available() else "builtin"
+    if wanted not in ENGINES:
+        raise ParameterError(f"{source}：'{wanted}' 不是可用的渲染引擎，请写 quarto、builtin 或 auto")
+    if wanted == "quarto" and not quarto_available():
+        raise ParameterError(f"{source} quarto：PATH 中没有 quarto 程序；请安装 Quarto，或改用 --engine builtin")
+    return wanted
+
+
+def engine_report() -> list[str]:
+    """What ``nianbao doctor`` says about the engines, in Chinese: Quarto's presence and version, the engine."""
+    version = quarto_version()
+    lines = [f"Quarto：已安装，版本 {version}（{shutil.which('quarto')}）" if version
+             else "Quarto：未安装（PATH 中没有 quarto 程序）"]
+    try:
+        engine = choose_engine()
+    except ParameterError as exc:
+        return [*lines, f"渲染引擎：无法使用 —— {exc}"]
+    setting = os.environ.get("NIANBAO_ENGINE")
+    why = (f"由 NIANBAO_ENGINE={setting} 指定" if setting and setting != "auto"
+           else "默认：PATH 中有 quarto 时用 Quarto，否则用内置引擎")
+    if engine == "quarto":
+        name = f"quarto（Quarto {version}）"
+    else:
+        from importlib.metadata import version as dist_version
+
+        name = f"builtin（内置：pandoc {pandoc_version()} + typst {dist_version('typst')}）"
+    lines.append(f"渲染引擎：nianbao build 将使用 {name} —— {why}（可用 --engine quarto|builtin 改）")
+    return lines
 
 
 @lru_cache(maxsize=1)
@@ -198,41 +268,141 @@ def render_builtin(notebook, out_dir: Path, formats: tuple[str, ...], timings: d
     return written
 
 
-def render_quarto(notebook, out_dir: Path, formats: tuple[str, ...]) -> dict[str, Path]:
-    """Render with Quarto, in a scratch project holding ``_quarto.yml`` and the templates."""
+@dataclass(frozen=True)
+class QuartoPlan:
+    """What a Quarto render runs: the scratch project's ``_quarto.yml``, its font links, its commands."""
+
+    project: dict
+    font_links: dict[str, Path] = field(default_factory=dict)  # link in the project -> font folder
+    commands: tuple[tuple[str, ...], ...] = ()
+
+
+def quarto_plan(formats: tuple[str, ...], layout: Layout, choices: dict[str, FontChoice],
+                fonts: list[Path] | None = None) -> QuartoPlan:
+    """The scratch project and the Quarto command lines for ``formats`` (a pure function).
+
+    The project's ``_quarto.yml``, with: only the requested formats, so that one
+    ``quarto render --to all`` writes them (Quarto reads ``--to html,typst`` inside
+    a project as one unknown format name); the typst template's variables, font
+    choices included, under ``format: typst`` only (so they stay out of the
+    DOCX's custom properties); the font folders of ``nianbao.font-dirs`` as
+    ``font-paths`` relative to the project (Quarto joins even an absolute path
+    onto the project folder), through links inside the project.
+
+    Parameters
+    ----------
+    formats : tuple of str
+        Any of ``html``, ``pdf``, ``docx``.
+    layout, choices
+        The page layout and the font chosen for each role.
+    fonts : list of Path, optional
+        Font folders to pass on; by default the existing ``nianbao.font-dirs``.
+    """
+    config = quarto_config()
+    project = {k: v for k, v in config.items() if k not in ("format", "nianbao")}
+    project["project"] = {**config.get("project", {}), "output-dir": QUARTO_OUT}
+    fonts = [d for d in extra_font_dirs() if d.is_dir()] if fonts is None else list(fonts)
+    links = {f"{QUARTO_FONT_LINKS}/{i}-{d.name}": Path(d) for i, d in enumerate(fonts)}
+    project["format"] = {}
+    for fmt in formats:
+        name = QUARTO_TO[fmt]
+        options = dict(config["format"].get(name) or {})
+        if name == "typst":
+            options.update(typst_variables(layout, choices))
+            options["font-paths"] = list(links)
+        if name == "docx":
+            options.setdefault("reference-doc", "templates/reference.docx")  # written by render_quarto
+        project["format"][name] = options
+    command = ("quarto", "render", "report.ipynb", "--to", "all" if len(formats) > 1 else QUARTO_TO[formats[0]],
+               "--output-dir", QUARTO_OUT)
+    return QuartoPlan(project, links, (command,))
+
+
+def quarto_error(stderr: str, limit: int = 1500) -> str:
+    """What Quarto said went wrong: its ``ERROR`` lines and the tools' ``error:`` lines.
+
+    Quarto ends a failure with a Deno stack trace; the line that says what to fix
+    is the ``ERROR:`` line above it (and, for typst, typst's ``error:`` line with
+    its location). When there is none, the last lines without the stack trace.
+    """
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).rstrip() for line in stderr.splitlines()]
+    start = re.compile(r"\s*(ERROR|error)\b")
+    stop = re.compile(r"\s*(Stack trace|at\s|WARN|ERROR|error\b)")
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        if start.match(line):
+            kept.append(line.strip())
+            for follower in lines[i + 1:i + 7]:  # the message's own lines, up to a blank or the stack trace
+                if not follower.strip() or stop.match(follower):
+                    break
+                if follower.strip(" │|"):
+                    kept.append(follower.strip())
+    if not kept:
+        kept = [line.strip() for line in lines if line.strip() and not re.match(r"\s+at\s", line)
+                and not line.startswith("Stack trace")][-8:]
+    text = "\n".join(dict.fromkeys(kept))
+    return text if len(text) <= limit else text[:limit] + " …"
+
+
+def _link_fonts(work: Path, links: dict[str, Path]) -> None:
+    """Make each font folder reachable under its relative name in the scratch project."""
+    for name, target in links.items():
+        link = work / name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            link.symlink_to(Path(target).resolve(), target_is_directory=True)
+        except OSError:  # no symlinks (Windows without the right): copy the folder
+            shutil.copytree(target, link)
+
+
+def render_quarto(notebook, out_dir: Path, formats: tuple[str, ...], timings: dict | None = None) -> dict[str, Path]:
+    """Render with Quarto, in a scratch project made by :func:`quarto_plan`.
+
+    Raises
+    ------
+    RenderError
+        When Quarto fails (its ``ERROR`` line is kept) or does not write a format.
+    """
     from .docx_reference import reference_docx
 
     choices = resolve_all()
     layout = page_layout(choices)
+    plan = quarto_plan(formats, layout, choices)
     written: dict[str, Path] = {}
+    timings = {} if timings is None else timings
     with tempfile.TemporaryDirectory(prefix="nianbao-quarto-") as tmp:
         work = Path(tmp)
-        shutil.copy(paths.QUARTO_CONFIG, work / "_quarto.yml")
         shutil.copytree(paths.TEMPLATES_DIR, work / "templates")
-        shutil.copy(reference_docx(layout), work / "templates" / "reference.docx")
+        if "docx" in formats:
+            shutil.copy(reference_docx(layout), work / plan.project["format"]["docx"]["reference-doc"])
+        _link_fonts(work, plan.font_links)
+        (work / "_quarto.yml").write_text(yaml.safe_dump(plan.project, allow_unicode=True, sort_keys=False),
+                                          encoding="utf-8")
         nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(notebook, as_version=4)
         # the same cells the built-in path leaves out, removed before Quarto sees them
         nb = nbformat.from_dict({**nb, "cells": [c for c in nb.cells
                                                  if not REMOVE_TAGS & set(c.get("metadata", {}).get("tags", []))]})
         nbformat.write(nb, work / "report.ipynb")
-        to = ",".join("typst" if f == "pdf" else f for f in formats)
-        cmd = ["quarto", "render", "report.ipynb", "--to", to, "--output-dir", "_out"]
-        for key, value in typst_variables(layout).items():
-            cmd += ["-M", f"{key}:{value}"]
-        proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RenderError(f"quarto failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
+        start = time.perf_counter()
+        for command in plan.commands:
+            proc = subprocess.run([shutil.which("quarto") or "quarto", *command[1:]], cwd=work,
+                                  capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise RenderError(f"Quarto 渲染失败（退出码 {proc.returncode}）：{quarto_error(proc.stderr)}")
+        timings["quarto"] = round(time.perf_counter() - start, 3)
         for fmt in formats:
-            produced = work / "_out" / f"report.{fmt}"
+            produced = work / QUARTO_OUT / f"report.{fmt}"
             if not produced.is_file():
-                raise RenderError(f"quarto wrote no report.{fmt}")
+                raise RenderError(f"Quarto 没有写出 report.{fmt}（{QUARTO_OUT}/ 中只有："
+                                  f"{'、'.join(sorted(p.name for p in (work / QUARTO_OUT).glob('*'))) or '无'}）")
             written[fmt] = Path(shutil.copy(produced, out_dir / f"report.{fmt}"))
     if "pdf" in written:
         check_embedded(written["pdf"], choices, PDF_ROLES)
     return written
 
 
-def render(notebook, out_dir: Path, formats: tuple[str, ...] = FORMATS, timings: dict | None = None) -> dict[str, Path]:
+def render(notebook, out_dir: Path, formats: tuple[str, ...] = FORMATS, timings: dict | None = None,
+           engine: str | None = None) -> dict[str, Path]:
     """Render an executed notebook into ``out_dir`` as ``report.<format>``.
 
     Parameters
@@ -245,6 +415,8 @@ def render(notebook, out_dir: Path, formats: tuple[str, ...] = FORMATS, timings:
         Any of ``html``, ``pdf``, ``docx``.
     timings : dict, optional
         Filled with the seconds each step took.
+    engine : str, optional
+        ``quarto``, ``builtin`` or ``auto`` (see :func:`choose_engine`).
 
     Returns
     -------
@@ -261,6 +433,6 @@ def render(notebook, out_dir: Path, formats: tuple[str, ...] = FORMATS, timings:
     formats = parse_formats(formats)
     if not isinstance(notebook, nbformat.NotebookNode):
         notebook = Path(notebook)
-    if quarto_available():
-        return render_quarto(notebook, Path(out_dir), formats)
+    if choose_engine(engine) == "quarto":
+        return render_quarto(notebook, Path(out_dir), formats, timings)
     return render_builtin(notebook, Path(out_dir), formats, timings)

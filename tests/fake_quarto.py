@@ -1,0 +1,179 @@
+"""A stand-in for the ``quarto`` program, for testing the Quarto path where Quarto is absent.
+
+It does what nianbao asks of ``quarto render`` the way Quarto 1.10 does it (as
+issue 14 found it), with pandoc from ``pypandoc_binary`` and the ``typst`` wheel:
+
+- ``quarto --version`` prints a version;
+- ``quarto render report.ipynb --to F`` inside a project (``_quarto.yml`` in the
+  working folder): ``F`` is one format name or ``all``; a comma list is read as
+  one unknown format name, as Quarto does inside a project;
+- each code cell's outputs become Markdown in Quarto's shape: the cell in a
+  ``.cell`` Div, each output in a ``.cell-output .cell-output-display`` Div;
+- the project's top-level keys and the format's own keys are the document's
+  metadata (given to pandoc as a metadata file, so values are read as Markdown);
+- the reader is plain ``markdown``: Quarto ignores ``east_asian_line_breaks``;
+- typst: pandoc writes the format's template, typst compiles it with the
+  format's ``font-paths`` joined onto the project folder (a leading "/" too,
+  as Quarto does) and the system's standard font folders only;
+- HTML without ``minimal: true`` gets Bootstrap's scripts inlined, as Quarto's does.
+
+Failures print ``ERROR: ...`` then a Deno stack trace on stderr and exit 1.
+Each call appends its arguments and the project's ``_quarto.yml`` to the JSON
+lines file named by ``FAKE_QUARTO_LOG``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+VERSION = "1.10.18"
+FORMATS = ("html", "typst", "docx")
+OUTPUT_FILE = {"html": "report.html", "typst": "report.pdf", "docx": "report.docx"}
+# format options Quarto acts on itself (the rest of a format's keys is metadata)
+OPTIONS = {"template", "reference-doc", "css", "embed-resources", "minimal", "font-paths", "toc", "keep-typ"}
+STACK = "\n".join(f"    at {name} (file:///opt/quarto/bin/quarto.js:{line}:{col})" for name, line, col in (
+    ("renderFormats", 80231, 15), ("async render", 80502, 21), ("async renderFiles", 81011, 35),
+    ("async renderProject", 81777, 20), ("async Command.fn", 83420, 32), ("async Command.execute", 4103, 7),
+    ("async quarto", 127554, 5), ("async file:///opt/quarto/bin/quarto.js", 127580, 9),
+) * 3)
+
+
+class QuartoFailure(Exception):
+    pass
+
+
+def cell_markdown(nb, work: Path, fmt: str) -> str:
+    """The executed notebook as Quarto's Jupyter engine writes it: cells and outputs in Divs."""
+    out = []
+    for index, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "markdown":
+            out.append("".join(cell["source"]) + "\n\n")
+            continue
+        parts = []
+        for number, output in enumerate(cell.get("outputs", []), start=1):
+            data = output.get("data", {})
+            markdown = data.get("text/markdown")
+            if markdown is not None:
+                text = markdown if isinstance(markdown, str) else "".join(markdown)
+                parts.append("\n::: {.cell-output .cell-output-display .cell-output-markdown}\n"
+                             + text.rstrip("\n") + "\n:::\n")
+            elif "image/png" in data:
+                name = f"report_files/figure-{fmt}/cell-{index + 1}-output-{number}.png"
+                (work / name).parent.mkdir(parents=True, exist_ok=True)
+                (work / name).write_bytes(base64.b64decode(data["image/png"]))
+                parts.append(f"\n::: {{.cell-output .cell-output-display}}\n![]({name})\n:::\n")
+        if parts:
+            count = cell.get("execution_count")
+            out.append("::: {.cell" + (f" execution_count={count}" if count else "") + "}\n"
+                       + "".join(parts) + ":::\n\n")
+    return "".join(out)
+
+
+def _pandoc(args: list[str], cwd: Path) -> None:
+    from pypandoc import get_pandoc_path
+
+    proc = subprocess.run([get_pandoc_path(), *args], cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise QuartoFailure(f"pandoc failed: {proc.stderr.strip()}")
+
+
+def _system_font_dirs() -> list[str]:
+    home = Path.home()
+    dirs = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), home / ".fonts", home / ".local/share/fonts"]
+    return [str(d) for d in dirs if d.is_dir()]
+
+
+def render_format(nb, work: Path, project: dict, fmt: str, out_dir: Path) -> Path:
+    options = dict((project.get("format") or {}).get(fmt) or {})
+    meta = {k: v for k, v in project.items() if k not in ("project", "format", "filters", "execute")}
+    meta.update({k: v for k, v in options.items() if k not in OPTIONS})
+    meta_file = work / f"_meta-{fmt}.yml"
+    meta_file.write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    md = work / f"report-{fmt}.md"
+    md.write_text(cell_markdown(nb, work, fmt), encoding="utf-8")
+    common = [md.name, "-f", "markdown", "--metadata-file", meta_file.name]
+    for lua in project.get("filters") or []:
+        common += ["--lua-filter", str(lua)]
+    target = out_dir / OUTPUT_FILE[fmt]
+    if fmt == "html":
+        css = ["--css", options["css"]] if options.get("css") else []
+        _pandoc([*common, "-t", "html5", "-s", "--embed-resources", *css, "-o", str(target)], work)
+        if not options.get("minimal"):
+            html = target.read_text(encoding="utf-8")
+            bootstrap = ('<script>/* Bootstrap v5.3.1 */ a.href="javascript:void(0)";</script>'
+                         '<style>.d-none{display:none!important}</style>')
+            target.write_text(html.replace("</head>", bootstrap + "</head>"), encoding="utf-8")
+    elif fmt == "docx":
+        ref = ["--reference-doc", options["reference-doc"]] if options.get("reference-doc") else []
+        _pandoc([*common, "-t", "docx", *ref, "-o", str(target)], work)
+    else:
+        import typst
+
+        template = ["--template", options["template"]] if options.get("template") else []
+        _pandoc([*common, "-t", "typst", *template, "-o", "report.typ"], work)
+        font_paths = [str(work / str(p).lstrip("/")) for p in options.get("font-paths") or []]
+        try:
+            typst.compile(input=str(work / "report.typ"), output=str(target), root=str(work),
+                          font_paths=font_paths + _system_font_dirs(), ignore_system_fonts=True)
+        except Exception as exc:  # typst prints its error, then Quarto its own
+            print("\n".join(f"error: {line}" for line in str(exc).strip().splitlines()[:1]), file=sys.stderr)
+            raise QuartoFailure("Typst compilation failed") from None
+    return target
+
+
+def render(args: list[str]) -> None:
+    work = Path.cwd()
+    if not args or "--to" not in args:
+        raise QuartoFailure("this stand-in needs: render FILE --to FORMAT")
+    source, to = args[0], args[args.index("--to") + 1]
+    config = work / "_quarto.yml"
+    project = yaml.safe_load(config.read_text(encoding="utf-8")) if config.is_file() else {}
+    if to == "all":
+        formats = list((project.get("format") or {}) or ["html"])
+    elif to in FORMATS:
+        formats = [to]
+    else:
+        raise QuartoFailure(f"Unknown format {to}")
+    out_dir = work / (args[args.index("--output-dir") + 1] if "--output-dir" in args
+                      else (project.get("project") or {}).get("output-dir", "."))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nb = json.loads((work / source).read_text(encoding="utf-8"))
+    for fmt in formats:
+        render_format(nb, work, project, fmt, out_dir)
+
+
+def main(argv: list[str]) -> int:
+    log = os.environ.get("FAKE_QUARTO_LOG")
+    if log:
+        config = Path("_quarto.yml")
+        entry = {"argv": argv, "cwd": os.getcwd(),
+                 "project": yaml.safe_load(config.read_text(encoding="utf-8")) if config.is_file() else None}
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    if argv == ["--version"]:
+        print(VERSION)
+        return 0
+    if os.environ.get("FAKE_QUARTO_FAIL"):
+        print(f"WARNING: Could not load translations for zh-CN\nERROR: {os.environ['FAKE_QUARTO_FAIL']}\n\n"
+              f"Stack trace:\n{STACK}", file=sys.stderr)
+        return 1
+    if not argv or argv[0] != "render":
+        print(f"ERROR: unknown command {argv[:1]}", file=sys.stderr)
+        return 1
+    try:
+        render(argv[1:])
+    except QuartoFailure as exc:
+        print(f"ERROR: {exc}\n\nStack trace:\n{STACK}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
