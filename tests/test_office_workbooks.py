@@ -271,3 +271,32 @@ def test_same_records_same_figures_in_every_office_shape(tmp_path_factory, recor
     want = compute_indicators(validate(plain), "u-1", 2024, date(2024, 12, 31)).as_json()
     got = compute_indicators(validate(office), "u-1", 2024, date(2024, 12, 31)).as_json()
     assert got["indicators"] == want["indicators"]
+
+
+# ----------------------------------------------------------------- end to end: a report from office workbooks
+
+
+@pytest.mark.render
+def test_a_report_from_office_workbooks_states_the_hand_count(tmp_path):
+    import json
+
+    from conftest import run_cli
+
+    folder = Case("office", {"casework.csv": None, "activities.csv": None, "coverage.csv": None}).write(
+        tmp_path / "data")
+    ow.write(folder / "casework.xls", ow.monthly(ALL, "收到日期", ticks=True, checkmarks=True, merge_units=True))
+    rows = [("u-1", D(2024, m, 3), "党组理论学习中心组学习", "学习", 12) for m in range(1, 13)]
+    rows += [("u-1", D(2024, m, 8), "三会一课—支部党员大会", "党员大会", 20) for m in (3, 6, 9, 12)]
+    ow.write(folder / "activities.xlsx", [ow.activities_sheet("2024年", rows)])
+    ow.write(folder / "coverage.xlsx", [ow.coverage_sheet("Sheet1", "u-1", [("甲村", D(2023, 5, 1)), ("乙村", None)])])
+    proc = run_cli("build", "--year", "2024", "--unit", "u-1", "--data", str(folder), "--out", str(tmp_path / "o"),
+                   "--formats", "html")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = tmp_path / "o" / "2024" / "u-1"
+    ind = json.loads((report / "indicators.json").read_text(encoding="utf-8"))["indicators"]
+    assert {k: ind[k]["value"] for k in COUNTED} == COUNTED
+    assert ind["activity.central_group_study"]["value"] == 12 and ind["activity.branch_assembly"]["value"] == 4
+    assert (ind["coverage.villages"]["value"], ind["coverage.covered"]["value"]) == (2, 1)
+    html = (report / "report.html").read_text(encoding="utf-8")
+    assert "共收到群众来信来访12件" in html and "按期答复9件" in html and "按期答复率81.8%" in html
+    assert "王某" not in html and "1380000" not in html
