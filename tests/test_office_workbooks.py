@@ -300,3 +300,19 @@ def test_a_report_from_office_workbooks_states_the_hand_count(tmp_path):
     html = (report / "report.html").read_text(encoding="utf-8")
     assert "共收到群众来信来访12件" in html and "按期答复9件" in html and "按期答复率81.8%" in html
     assert "王某" not in html and "1380000" not in html
+
+
+def test_a_summary_sheet_repeating_the_monthly_sheets_stops_the_build(tmp_path):
+    sheets = ow.monthly(ALL, "收到日期")
+    sheets.append(ow.casework_sheet("全年汇总", ALL))  # the same records again: would count each twice
+    with pytest.raises(ColumnMissingError) as err:
+        validate(office_folder(tmp_path, sheets))
+    assert "全年汇总" in str(err.value) and "15条记录中有15条" in str(err.value)
+
+
+def test_activity_sheets_repeated_without_ids_are_caught(tmp_path):
+    rows = [("u-1", D(2024, m, 3), "支部党员大会", "党员大会", 20) for m in (3, 6)]
+    folder = Case("acts", {"activities.csv": None}).write(tmp_path / "data")
+    ow.write(folder / "activities.xlsx", [ow.activities_sheet("上半年", rows), ow.activities_sheet("汇总", rows)])
+    with pytest.raises(ColumnMissingError, match="汇总"):
+        validate(folder)

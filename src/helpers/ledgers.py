@@ -625,12 +625,45 @@ def read_table(path: Path, table: schema.Table, reading: dict[str, Any], notes: 
         frame = block.frame
         frame["_year"] = np.nan if block.year is None else float(block.year)
         parts.append(frame)
+    if len(parts) > 1:
+        _check_repeated_sheets(parts, table)
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     for col in table.columns:
         if col.name not in frame.columns:
             frame[col.name] = ""
     frame = frame.fillna({c.name: "" for c in table.columns})
     return frame
+
+
+def _check_repeated_sheets(parts: list[pd.DataFrame], table: schema.Table) -> None:
+    """Stop when a sheet repeats the records of other sheets (a 全年汇总 sheet beside the monthly ones).
+
+    Every sheet whose header matches is read, so a summary sheet that copies the
+    monthly sheets would count each record twice.
+
+    Raises
+    ------
+    ColumnMissingError
+        Naming the sheet and how many of its records stand in other sheets too.
+    """
+    cols = [c.name for c in table.columns if c.name in parts[0].columns]
+    tagged = pd.concat([p[[*cols, "file", "sheet"]].assign(_block=i) for i, p in enumerate(parts)], ignore_index=True)
+    tagged = tagged[(tagged[cols] != "").any(axis=1)]
+    spread = tagged.groupby(cols, sort=False)["_block"].transform("nunique")
+    repeated = tagged[spread > 1].groupby("_block").size()
+    sizes = tagged.groupby("_block").size()
+    if repeated.empty:
+        return
+    block = int(repeated.idxmax())  # the sheet repeating most records: a summary sheet, as a rule
+    count = int(repeated[block])
+    if count >= 2 and count >= 0.5 * sizes[block]:
+        first = parts[block]
+        others = sorted(set(tagged.loc[(spread > 1) & (tagged["_block"] != block), "sheet"]))
+        raise ColumnMissingError(
+            f"{first['file'].iloc[0]} 工作表“{first['sheet'].iloc[0]}”的{sizes[block]}条记录中有{count}条"
+            f"与其他工作表（{'、'.join(others[:4])}{'等' if len(others) > 4 else ''}）的记录完全相同，像是汇总表："
+            "每条记录只能登记一次，请删除重复的工作表后再统计"
+        )
 
 
 def validate(data_dir: Path | str) -> Ledgers:
