@@ -47,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     i = sub.add_parser("init", help="新建一个数据文件夹：台账模板（带下拉列表）、单位名录示例和通用文字稿")
     i.add_argument("dir", type=Path, metavar="DIR", help="要新建的文件夹（不能已有文件）")
     i.add_argument("--year", type=int, default=None, help="模板的年度（默认今年）")
+    i.add_argument("--project", action="store_true",
+                   help="新建整个项目文件夹：data/（含示例记录）、notebooks/、_quarto.yml、config/ 和说明")
+    i.add_argument("--empty", action="store_true", help="与 --project 同用：台账模板留空，不填示例记录")
 
     sub.add_parser("doctor", help="show which font serves each role, and why")
 
@@ -86,23 +89,35 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from .scaffold import init_data_folder
+    from .scaffold import init_data_folder, init_project
 
-    files = init_data_folder(args.dir, args.year)
-    print(f"已新建数据文件夹 {args.dir}：")
+    if args.project:
+        files = init_project(args.dir, empty=args.empty, year=args.year)
+        print(f"已新建项目文件夹 {args.dir}：")
+    else:
+        files = init_data_folder(args.dir, args.year)
+        print(f"已新建数据文件夹 {args.dir}：")
     for f in files:
         print(f"  {f.relative_to(args.dir)}")
-    print("请先在 units.csv 中填写本单位，再在各台账中逐行登记；"
-          f"填好后运行 nianbao validate --data {args.dir} 检查。")
+    if args.project:
+        print("进入该文件夹后运行 nianbao build --unit all 即可生成报告；详见其中的 README.md。")
+    else:
+        print("请先在 units.csv 中填写本单位，再在各台账中逐行登记；"
+              f"填好后运行 nianbao validate --data {args.dir} 检查。")
     return 0
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
+    from . import paths
     from .fonts import ROLE_NAMES, ROLES, font_dirs, resolve
     from .render import engine_report
 
     for line in engine_report():
         print(line)
+    print(f"项目文件夹：{paths.ROOT}")
+    for name in (*paths.OVERRIDABLE, *(f"templates/{t}" for t in paths.template_files())):
+        path = paths.resource(name)
+        print(f"  {name:42s} {paths.origin(path)}  {path}")
     print("font folders:", ", ".join(str(d) for d in font_dirs()))
     status = 0
     for role in ROLES:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -157,7 +158,7 @@ def build_reference(target: Path, layout: Layout) -> Path:
         check=True, capture_output=True,
     ).stdout
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp.docx")
+    tmp = target.with_suffix(f".{os.getpid()}.tmp.docx")  # parallel workers each write their own
     tmp.write_bytes(default)
     doc = Document(str(tmp))
 

@@ -100,7 +100,7 @@ def _hash_bytes(*parts: bytes) -> str:
 
 
 def _hash_files(files: list[Path]) -> str:
-    return _hash_bytes(*(f.relative_to(paths.ROOT).as_posix().encode() + f.read_bytes() for f in sorted(files)))
+    return _hash_bytes(*(paths.label(f).encode() + f.read_bytes() for f in sorted(files)))
 
 
 def _frame_hash(frame) -> bytes:
@@ -117,7 +117,7 @@ def shared_inputs() -> dict[str, str]:
     return {
         "notebook": _hash_files([paths.NOTEBOOK]),
         "code": _hash_files(list(src.glob("*.py"))),
-        "templates": _hash_files([p for p in paths.TEMPLATES_DIR.rglob("*") if p.is_file()]),
+        "templates": _hash_files(list(paths.template_files().values())),
         "quarto_yml": _hash_files([paths.QUARTO_CONFIG]),
         "rules": _hash_files([paths.RULES_CONFIG]),
     }

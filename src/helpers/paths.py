@@ -1,8 +1,16 @@
 """Every path the project uses, in one place.
 
-The project root is found from this file (``src/helpers/paths.py``), so the
-package works from a clone installed in editable mode, whatever the current
-directory. ``NIANBAO_ROOT`` overrides it (tests and other checkouts).
+A *project folder* holds a unit's ``data/`` and ``output/`` and may hold its own
+``_quarto.yml``, ``config/``, ``notebooks/`` and ``templates/``. It is the
+nearest folder, from the current directory up, that has a ``_quarto.yml`` or a
+``config/`` folder (else the current directory); ``NIANBAO_ROOT`` names it
+outright. The repository itself is such a folder.
+
+What the project folder does not have comes, file by file, from the defaults
+shipped inside the package (``helpers/defaults/`` in a wheel, copied there from
+the repository at build time; the repository's own files in an editable
+install). :func:`resource` says which file is in force; ``nianbao doctor``
+lists them.
 """
 
 from __future__ import annotations
@@ -10,18 +18,93 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ROOT: Path = Path(os.environ.get("NIANBAO_ROOT", Path(__file__).resolve().parents[2]))
+PACKAGE_DIR: Path = Path(__file__).resolve().parent
+DEFAULTS_DIR: Path = PACKAGE_DIR / "defaults"  # in a wheel (see setup.py)
+CHECKOUT_DIR: Path = PACKAGE_DIR.parents[1]  # the repository, in an editable install
+_MARKERS = ("_quarto.yml", "config")
+
+
+def find_project(start: Path | None = None) -> Path:
+    """The project folder: ``NIANBAO_ROOT``, else the nearest folder up from ``start`` with a marker."""
+    if os.environ.get("NIANBAO_ROOT"):
+        return Path(os.environ["NIANBAO_ROOT"]).resolve()
+    start = Path(start or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if any((folder / m).exists() for m in _MARKERS):
+            return folder
+    return start
+
+
+ROOT: Path = find_project()
+# Kernels and worker processes start elsewhere (a kernel in the notebook's folder):
+# they inherit the project folder of the process that started them.
+os.environ.setdefault("NIANBAO_ROOT", str(ROOT))
+
+
+def resource(relative: str) -> Path:
+    """The file in force for ``relative`` (e.g. ``config/rules.yml``): the project's, else the default.
+
+    Parameters
+    ----------
+    relative : str
+        A path inside a project folder, with ``/``.
+
+    Returns
+    -------
+    Path
+        The project's file when it exists, else the packaged default, else the
+        project path (which does not exist: reading it gives a plain error).
+    """
+    for base in (ROOT, DEFAULTS_DIR, CHECKOUT_DIR):
+        candidate = base / relative
+        if candidate.exists():
+            return candidate
+    return ROOT / relative
+
+
+def origin(path: Path) -> str:
+    """Where a file in force comes from: ``项目`` (the project folder) or ``默认`` (shipped with nianbao)."""
+    path = Path(path).resolve()
+    return "项目" if path.is_relative_to(ROOT) and not path.is_relative_to(PACKAGE_DIR) else "默认"
+
+
+def label(path: Path) -> str:
+    """A file's name relative to the project or the package, for hashes and messages."""
+    path = Path(path).resolve()
+    for base in (ROOT, DEFAULTS_DIR, PACKAGE_DIR, CHECKOUT_DIR):
+        if path.is_relative_to(base):
+            return path.relative_to(base).as_posix()
+    return path.name
+
+
+def template_files() -> dict[str, Path]:
+    """Every template file in force, by its path under ``templates/`` (the project's win, file by file)."""
+    files: dict[str, Path] = {}
+    for base in (CHECKOUT_DIR, DEFAULTS_DIR, ROOT):  # later wins
+        folder = base / "templates"
+        if folder.is_dir():
+            files.update({p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file()})
+    return dict(sorted(files.items()))
+
+
+def template(name: str) -> Path:
+    """One template file in force, e.g. ``official.typ`` or ``nbconvert``."""
+    return resource(f"templates/{name}")
+
+
 DATA_DIR: Path = ROOT / "data"
 OUTPUT_DIR: Path = ROOT / "output"
 CACHE_DIR: Path = OUTPUT_DIR / ".cache"
-NOTEBOOK: Path = ROOT / "notebooks" / "annual_report.ipynb"
-QUARTO_CONFIG: Path = ROOT / "_quarto.yml"
-RULES_CONFIG: Path = ROOT / "config" / "rules.yml"
-CATEGORIES_CONFIG: Path = ROOT / "config" / "categories.yml"
-PROSE_DIR: Path = Path(__file__).resolve().parent / "prose"  # generic prose shipped with the package
-TEMPLATES_DIR: Path = ROOT / "templates"
+NOTEBOOK: Path = resource("notebooks/annual_report.ipynb")
+QUARTO_CONFIG: Path = resource("_quarto.yml")
+RULES_CONFIG: Path = resource("config/rules.yml")
+CATEGORIES_CONFIG: Path = resource("config/categories.yml")
+PROSE_DIR: Path = PACKAGE_DIR / "prose"  # generic prose shipped with the package
+TEMPLATES_DIR: Path = template("")  # the templates folder in force (single files: template())
 NARRATIVE_SUBDIR = "narrative"
 SUMMARY_ID = "_summary"  # folder of a year's district summary, beside the units' folders
+# What a project folder may override, as `nianbao doctor` lists it.
+OVERRIDABLE = ("_quarto.yml", "config/rules.yml", "config/categories.yml", "notebooks/annual_report.ipynb")
 
 
 def rejected_file(digest: str) -> Path:

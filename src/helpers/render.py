@@ -131,7 +131,7 @@ def _exporter():
     from nbconvert.preprocessors import TagRemovePreprocessor
 
     exporter = MarkdownExporter(
-        extra_template_basedirs=[str(paths.TEMPLATES_DIR / "nbconvert")], template_name="nianbao"
+        extra_template_basedirs=[str(paths.template("nbconvert"))], template_name="nianbao"
     )
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
@@ -186,13 +186,13 @@ def _pandoc(args: list[str], cwd: Path) -> None:
 
 
 def _common(md: Path) -> list[str]:
-    return [md.name, "-f", MARKDOWN_READER, "--lua-filter", str(paths.TEMPLATES_DIR / "nianbao.lua")]
+    return [md.name, "-f", MARKDOWN_READER, "--lua-filter", str(paths.template("nianbao.lua"))]
 
 
 def render_html(md: Path, target: Path) -> Path:
     """One self-contained HTML file (CSS and images inline, nothing fetched)."""
     html = quarto_config()["format"].get("html", {})
-    css = paths.ROOT / html.get("css", "templates/report.css")
+    css = paths.resource(html.get("css", "templates/report.css"))
     _pandoc([*_common(md), "-t", "html5", "-s", "--embed-resources", "--css", str(css),
              "-M", "lang=zh-CN", "-o", str(target)], md.parent)
     return target
@@ -232,7 +232,7 @@ def typst_variables(layout: Layout, choices: dict | None = None) -> dict[str, st
 def render_pdf(md: Path, target: Path, layout: Layout, choices=None, roles: tuple[str, ...] = PDF_ROLES) -> Path:
     """PDF through typst, then check that the font of each of ``roles`` was embedded."""
     typ_template = quarto_config()["format"].get("typst", {}).get("template", "templates/official.typ")
-    args = [*_common(md), "-t", "typst", "--template", str(paths.ROOT / typ_template), "-o", "report.typ"]
+    args = [*_common(md), "-t", "typst", "--template", str(paths.resource(typ_template)), "-o", "report.typ"]
     for key, value in typst_variables(layout, choices).items():
         args += ["-V", f"{key}={value}"]
     _pandoc(args, md.parent)
@@ -372,7 +372,9 @@ def render_quarto(notebook, out_dir: Path, formats: tuple[str, ...], timings: di
     timings = {} if timings is None else timings
     with tempfile.TemporaryDirectory(prefix="nianbao-quarto-") as tmp:
         work = Path(tmp)
-        shutil.copytree(paths.TEMPLATES_DIR, work / "templates")
+        for name, source in paths.template_files().items():  # the project's templates win, file by file
+            (work / "templates" / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, work / "templates" / name)
         if "docx" in formats:
             shutil.copy(reference_docx(layout), work / plan.project["format"]["docx"]["reference-doc"])
         _link_fonts(work, plan.font_links)

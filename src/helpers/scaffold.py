@@ -1,4 +1,4 @@
-"""``nianbao init DIR``: a new data folder that an office can fill in.
+"""``nianbao init DIR``: a new data folder an office can fill in; ``--project``: a whole project.
 
 Every ledger table of the registry (:data:`helpers.schema.TABLES`) becomes an
 XLSX template: a title row, the contract's Chinese headers, drop-down lists
@@ -6,6 +6,12 @@ XLSX template: a title row, the contract's Chinese headers, drop-down lists
 date columns, and a 说明 sheet. ``units.csv`` gets one example row, and
 ``narrative/default.md`` the generic prose to edit. ``nianbao validate``
 passes on the folder as it is written.
+
+``nianbao init DIR --project`` makes a project folder, as ``quarto create
+project`` does: ``data/`` (the templates holding a small worked example, or
+blank with ``--empty``), ``notebooks/``, ``_quarto.yml``, ``config/`` and a short
+Chinese README; ``nianbao build`` works in it at once, and its own files
+override nianbao's defaults (:mod:`helpers.paths`).
 """
 
 from __future__ import annotations
@@ -133,4 +139,132 @@ def init_data_folder(target: Path | str, year: int | None = None) -> list[Path]:
     prose.parent.mkdir()
     shutil.copyfile(paths.generic_prose(), prose)
     written.append(prose)
+    return written
+
+
+# --------------------------------------------------------------------------- a whole project
+
+PROJECT_FILES = ("_quarto.yml", "config/rules.yml", "config/categories.yml", "notebooks/annual_report.ipynb")
+EXAMPLE_UNITS = (
+    ("example-mzj", "某区民政局", "中共某区民政局党组", "中共某区委"),
+    ("example-rsj", "某区人社局", "中共某区人社局党组", "中共某区委"),
+)
+_PROJECT_README = """# {name}
+
+nianbao 年报项目：由台账自动生成年度工作报告（HTML、PDF、Word）。
+
+- `data/`：台账。`units.csv` 是单位名录；`activities.xlsx`（活动台账）、`casework.xlsx`（信访台账）、
+  `publicity.xlsx`（宣传报道）、`coverage.xlsx`（村（社区）覆盖台账）逐行登记，每个文件的“说明”工作表写明各列的填法。
+  {example}
+- `data/narrative/default.md`：报告的文字稿，花括号中的占位符（如 {{casework.total}}）由台账数据自动填写。
+- `notebooks/`：报告的 Jupyter 笔记本；`_quarto.yml`：版式与字体；`config/`：规定频次、答复时限和类别别名。
+  这些文件可以修改，也可以删除（删除后使用 nianbao 自带的默认文件）。
+
+常用命令（在本文件夹中运行）：
+
+    nianbao validate                      # 检查台账，列出所有问题
+    nianbao build --year {year} --unit all   # 生成报告，写入 output/
+    nianbao doctor                        # 查看字体与正在使用的配置文件
+"""
+
+
+# The worked example's meetings: id suffix, day, category, title, participants, months held.
+_MONTHLY, _QUARTERLY = tuple(range(1, 13)), (3, 6, 9, 12)
+_EXAMPLE_MEETINGS = (
+    ("a", 8, "理论学习中心组学习", "集中学习", 12, _MONTHLY),
+    ("b", 15, "主题党日", "主题党日活动", 20, _MONTHLY),
+    ("c", 20, "支部委员会", "支委会", 5, _MONTHLY),
+    ("d", 25, "支部党员大会", "党员大会", 20, _QUARTERLY),
+    ("e", 26, "党课", "专题党课", 20, _QUARTERLY),
+    ("f", 27, "意识形态工作专题研究", "专题研究", 7, (6, 12)),
+)
+
+
+def _example_rows(years: list[int]) -> dict[str, list[list]]:
+    """A small, plausible worked example for the two example units: meetings, petitions, press, villages."""
+    acts: list[list] = []
+    cases: list[list] = []
+    press: list[list] = []
+    n = 0
+    for year in years:
+        for unit, *_ in EXAMPLE_UNITS:
+            for month in range(1, 13):
+                for key, day, category, title, people, months in _EXAMPLE_MEETINGS:
+                    if month in months:
+                        acts.append([f"{unit}-{year}-{month:02d}{key}", unit, date(year, month, day), category,
+                                     title, people])
+                if month % 2:
+                    n += 1
+                    got = date(year, month, 3 + month)
+                    late = n % 7 == 0
+                    reply = date(year, month + 1, 28) if late and month < 12 else date(year, month, 20 + month // 2)
+                    cases.append([f"XF{year}{n:04d}", unit, got, ("来信", "来访", "网上信访", "电话")[n % 4],
+                                  ("社会救助", "养老服务", "殡葬管理")[n % 3], reply, "否",
+                                  "无", ("满意", "基本满意", "满意", "不满意")[n % 4]])
+            for month in (4, 9):
+                press.append([unit, date(year, month, 12), ("人民网", "学习强国")[month % 2], "中央",
+                              f"{year}年工作动态", ""])
+    return {"activities": acts, "casework": cases, "publicity": press}
+
+
+def _fill_example(folder: Path, years: list[int]) -> None:
+    from openpyxl import load_workbook
+
+    header = ",".join(header_of(c) for c in schema.UNITS.columns)
+    (folder / "units.csv").write_text(header + "\n" + "".join(",".join(u) + "\n" for u in EXAMPLE_UNITS),
+                                      encoding="utf-8-sig")
+    for table, rows in _example_rows(years).items():
+        path = folder / f"{table}.xlsx"
+        wb = load_workbook(path)
+        ws = wb.worksheets[0]
+        for i, row in enumerate(rows, start=3):
+            for j, value in enumerate(row, start=1):
+                ws.cell(row=i, column=j, value=value)
+        wb.save(path)
+    wb = load_workbook(folder / "coverage.xlsx")
+    ws = wb.worksheets[0]
+    for i in range(12):
+        ws.append(["example-mzj", f"示例村{i + 1}", date(years[0], 1 + i, 10) if i < 10 else None])
+    wb.save(folder / "coverage.xlsx")
+
+
+def init_project(target: Path | str, *, empty: bool = False, year: int | None = None) -> list[Path]:
+    """Write a new project folder: ``data/``, ``notebooks/``, ``_quarto.yml``, ``config/``, README.
+
+    Parameters
+    ----------
+    target : Path or str
+        The folder to create; it must not exist yet, or be empty.
+    empty : bool
+        Leave the ledger templates blank (one example row in ``units.csv``) instead
+        of holding a worked example.
+    year : int, optional
+        The last year of the worked example (this year by default); the example
+        covers it and the two years before, so that 同比 has a prior year.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Raises
+    ------
+    ParameterError
+        When ``target`` holds files already.
+    """
+    target = Path(target)
+    year = year or date.today().year
+    years = [year - 2, year - 1, year]
+    written = init_data_folder(target / "data", year)
+    if not empty:
+        _fill_example(target / "data", years)
+    for name in PROJECT_FILES:
+        dest = target / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(paths.resource(name), dest)
+        written.append(dest)
+    example = "" if empty else f"其中已填有两个示例单位{years[0]}—{years[-1]}年的示例记录，可照此登记后删除。"
+    readme = target / "README.md"
+    readme.write_text(_PROJECT_README.format(name=target.name, example=example, year=years[1]), encoding="utf-8")
+    written.append(readme)
     return written
