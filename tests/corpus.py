@@ -55,9 +55,23 @@ class Case:
         for name, content in files.items():
             if content is None:
                 continue
+            if content == "XLS":  # the base activities, as an Excel 97-2003 workbook with a title row
+                content = _xls_activities()
             data = content.encode("utf-8") if isinstance(content, str) else content
             (folder / name).write_bytes(data)
         return folder
+
+
+def _xls_activities() -> bytes:
+    import datetime as dt
+    import tempfile
+
+    from office_workbooks import Sheet, write
+
+    rows = [["2024年度活动台账"], ["单位", "日期", "类别"], ["u-1", dt.date(2024, 3, 5), "支部大会"],
+            ["u-1", dt.date(2024, 6, 5), "支部大会"], ["合计", "2次"]]
+    with tempfile.TemporaryDirectory() as tmp:
+        return write(Path(tmp) / "a.xls", [Sheet("2024年", rows, [(0, 0, 0, 2)])]).read_bytes()
 
 
 def _cases(*rows: str, header: str = "信访编号,承办单位,收到日期,答复日期,是否延期,越级情况,满意度") -> str:
@@ -120,6 +134,31 @@ CASES: list[Case] = [
          {"casework.csv": CASEWORK.replace("信访编号,承办单位,收到日期,答复日期,是否延期,越级情况,满意度",
                                            "case_id,unit,received_date,replied_date,extended,escalation,satisfaction")},
          accept={"casework.total": 2}),
+    Case("csv with a title line, a 填报单位 line and a 合计 row",
+         {"casework.csv": "2024年度信访事项登记台账\n填报单位：甲局,,,,填报日期：2025年1月6日\n\n" + CASEWORK
+          + "合计,2件,,,,,\n填表人：李某,,审核人：王某,,,,\n"},
+         accept={"casework.total": 2, "casework.replied": 2}),
+    Case("gbk csv with a title line",
+         {"casework.csv": ("2024年度信访台账\n" + CASEWORK).encode("gbk")}, accept={"casework.total": 2}),
+    Case("non-breaking, full-width and zero-width spaces",
+         {"activities.csv": "单位,日期,类别\nu-1\u00a0,\u200b2024-03-05,\u3000支部大会\u200b\n"},
+         accept={"activity.branch_assembly": 1}),
+    Case("datetime text and an Excel serial typed as text",
+         {"activities.csv": "单位,日期,类别\nu-1,2024-03-05 09:30,支部大会\nu-1,45357,支部大会\n"},
+         accept={"activity.branch_assembly": 2}),
+    Case("office category spellings",
+         {"activities.csv": "单位,日期,类别\nu-1,2024-03-05,三会一课—支部党员大会\nu-1,2024-03-06,书记讲党课\n"
+                            "u-1,2024-03-07,党组理论学习中心组学习\nu-1,2024-03-08,支部委员会会议\n"},
+         accept={"activity.branch_assembly": 1, "activity.party_lecture": 1, "activity.central_group_study": 1,
+                 "activity.branch_committee": 1}),
+    Case("counts written with their unit", {"activities.csv": "单位,日期,类别,参加人数\nu-1,2024-03-05,支部大会,15人\n"},
+         accept={"activity.branch_assembly": 1}),
+    Case("yes and none as ticks and dashes",
+         {"casework.csv": _cases("A1,u-1,2024-01-01,2024-03-25,√,/,", "A2,u-1,2024-01-01,2024-03-25,×,—,")},
+         accept={"casework.on_time": 1, "casework.overdue": 1, "casework.escalated": 0}),
+    Case("header with a line break inside a cell",
+         {"casework.csv": CASEWORK.replace("信访编号", '"信访\n编号"')}, accept={"casework.total": 2}),
+    Case("xls workbook", {"activities.csv": None, "activities.xls": "XLS"}, accept={"activity.branch_assembly": 2}),
     # ------------------------------------------------------------ bad rows, set aside
     Case("required date missing", {"activities.csv": "单位,日期,类别\nu-1,,支部大会\n"},
          reject=("activities.csv", 2, "date", "必填项“日期”为空")),
