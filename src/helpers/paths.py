@@ -20,6 +20,13 @@ RULES_CONFIG: Path = ROOT / "config" / "rules.yml"
 TEMPLATES_DIR: Path = ROOT / "templates"
 NARRATIVE_SUBDIR = "narrative"
 SUMMARY_ID = "_summary"  # folder of a year's district summary, beside the units' folders
+LOCK_NAME = ".nianbao.lock"  # one build at a time per output folder
+SITE_NAME = "index.html"  # the output folder's page of every report
+
+
+def lock_file(out_dir: Path) -> Path:
+    """The lock file of an output folder (held while a build writes there)."""
+    return Path(out_dir) / LOCK_NAME
 
 
 def rejected_file(digest: str) -> Path:
