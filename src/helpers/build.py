@@ -30,8 +30,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import paths
-from . import engine
+from . import engine, paths
 from .engine import (
     Job,
     Result,

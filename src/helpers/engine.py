@@ -183,6 +183,32 @@ def up_to_date(job: Job, inputs: dict[str, str]) -> bool:
 # --------------------------------------------------------------------------- the warm worker
 
 
+def _without_signal_handlers(execute):
+    """``execute`` with the event loop refusing signal handlers.
+
+    nbclient installs SIGINT and SIGTERM handlers on the loop that shut the
+    kernel down (the report then fails with "Kernel died" and an error file
+    would say so) and, on removal, leave the process without ours. The build
+    handles interrupts itself (:func:`interrupt`); nbclient expects the
+    RuntimeError raised here (it is what a loop outside the main thread says).
+    """
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("nianbao handles signals itself")
+
+    async def run(*args, **kwargs):
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler = loop.remove_signal_handler = refuse  # type: ignore[method-assign]
+        try:
+            return await execute(*args, **kwargs)
+        finally:
+            del loop.add_signal_handler, loop.remove_signal_handler
+
+    return run
+
+
 class Worker:
     """One warm kernel per process, reused report after report."""
 
@@ -201,6 +227,7 @@ class Worker:
 
     def _run(self, nb) -> Any:
         from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
         from nbclient import NotebookClient
 
         if self.km is None:
@@ -211,7 +238,7 @@ class Worker:
         )
         client.kc = self.kc
         try:
-            client.execute()
+            run_sync(_without_signal_handlers(client.async_execute))()
         finally:
             self.kc = client.kc
         return nb
@@ -372,7 +399,6 @@ def stopping() -> bool:
 
 def interrupt(signum, frame) -> None:
     """Signal handler of a building process: stop once, quietly (a second signal is ignored)."""
-    open("/tmp/dbg.log","a").write(f"{os.getpid()} INTERRUPT {signum} {time.time()}\n")
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)
     _STOPPING.set()
@@ -380,7 +406,6 @@ def interrupt(signum, frame) -> None:
 
 
 def _worker_terminate(signum, frame) -> None:
-    open("/tmp/dbg.log","a").write(f"{os.getpid()} TERM busy={_BUSY.is_set()} {time.time()}\n")
     if _BUSY.is_set():
         interrupt(signum, frame)
     _STOPPING.set()
@@ -397,7 +422,6 @@ def _stop_worker() -> None:
 def pool_initializer() -> None:
     """Run in each pool process: Ctrl-C is the main process's business, SIGTERM stops the worker."""
     _STOPPING.clear()
-    open("/tmp/dbg.log","a").write(f"{os.getpid()} INIT {time.time()}\n")
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _worker_terminate)
 
@@ -405,7 +429,6 @@ def pool_initializer() -> None:
 def pool_run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> Result:
     """:func:`run_job` in a pool process: an interrupt ends the process once the report is unwound."""
     _BUSY.set()
-    open("/tmp/dbg.log","a").write(f"{os.getpid()} JOB {job.name} term={signal.getsignal(signal.SIGTERM)} int={signal.getsignal(signal.SIGINT)}\n")
     try:
         return run_job(job, inputs, tools)
     except KeyboardInterrupt:
@@ -514,7 +537,6 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
         return Result(job, "built", time.perf_counter() - start, files=files)
     except BaseException as exc:  # isolate: one report's failure never stops the others
         shutil.rmtree(scratch, ignore_errors=True)
-        open("/tmp/dbg.log","a").write(f"{os.getpid()} EXC {type(exc).__name__} stopping={stopping()} {time.time()}\n" + "".join(traceback.format_exception(exc))[-2500:])
         if isinstance(exc, KeyboardInterrupt) or stopping():
             # interrupted, not failed (nbclient may have turned the interrupt into DeadKernelError)
             raise KeyboardInterrupt from None

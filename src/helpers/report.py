@@ -14,10 +14,10 @@ from pathlib import Path
 import yaml
 
 from . import paths, schema
+from .config import rules as load_rules
 from .indicators import Indicators, compute_indicators
 from .ledgers import Ledgers, load_ledgers
 from .narrative import Section, parse
-from .config import rules as load_rules
 from .phrasing import change_phrase, cn_date, delta_cell, fixed, md_escape, number, pct_cell
 
 INDICATORS_MIME = "application/vnd.nianbao.indicators+json"

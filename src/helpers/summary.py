@@ -104,7 +104,7 @@ def summary_title(year: int) -> str:
 
 
 def channel_table(ledgers: Ledgers, total: Indicators, units: list[str]) -> str:
-    """来信、来访、网上信访、电话 (``casework.channels``) and any other channel, per unit and together."""
+    """Cases by channel (``casework.channels``, then any other text), per unit and together."""
     span = Span.of(total.year, total.as_of)
     cases = ledgers.casework
     per_unit = {u: channel_counts(cases[cases["unit"] == u], span) for u in units}
