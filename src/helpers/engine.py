@@ -203,8 +203,9 @@ def _without_signal_handlers(execute):
         loop.add_signal_handler = loop.remove_signal_handler = refuse  # type: ignore[method-assign]
         try:
             return await execute(*args, **kwargs)
-        finally:
-            del loop.add_signal_handler, loop.remove_signal_handler
+        finally:  # an interrupted run may finish after the next one began: pop, never del
+            loop.__dict__.pop("add_signal_handler", None)
+            loop.__dict__.pop("remove_signal_handler", None)
 
     return run
 
@@ -262,7 +263,8 @@ class Worker:
             raise
         finally:
             self.reports += 1
-            self.reset(nbformat)
+            if not stopping():  # an interrupted worker kills its kernel instead
+                self.reset(nbformat)
 
     def reset(self, nbformat) -> None:
         """Clear the kernel's namespace and figures, so the next report starts clean."""
@@ -390,6 +392,7 @@ def cleanup_scratch(out_dir: Path) -> list[Path]:
 
 _STOPPING = threading.Event()
 _BUSY = threading.Event()
+_IN_POOL = threading.Event()
 
 
 def stopping() -> bool:
@@ -402,13 +405,29 @@ def interrupt(signum, frame) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)
     _STOPPING.set()
+    _quiet_unwinding()
     raise KeyboardInterrupt
+
+
+def _quiet_unwinding() -> None:
+    """What unwinds after an interrupt says nothing: asyncio's leftover tasks, and a pool worker's stderr."""
+    import logging
+
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
+    if _IN_POOL.is_set():
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+        except OSError:
+            pass
 
 
 def _worker_terminate(signum, frame) -> None:
     if _BUSY.is_set():
         interrupt(signum, frame)
     _STOPPING.set()
+    _quiet_unwinding()
     _stop_worker()
     os._exit(0)
 
@@ -422,6 +441,7 @@ def _stop_worker() -> None:
 def pool_initializer() -> None:
     """Run in each pool process: Ctrl-C is the main process's business, SIGTERM stops the worker."""
     _STOPPING.clear()
+    _IN_POOL.set()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _worker_terminate)
 

@@ -111,7 +111,7 @@ def channel_table(ledgers: Ledgers, total: Indicators, units: list[str]) -> str:
     together = channel_counts(cases[cases["unit"].isin(units)], span)
     names = list(together)
     cols = ["单位", *[md_escape(n) if n else "未填写" for n in names], "合计"]
-    rows = ["| " + " | ".join(cols) + " |", "|:" + "-" * 30 + "|" + "|".join("-" * 10 + ":" for _ in cols[1:]) + "|"]
+    rows = ["| " + " | ".join(cols) + " |", "|:" + "-" * 44 + "|" + "|".join("-" * 10 + ":" for _ in cols[1:]) + "|"]
     for unit, counts in per_unit.items():
         rows.append("| " + " | ".join([md_escape(ledgers.units.loc[unit, "unit_name"]),
                                        *[str(counts.get(n, 0)) for n in names], str(sum(counts.values()))]) + " |")
