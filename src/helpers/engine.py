@@ -290,7 +290,10 @@ class Worker:
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
                     pass
+        connection = getattr(self.km, "connection_file", None)
         self.shutdown()
+        if connection:  # the usual clean-up may not have run on an interrupted event loop
+            Path(connection).unlink(missing_ok=True)
 
     def shutdown(self) -> None:
         from jupyter_core.utils import run_sync
