@@ -84,3 +84,29 @@ def test_report_page_shows_its_charts_and_chinese_text(browser, site, report, tm
     if report.endswith("yeji-mzj"):
         assert "一、工作开展情况" in text and "群众来信来访33件" in text.replace(" ", "")
     page.screenshot(path=str(tmp_path / "report.png"))
+
+
+def test_a_report_downloads_under_its_chinese_title(browser, site):
+    """Served over HTTP (a file share's web server), a link saves the file as the document's title.
+
+    Opened from ``file://``, Chromium ignores the ``download`` name and shows the file instead.
+    """
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        page = browser.new_page(accept_downloads=True)
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+        with page.expect_download(timeout=20000) as download:
+            page.click('a[href="2024/yeji-mzj/report.pdf"]')
+        assert download.value.suggested_filename == "中共六安市叶集区民政局党组2024年度意识形态工作专题报告.pdf"
+        page.close()
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -69,7 +69,7 @@ def test_second_run_builds_nothing(matrix):
     before = (out / "2024" / "yeji-mzj" / "manifest.json").read_text(encoding="utf-8")
     proc = run_cli("build", "--unit", "all", "--year", "all", "--data", str(data), "--out", str(out))
     assert proc.returncode == 0
-    assert "0 built, 12 up to date, 0 failed" in proc.stdout
+    assert "0 built, 15 up to date, 0 failed" in proc.stdout  # the district summaries too
     assert (out / "2024" / "yeji-mzj" / "manifest.json").read_text(encoding="utf-8") == before
 
 
@@ -89,7 +89,7 @@ def test_a_changed_narrative_rebuilds_only_its_reports(matrix):
     p.write_text(p.read_text(encoding="utf-8").replace("现将有关情况报告如下。", "现将有关情况报告如下："),
                  encoding="utf-8")
     proc = run_cli("build", "--unit", "all", "--year", "all", "--data", str(data), "--out", str(out))
-    assert "2 built, 11 up to date, 0 failed" in proc.stdout, proc.stdout  # the report and its year's summary
+    assert "2 built, 13 up to date, 0 failed" in proc.stdout, proc.stdout  # the report and its year's summary
     assert "现将有关情况报告如下：" in (out / "2024" / "yeji-mzj" / "report.html").read_text(encoding="utf-8")
 
 
@@ -123,7 +123,7 @@ def test_a_broken_unit_fails_alone_and_keeps_its_previous_outputs(matrix):
     proc = run_cli("build", "--unit", "all", "--year", "all", "--data", str(data), "--out", str(out))
     assert proc.returncode == 1
     assert "2024/yeji-zjj" in proc.stdout and "{no_such_figure}" in proc.stdout
-    assert "11 built, 0 up to date, 1 failed" in proc.stdout or "failed" in proc.stdout
+    assert "1 failed" in proc.stdout
     assert (out / "2024" / "yeji-zjj" / "report.pdf").read_bytes() == good
     assert "{no_such_figure}" in (out / "2024" / "yeji-zjj.error.txt").read_text(encoding="utf-8")
     assert not list(out.glob("*/.*.tmp-*"))

@@ -60,4 +60,5 @@ def test_golden_states_the_reference_figures():
 def test_built_indicators_json_matches_golden(built_report):
     built = json.loads((built_report / "indicators.json").read_text(encoding="utf-8"))
     golden = json.loads((GOLDEN / "yeji-mzj-2024.indicators.json").read_text(encoding="utf-8"))
+    assert built.pop("title") == "中共六安市叶集区民政局党组2024年度意识形态工作专题报告"
     assert built == golden

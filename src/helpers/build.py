@@ -4,25 +4,38 @@
    before anything is written).
 2. Work out the (unit, year) pairs; hash each one's inputs and skip those
    whose report was built from exactly these inputs (``--force`` rebuilds).
-3. Build each report on a warm worker (:mod:`helpers.engine`): in this
+3. Check the output folder (created and writable, else exit 2) and lock it
+   (one build at a time: a second one refuses with exit 3, or waits).
+4. Build each report on a warm worker (:mod:`helpers.engine`): in this
    process, in a pool of processes, or on a Dask cluster; each report is
-   written to a scratch folder and moved into place in one step.
+   written to a scratch folder and moved into place in one step. District
+   summaries are incremental too (their inputs are their units' inputs).
+5. Refresh ``index.html`` from what the folder now holds.
+
+SIGINT or SIGTERM stops the workers and their kernels, removes scratch
+folders, refreshes the page and raises :class:`~helpers.errors.Interrupted`
+(exit 130): what finished is in place, and the next build builds the rest.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from . import paths, schema
+from . import engine, paths, schema
 from .engine import (
     Job,
     Result,
+    _hash_bytes,
     cleanup_scratch,
     run_job,
     shared_inputs,
@@ -30,7 +43,7 @@ from .engine import (
     unit_inputs,
     up_to_date,
 )
-from .errors import ParameterError
+from .errors import Interrupted, ParameterError
 from .ledgers import Ledgers, load_ledgers, rejected_for_output
 from .render import FORMATS, choose_engine, parse_formats
 from .schema import UNIT_ID_PATTERN
@@ -129,15 +142,71 @@ def _run_pool(todo, stamps, tools, workers, scheduler, done) -> None:
 
         run_on_dask(scheduler, todo, stamps, tools, done)
     elif workers == 1:
-        for job in todo:
-            done(run_job(job, stamps.get(job), tools))
+        try:
+            for job in todo:
+                done(run_job(job, stamps.get(job), tools))
+        except KeyboardInterrupt:
+            engine._stop_worker()
+            raise
     else:
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(run_job, job, stamps.get(job), tools) for job in todo]
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=engine.pool_initializer)
+        try:
+            futures = [pool.submit(engine.pool_run_job, job, stamps.get(job), tools) for job in todo]
             for future in as_completed(futures):
                 done(future.result())
+        except KeyboardInterrupt:
+            _stop_pool(pool)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_pool(pool, grace: float = 30.0) -> None:
+    """Stop every pool process: SIGTERM (each unwinds its report and kills its kernel), then SIGKILL."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        if proc.is_alive():
+            proc.terminate()
+    deadline = time.monotonic() + grace
+    for proc in processes:
+        proc.join(max(0.0, deadline - time.monotonic()))
+        if proc.is_alive():
+            proc.kill()
+            proc.join(5)
+
+
+@contextlib.contextmanager
+def _interruptible():
+    """SIGINT and SIGTERM raise KeyboardInterrupt once in this process (the main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    engine._STOPPING.clear()
+    old = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in old:
+        signal.signal(sig, engine.interrupt)
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+def _quiet(echo: Callable[[str], None]) -> Callable[[str], None]:
+    """``echo`` that outlives a closed pipe: the build goes on, its lines go nowhere."""
+
+    def write(line: str) -> None:
+        try:
+            echo(line)
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+
+    return write
 
 
 def build(
@@ -152,6 +221,7 @@ def build(
     force: bool = False,
     scheduler: str | None = None,
     allow_rejected: bool = False,
+    wait: bool = False,
     echo: Callable[[str], None] = print,
     engine: str | None = None,
 ) -> list[Result]:
@@ -178,6 +248,8 @@ def build(
     allow_rejected : bool
         Build a unit's report even when more than the allowed share of one of its
         tables was set aside (the report then says so on its first page).
+    wait : bool
+        When another build holds the output folder, wait for it instead of refusing.
     echo : callable
         Where progress lines go (when there is no terminal for a bar).
     engine : str, optional
@@ -195,32 +267,92 @@ def build(
         A whole-file or parameter problem (nothing was written).
     FontError
         A font role has no Chinese font (nothing was written).
+    OutputError
+        The output folder cannot be created or written (no notebook ran).
+    BusyError
+        Another build holds the output folder (unless ``wait``).
+    Interrupted
+        SIGINT or SIGTERM stopped the build; finished reports are in place.
     """
     from .fonts import resolve_all
+    from .outdir import OutputLock, prepare_output
 
+    echo = _quiet(echo)
     formats = parse_formats(formats)
     engine = choose_engine(engine)  # a missing Quarto stops the build here, before anything is written
     out_dir = Path(out_dir or paths.OUTPUT_DIR).resolve()
     ledgers = load_ledgers(data_dir)
     wanted = [replace(job, engine=engine)
               for job in plan(ledgers, units, years, as_of, out_dir, formats, write_rejected(ledgers))]
-    refused = [] if allow_rejected else untrusted(wanted, ledgers)
-    wanted = [job for job in wanted if job not in {r.job for r in refused}]
+    refused = {} if allow_rejected else untrusted(wanted, ledgers)
+    wanted = [job for job in wanted if job not in refused]
     generic = sorted({job.unit for job in wanted
                       if paths.is_generic_prose(paths.narrative_file(job.data_dir, job.unit, job.year))})
     if generic:
         echo(f"提示：{len(generic)}个单位的报告没有本单位的文字材料（narrative/），使用随软件提供的通用稿"
              f"（{'、'.join(generic[:5])}{'等' if len(generic) > 5 else ''}）")
     choices = resolve_all()  # a role without a Chinese font stops the build here
+    out_dir = prepare_output(out_dir)  # created and writable, before any notebook runs
+    with OutputLock(out_dir, wait=wait, echo=lambda line: print(line, file=sys.stderr)), _interruptible():
+        return _build_locked(ledgers, wanted, refused, units, as_of, out_dir, formats, choices, jobs, force,
+                             scheduler, echo)
+
+
+def _build_locked(ledgers, wanted, refused, units, as_of, out_dir, formats, choices, jobs, force, scheduler, echo):
+    """The part of :func:`build` that writes, run while holding the folder's lock."""
+    cleanup_scratch(out_dir)  # left by an interrupted build (no other build can be writing: we hold the lock)
     fonts = {role: f"{c.family}|{c.path}|{c.index}" for role, c in choices.items()}
     shared = shared_inputs()
     stamps = {job: {**shared, **unit_inputs(job, ledgers, fonts)} for job in wanted}
-    todo = [job for job in wanted if force or not up_to_date(job, stamps[job])]
-    results: list[Result] = [Result(job, "skipped", 0.0) for job in wanted if job not in todo] + refused
-    if units == "all":  # each year's district summary, rebuilt when any of its units is
-        todo += summary_jobs(wanted, todo, as_of, ledgers.data_dir, out_dir, formats)
-    if todo:
+    if units == "all":  # each year's district summary, incremental like the reports
+        stamps.update(summary_stamps(wanted, stamps, shared, as_of, ledgers.data_dir, out_dir, formats))
+    everything = list(stamps)
+    todo = [job for job in everything if force or not up_to_date(job, stamps[job])]
+    results: list[Result] = []
+    for job in everything:
+        if job not in todo:
+            job.error_file.unlink(missing_ok=True)  # the report is good: an old error file would lie
+            results.append(Result(job, "skipped", 0.0))
+    for job, message in refused.items():  # too many rows set aside: not written (exit 1)
+        engine.record_failure(job, message)
+        results.append(Result(job, "failed", 0.0, error=message))
+    everything += list(refused)
+    order = {job: i for i, job in enumerate(everything)}
+    try:
+        _run_todo(todo, stamps, jobs, scheduler, echo, results)
+    except KeyboardInterrupt:
         cleanup_scratch(out_dir)
+        _refresh_site(out_dir, ledgers)
+        # a report may have been moved into place just before its result could be reported
+        reported = {r.job for r in results}
+        late = sum(1 for job in todo if job not in reported and up_to_date(job, stamps[job]))
+        raise Interrupted(interrupted_line(results, len(everything), late)) from None
+    _refresh_site(out_dir, ledgers)
+    return sorted(results, key=lambda r: order[r.job])
+
+
+def interrupted_line(results: list[Result], wanted: int, late: int = 0) -> str:
+    """The one line an interrupted build says: what was finished, what was not."""
+    built = sum(r.status == "built" for r in results) + late
+    failed = sum(r.status == "failed" for r in results)
+    skipped = sum(r.status == "skipped" for r in results)
+    left = wanted - built - failed - skipped
+    text = f"已中断：本次完成 {built} 份"
+    if failed:
+        text += f"（另有 {failed} 份失败）"
+    if skipped:
+        text += f"，{skipped} 份原已是最新"
+    return text + f"；未完成的 {left} 份没有写入，再次运行同一命令即可补齐。"
+
+
+def _refresh_site(out_dir: Path, ledgers: Ledgers) -> None:
+    from .site import write_site
+
+    write_site(out_dir, unit_order=list(ledgers.units.index))
+
+
+def _run_todo(todo, stamps, jobs, scheduler, echo, results) -> None:
+    if todo:
         tools = tool_versions()
         workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
         bar = _progress(len(todo))
@@ -239,28 +371,25 @@ def build(
                 echo(line)
 
         start = time.perf_counter()
-        _run_pool(todo, stamps, tools, workers, scheduler, done)
-        if bar is not None:
-            bar.close()
+        try:
+            _run_pool(todo, stamps, tools, workers, scheduler, done)
+        finally:
+            if bar is not None:
+                bar.close()
         echo(f"ran {len(todo)} task(s) in {time.perf_counter() - start:.1f} s with {workers} worker(s)")
-    order = {job: i for i, job in enumerate(wanted + [r.job for r in results if r.job not in wanted])}
-    return sorted(results, key=lambda r: order[r.job])
 
 
-def untrusted(jobs: list[Job], ledgers: Ledgers) -> list[Result]:
-    """Reports not written because too many of the unit's rows were set aside (each a failed result)."""
-    from .engine import record_failure
+def untrusted(jobs: list[Job], ledgers: Ledgers) -> dict[Job, str]:
+    """Reports not to be written because too many of the unit's rows were set aside, each with why."""
     from .ledgers import over_threshold
 
-    out = []
+    out = {}
     for job in jobs:
         over = over_threshold(ledgers, job.unit)
         if over:
             parts = "、".join(f"{t}（{schema.TABLES[t].title}）{bad}/{total}行" for t, bad, total in over)
-            message = (f"台账中被剔除的行过多，不宜据此出具报告：{parts}；请按 nianbao validate 所列改正台账，"
-                       "或加 --allow-rejected 照常生成（报告首页将注明）")
-            record_failure(job, message)
-            out.append(Result(job, "failed", 0.0, error=message))
+            out[job] = (f"台账中被剔除的行过多，不宜据此出具报告：{parts}；请按 nianbao validate 所列改正台账，"
+                        "或加 --allow-rejected 照常生成（报告首页将注明）")
     return out
 
 
@@ -277,11 +406,14 @@ def write_rejected(ledgers: Ledgers) -> Path | None:
     return target
 
 
-def summary_jobs(wanted: list[Job], todo: list[Job], as_of, data_dir: Path, out_dir: Path, formats) -> list[Job]:
-    """A job per year whose summary is missing or has a unit being rebuilt."""
-    out = []
+def summary_stamps(wanted: list[Job], stamps: dict, shared: dict[str, str], as_of, data_dir: Path, out_dir: Path,
+                   formats) -> dict[Job, dict[str, str]]:
+    """Each year's district summary and its inputs: the inputs of every unit's report of that year."""
+    out = {}
     for year in sorted({job.year for job in wanted}):
-        missing = not (Path(out_dir) / str(year) / paths.SUMMARY_ID / "indicators.json").is_file()
-        if missing or any(job.year == year for job in todo):
-            out.append(Job(year, paths.SUMMARY_ID, as_of, data_dir, Path(out_dir), formats))
+        units = {job.unit: stamps[job] for job in wanted if job.year == year}
+        job = Job(year, paths.SUMMARY_ID, as_of, data_dir, Path(out_dir), formats)
+        params = {"year": year, "as_of": as_of, "formats": list(formats)}
+        out[job] = {**shared, "units": _hash_bytes(json.dumps(units, sort_keys=True).encode()),
+                    "parameters": _hash_bytes(json.dumps(params, sort_keys=True).encode())}
     return out

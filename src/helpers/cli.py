@@ -1,13 +1,16 @@
 """The ``nianbao`` command: a thin wrapper over :mod:`helpers.build` and friends.
 
 Exit status: 0 when everything asked for was done; 1 when a report failed (or,
-for ``validate``, rows were set aside); 2 on a whole-file or parameter problem,
-before anything is written.
+for ``validate``, rows were set aside); 2 on a whole-file, parameter,
+configuration or output-folder problem, before anything is written; 3 when
+another build holds the output folder; 130 when interrupted (SIGINT, SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -40,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--engine", default=None, choices=("auto", "quarto", "builtin"),
                    help="渲染引擎：quarto（用 Quarto）、builtin（内置的 pandoc + typst）或 auto"
                         "（默认：PATH 中有 quarto 时用 Quarto；也可用环境变量 NIANBAO_ENGINE 指定）")
+    b.add_argument("--wait", action="store_true", help="输出文件夹正被另一次生成占用时排队等待（默认：退出，状态码 3）")
 
     v = sub.add_parser("validate", help="check a data folder and list every problem")
     _add_data(v)
@@ -55,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("site", help="write output/index.html: every report, by year and unit, offline")
     s.add_argument("--out", type=Path, default=None, metavar="DIR", help="output root (default: output/)")
+    _add_data(s)
+    s.add_argument("--wait", action="store_true", help="输出文件夹正被另一次生成占用时排队等待（默认：退出，状态码 3）")
     return parser
 
 
@@ -68,7 +74,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         year = str(years[-1]) if years else "all"
     results = build(args.unit, year, as_of=args.as_of, data_dir=args.data, out_dir=args.out,
                     formats=args.formats, jobs=args.jobs, force=args.force, scheduler=args.scheduler,
-                    allow_rejected=args.allow_rejected, engine=args.engine)
+                    allow_rejected=args.allow_rejected, engine=args.engine, wait=args.wait)
     counts = {s: sum(r.status == s for r in results) for s in ("built", "skipped", "failed")}
     width = max(len(r.job.name) for r in results)
     print(f"\n{'report':{width}s}  status   seconds")
@@ -131,16 +137,49 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def _cmd_site(args: argparse.Namespace) -> int:
+    from .ledgers import load_ledgers
+    from .outdir import OutputLock, prepare_output
+    from .paths import OUTPUT_DIR
     from .site import write_site
 
-    print(f"wrote {write_site(args.out)}")
+    order = list(load_ledgers(args.data).units.index)  # units in the order of units.csv
+    out = prepare_output(args.out or OUTPUT_DIR)
+    with OutputLock(out, wait=args.wait):
+        print(f"已写入 {write_site(out, order)}")
     return 0
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM ends a command like Ctrl-C: quietly, with exit status 130."""
+
+    def handler(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (main() called from a thread)
+        pass
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe (``nianbao validate | head -1``): nothing more is written, not even at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nianbao`` console script."""
     args = _parser().parse_args(argv)
+    _stop_on_sigterm()
     try:
+        from .config import check_config
+
+        check_config()  # config/rules.yml and _quarto.yml, against their schemas, before any work
         commands = {"build": _cmd_build, "validate": _cmd_validate, "init": _cmd_init, "doctor": _cmd_doctor,
                     "site": _cmd_site}
         return commands[args.command](args)
@@ -148,9 +187,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nianbao: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("nianbao: interrupted; finished reports are in place, unfinished ones were not written",
-              file=sys.stderr)
+        print("nianbao：已中断，没有留下写了一半的文件。", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, as a pipe's writer does
+        _silence_stdout()
+        return 128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else 1
 
 
 if __name__ == "__main__":

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
+import uuid
 from pathlib import Path
 
 from docx import Document
@@ -158,7 +158,7 @@ def build_reference(target: Path, layout: Layout) -> Path:
         check=True, capture_output=True,
     ).stdout
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(f".{os.getpid()}.tmp.docx")  # parallel workers each write their own
+    tmp = target.with_suffix(f".{uuid.uuid4().hex[:8]}.tmp.docx")  # workers may write it at once
     tmp.write_bytes(default)
     doc = Document(str(tmp))
 

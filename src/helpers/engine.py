@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import threading
 import time
 import traceback
@@ -72,6 +73,11 @@ class Job:
     @property
     def folder(self) -> Path:
         return paths.report_dir(self.out_dir, self.year, self.unit)
+
+    @property
+    def error_file(self) -> Path:
+        """``<year>/<unit>.error.txt``: kept beside the folder while the last attempt failed."""
+        return self.folder.parent / f"{self.unit}.error.txt"
 
     def parameters(self) -> dict[str, Any]:
         """The notebook's four parameters."""
@@ -178,6 +184,33 @@ def up_to_date(job: Job, inputs: dict[str, str]) -> bool:
 # --------------------------------------------------------------------------- the warm worker
 
 
+def _without_signal_handlers(execute):
+    """``execute`` with the event loop refusing signal handlers.
+
+    nbclient installs SIGINT and SIGTERM handlers on the loop that shut the
+    kernel down (the report then fails with "Kernel died" and an error file
+    would say so) and, on removal, leave the process without ours. The build
+    handles interrupts itself (:func:`interrupt`); nbclient expects the
+    RuntimeError raised here (it is what a loop outside the main thread says).
+    """
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("nianbao handles signals itself")
+
+    async def run(*args, **kwargs):
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler = loop.remove_signal_handler = refuse  # type: ignore[method-assign]
+        try:
+            return await execute(*args, **kwargs)
+        finally:  # an interrupted run may finish after the next one began: pop, never del
+            loop.__dict__.pop("add_signal_handler", None)
+            loop.__dict__.pop("remove_signal_handler", None)
+
+    return run
+
+
 class Worker:
     """One warm kernel per process, reused report after report."""
 
@@ -196,6 +229,7 @@ class Worker:
 
     def _run(self, nb) -> Any:
         from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
         from nbclient import NotebookClient
 
         if self.km is None:
@@ -206,7 +240,7 @@ class Worker:
         )
         client.kc = self.kc
         try:
-            client.execute()
+            run_sync(_without_signal_handlers(client.async_execute))()
         finally:
             self.kc = client.kc
         return nb
@@ -230,7 +264,8 @@ class Worker:
             raise
         finally:
             self.reports += 1
-            self.reset(nbformat)
+            if not stopping():  # an interrupted worker kills its kernel instead
+                self.reset(nbformat)
 
     def reset(self, nbformat) -> None:
         """Clear the kernel's namespace and figures, so the next report starts clean."""
@@ -244,6 +279,22 @@ class Worker:
             return self.km.provisioner.process.pid  # type: ignore[union-attr]
         except AttributeError:
             return None
+
+    def kill(self) -> None:
+        """Stop the kernel at once (an interrupt): its process group is killed, then the usual shutdown."""
+        pid = self.kernel_pid()
+        if pid is not None:
+            try:  # the kernel leads its own session (jupyter_client starts it so)
+                os.killpg(pid, signal.SIGKILL)
+            except (OSError, AttributeError):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        connection = getattr(self.km, "connection_file", None)
+        self.shutdown()
+        if connection:  # the usual clean-up may not have run on an interrupted event loop
+            Path(connection).unlink(missing_ok=True)
 
     def shutdown(self) -> None:
         from jupyter_core.utils import run_sync
@@ -312,48 +363,171 @@ def describe_error(exc: BaseException) -> str:
 
 def record_failure(job: Job, message: str, detail: str = "") -> Path:
     """Keep a report's error beside its outputs: ``<year>/<unit>.error.txt`` (its folder is untouched)."""
-    path = job.folder.parent / f"{job.unit}.error.txt"
+    path = job.error_file
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"{job.name} failed: {message}\n" + (f"\n{detail}" if detail else ""), encoding="utf-8")
     return path
 
 
-def cleanup_scratch(out_dir: Path) -> None:
-    """Remove scratch folders left by an interrupted run (never a finished report)."""
-    for pattern in ("*/.*.tmp-*", "*/.*.old-*"):
+def cleanup_scratch(out_dir: Path) -> list[Path]:
+    """Remove scratch folders and files left by an interrupted run (never a finished report).
+
+    Call it only while holding the folder's lock: another build's scratch folders look the same.
+    """
+    removed = []
+    for pattern in ("*/.*.tmp-*", "*/.*.old-*", f"{paths.SITE_NAME}.tmp", ".nianbao-write-test-*"):
         for stale in Path(out_dir).glob(pattern):
-            shutil.rmtree(stale, ignore_errors=True)
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+            removed.append(stale)
+    return removed
 
 
-def run_summary(job: Job) -> Result:
+# --------------------------------------------------------------------------- interrupts
+#
+# A build stops on SIGINT (Ctrl-C reaches the whole foreground process group)
+# or SIGTERM. Pool workers ignore SIGINT: the main process stops them with
+# SIGTERM, on which a busy worker unwinds its report (the scratch folder is
+# removed, no error file is written), kills its kernel and exits; an idle one
+# kills its kernel and exits. Kernels run in their own sessions and never see
+# the terminal's Ctrl-C.
+
+_STOPPING = threading.Event()
+_BUSY = threading.Event()
+_IN_POOL = threading.Event()
+
+
+def stopping() -> bool:
+    """Whether this process was told to stop (an exception now is the interrupt, not the report)."""
+    return _STOPPING.is_set()
+
+
+def interrupt(signum, frame) -> None:
+    """Signal handler of a building process: stop once, quietly (a second signal is ignored)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    _STOPPING.set()
+    _quiet_unwinding()
+    raise KeyboardInterrupt
+
+
+def _quiet_unwinding() -> None:
+    """What unwinds after an interrupt says nothing: asyncio's leftover tasks, and a pool worker's stderr."""
+    import logging
+
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
+    if _IN_POOL.is_set():
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+        except OSError:
+            pass
+
+
+def _worker_terminate(signum, frame) -> None:
+    if _BUSY.is_set():
+        interrupt(signum, frame)
+    _STOPPING.set()
+    _quiet_unwinding()
+    _stop_worker()
+    os._exit(0)
+
+
+def _stop_worker() -> None:
+    current = getattr(_LOCAL, "worker", None)
+    if current is not None:
+        current.kill()
+
+
+def pool_initializer() -> None:
+    """Run in each pool process: Ctrl-C is the main process's business, SIGTERM stops the worker."""
+    _STOPPING.clear()
+    _IN_POOL.set()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _worker_terminate)
+
+
+def pool_run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> Result:
+    """:func:`run_job` in a pool process: an interrupt ends the process once the report is unwound."""
+    _BUSY.set()
+    try:
+        return run_job(job, inputs, tools)
+    except KeyboardInterrupt:
+        _stop_worker()
+        os._exit(130)
+    finally:
+        _BUSY.clear()
+
+
+class _Uninterrupted:
+    """Hold SIGINT and SIGTERM back while folders are swapped (delivered right after)."""
+
+    def __enter__(self):
+        self.masked = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+        if self.masked:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+    def __exit__(self, *exc):
+        if self.masked:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+def summary_manifest(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> dict[str, Any]:
+    """The provenance of a district summary (its inputs are every unit's inputs of the year)."""
+    return {
+        "report": job.name,
+        "parameters": {"year": job.year, "unit": job.unit, "as_of": job.as_of, "data_dir": str(job.data_dir),
+                       "formats": list(job.formats)},
+        "inputs": inputs,
+        "code_version": (inputs or {}).get("code"),
+        "tools": tools,
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def run_summary(job: Job, inputs: dict[str, str] | None = None, tools: dict[str, str] | None = None) -> Result:
     """Write the district summary of ``job.year`` (``job.unit`` is the summary's id)."""
     from .ledgers import load_ledgers
     from .summary import write_summary
 
     start = time.perf_counter()
     try:
-        write_summary(load_ledgers(job.data_dir), job.year, job.out_dir, job.formats, job.as_of)
-        return Result(job, "built", time.perf_counter() - start)
+        folder = write_summary(load_ledgers(job.data_dir), job.year, job.out_dir, job.formats, job.as_of,
+                               manifest=summary_manifest(job, inputs, tools or {}), guard=_Uninterrupted)
+        job.error_file.unlink(missing_ok=True)
+        return Result(job, "built", time.perf_counter() - start, files=sorted(p.name for p in folder.iterdir()))
     except Exception as exc:  # a summary's failure is reported like a report's
+        if stopping():
+            raise KeyboardInterrupt from None
         message = describe_error(exc)
         record_failure(job, message)
         return Result(job, "failed", time.perf_counter() - start, error=message)
 
 
 def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> Result:
-    """Build one report on this process's warm worker. Never raises for the report's own failure."""
+    """Build one report on this process's warm worker. Never raises for the report's own failure.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        When the process is interrupted: the scratch folder is removed and no
+        error file is written (the report simply was not built).
+    """
     import nbformat
 
     from .render import render
 
     if job.is_summary:
-        return run_summary(job)
+        return run_summary(job, inputs, tools)
     start = time.perf_counter()
     final = job.folder
     final.parent.mkdir(parents=True, exist_ok=True)
     scratch = final.parent / f".{job.unit}.tmp-{uuid.uuid4().hex[:8]}"
     scratch.mkdir()
-    failure = final.parent / f"{job.unit}.error.txt"
+    failure = job.error_file
     timings: dict[str, Any] = {}
     try:
         nb = worker().execute(job)
@@ -382,11 +556,17 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
         (scratch / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                                                encoding="utf-8")
         files = sorted(p.name for p in scratch.iterdir())
-        swap_into_place(scratch, final)
-        failure.unlink(missing_ok=True)
+        with _Uninterrupted():
+            swap_into_place(scratch, final)
+            failure.unlink(missing_ok=True)
         return Result(job, "built", time.perf_counter() - start, files=files)
-    except Exception as exc:  # isolate: one report's failure never stops the others
+    except BaseException as exc:  # isolate: one report's failure never stops the others
         shutil.rmtree(scratch, ignore_errors=True)
+        if isinstance(exc, KeyboardInterrupt) or stopping():
+            # interrupted, not failed (nbclient may have turned the interrupt into DeadKernelError)
+            raise KeyboardInterrupt from None
+        if not isinstance(exc, Exception):
+            raise
         message = describe_error(exc)
         record_failure(job, message, "".join(traceback.format_exception_only(exc)))
         return Result(job, "failed", time.perf_counter() - start, error=message)

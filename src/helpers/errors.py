@@ -58,3 +58,21 @@ class RenderError(NianbaoError):
 
 class ReportError(NianbaoError):
     """Executing a report's notebook failed (the cell and message are kept)."""
+
+
+class OutputError(NianbaoError):
+    """The output folder cannot be created or written (checked before any report runs)."""
+
+    exit_code = 2
+
+
+class BusyError(NianbaoError):
+    """Another build holds the output folder's lock."""
+
+    exit_code = 3
+
+
+class Interrupted(NianbaoError):
+    """A build stopped by SIGINT or SIGTERM; finished reports are in place, the rest were not written."""
+
+    exit_code = 130

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from . import schema
+from .config import decimals
 from .config import rules as load_rules
 from .errors import ParameterError
 from .ledgers import Ledgers
@@ -67,13 +68,13 @@ class Indicator:
         if self.value is None or self.prior is None:
             return None
         diff = self.value - self.prior
-        return round(diff, 1) if isinstance(diff, float) else diff
+        return round(diff, decimals()) if isinstance(diff, float) else diff
 
     @property
     def change_pct(self) -> float | None:
         if self.kind == "rate" or self.change is None or not self.prior:
             return None
-        return round(100.0 * self.change / self.prior, 1)
+        return round(100.0 * self.change / self.prior, decimals())
 
     def as_json(self) -> dict[str, Any]:
         """The contract's shape: value, prior, change, change_pct (plus label, unit)."""
@@ -114,8 +115,8 @@ def resolve_as_of(year: int, as_of: str | date | None) -> date:
 
 
 def rate(part: int, whole: int) -> float | None:
-    """``part / whole`` in percent with one decimal; ``None`` when ``whole`` is 0."""
-    return round(100.0 * part / whole, 1) if whole else None
+    """``part / whole`` in percent (``phrasing.decimals`` decimals); ``None`` when ``whole`` is 0."""
+    return round(100.0 * part / whole, decimals()) if whole else None
 
 
 # --------------------------------------------------------------------------- activities
@@ -207,6 +208,27 @@ def casework_figures(casework: pd.DataFrame, span: Span, rules: dict | None = No
 # --------------------------------------------------------------------------- publicity, coverage
 
 
+def channel_counts(casework: pd.DataFrame, span: Span, channels: list[str] | None = None) -> dict[str, int]:
+    """Cases of ``span`` by channel: the channels of ``config/rules.yml`` in their order, then any other text.
+
+    Parameters
+    ----------
+    casework : DataFrame
+        Columns ``received_date`` (datetime64) and ``channel`` (text, "" when not given).
+    span : Span
+    channels : list of str, optional
+        ``casework.channels`` of the rules by default.
+    """
+    channels = list(channels if channels is not None else load_rules()["casework"]["channels"])
+    cases = casework[span.mask(casework["received_date"])]
+    counts = cases["channel"].fillna("").astype(str).value_counts() if "channel" in cases else pd.Series(dtype=int)
+    out = {name: int(counts.get(name, 0)) for name in channels}
+    for other, n in counts.items():
+        if other not in out:
+            out[str(other)] = int(n)
+    return out
+
+
 def publicity_figures(publicity: pd.DataFrame, span: Span) -> dict[str, Any]:
     """Articles and distinct outlets in ``span``."""
     items = publicity[span.mask(publicity["date"])]
@@ -241,7 +263,7 @@ _CASE_META = {
     "on_time_rate": ("按期答复率", "%", "rate"),
     "pending": ("未答复", "件", "count"),
     "overdue": ("超期", "件", "count"),
-    "escalated": ("越级信访（到市、赴省、进京）", "件", "count"),
+    "escalated": ("越级信访（{levels}）", "件", "count"),  # levels: casework.escalation_levels
     "median_reply_days": ("答复用时中位数", "天", "days"),
     "satisfaction_rate": ("群众满意率", "%", "rate"),
 }
@@ -337,8 +359,9 @@ def compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | str
     now = casework_figures(cases, span, rules)
     has_prior = _has_prior(ledgers.casework, "received_date", prior)
     then = casework_figures(cases, prior, rules) if has_prior else {}
+    levels = "、".join(rules["casework"]["escalation_levels"])
     for key, (label, unit_word, kind) in _CASE_META.items():
-        items[f"casework.{key}"] = Indicator(now[key], then.get(key), label, unit_word, kind)
+        items[f"casework.{key}"] = Indicator(now[key], then.get(key), label.format(levels=levels), unit_word, kind)
 
     pub = ledgers.publicity
     has_publicity = pub is not None

@@ -105,6 +105,13 @@ NARRATIVE_SUBDIR = "narrative"
 SUMMARY_ID = "_summary"  # folder of a year's district summary, beside the units' folders
 # What a project folder may override, as `nianbao doctor` lists it.
 OVERRIDABLE = ("_quarto.yml", "config/rules.yml", "config/categories.yml", "notebooks/annual_report.ipynb")
+LOCK_NAME = ".nianbao.lock"  # one build at a time per output folder
+SITE_NAME = "index.html"  # the output folder's page of every report
+
+
+def lock_file(out_dir: Path) -> Path:
+    """The lock file of an output folder (held while a build writes there)."""
+    return Path(out_dir) / LOCK_NAME
 
 
 def rejected_file(digest: str) -> Path:

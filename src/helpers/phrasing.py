@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from .config import decimals
 from .indicators import Indicator
 
 NO_PRIOR = "上年同期无数据"
@@ -15,14 +16,24 @@ def cn_date(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+def fixed(value: float | int) -> str:
+    """A rate, percentage or change with the decimals of ``config/rules.yml`` (``phrasing.decimals``)."""
+    return f"{value:.{decimals()}f}"
+
+
+def is_zero(value: float | int) -> bool:
+    """Whether a change reads as zero at the configured decimals (then it is 持平)."""
+    return round(value, decimals()) == 0
+
+
 def number(value: float | int | None, kind: str = "count") -> str:
-    """A figure as the reports write it: integers plain, rates and days with one decimal."""
+    """A figure as the reports write it: integers plain, rates and days with the configured decimals."""
     if value is None:
         return "—"
     if kind == "rate":
-        return f"{value:.1f}%"
+        return f"{fixed(value)}%"
     if kind == "days":
-        return f"{value:.1f}".rstrip("0").rstrip(".") if float(value).is_integer() else f"{value:.1f}"
+        return f"{int(value)}" if float(value).is_integer() else fixed(value)
     return f"{int(value)}"
 
 
@@ -39,22 +50,22 @@ def change_phrase(ind: Indicator, *, lead: str = "同比") -> str:
         return NO_PRIOR
     change = ind.change
     if ind.kind == "rate":
-        if round(change, 1) == 0:
+        if is_zero(change):
             return "与上年同期持平"
         word = "提高" if change > 0 else "下降"
-        return f"{lead}{word}{abs(change):.1f}个百分点"
+        return f"{lead}{word}{fixed(abs(change))}个百分点"
     if ind.kind == "days":
-        if round(change, 1) == 0:
+        if is_zero(change):
             return "与上年同期持平"
         word = "增加" if change > 0 else "缩短"
-        return f"{lead}{word}{abs(change):.1f}天"
+        return f"{lead}{word}{fixed(abs(change))}天"
     if ind.prior == 0:
         return "上年同期为0，本期新增" if ind.value else "与上年同期持平"
     pct = ind.change_pct
-    if change == 0 or round(pct, 1) == 0:
+    if change == 0 or is_zero(pct):
         return "与上年同期持平"
     word = "增长" if change > 0 else "下降"
-    return f"{lead}{word}{abs(pct):.1f}%"
+    return f"{lead}{word}{fixed(abs(pct))}%"
 
 
 def delta_cell(ind: Indicator) -> str:
@@ -65,12 +76,12 @@ def delta_cell(ind: Indicator) -> str:
     if ind.value is None or ind.prior is None:
         return NO_PRIOR if ind.prior is None else "—"
     change = ind.change
-    if ind.kind == "count" and change == 0 or ind.kind != "count" and round(change, 1) == 0:
+    if ind.kind == "count" and change == 0 or ind.kind != "count" and is_zero(change):
         return "持平"
     if ind.kind == "rate":
-        return f"{'提高' if change > 0 else '下降'}{abs(change):.1f}个百分点"
+        return f"{'提高' if change > 0 else '下降'}{fixed(abs(change))}个百分点"
     if ind.kind == "days":
-        return f"{'增加' if change > 0 else '缩短'}{abs(change):.1f}天"
+        return f"{'增加' if change > 0 else '缩短'}{fixed(abs(change))}天"
     return f"{'增加' if change > 0 else '减少'}{abs(change)}{ind.unit}"
 
 
@@ -83,9 +94,9 @@ def pct_cell(ind: Indicator) -> str:
     if ind.prior == 0:
         return "新增" if ind.value else "持平"
     pct = ind.change_pct
-    if round(pct, 1) == 0:
+    if is_zero(pct):
         return "持平"
-    return f"{'增长' if pct > 0 else '下降'}{abs(pct):.1f}%"
+    return f"{'增长' if pct > 0 else '下降'}{fixed(abs(pct))}%"
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~^$@&])")

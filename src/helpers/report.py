@@ -14,10 +14,11 @@ from pathlib import Path
 import yaml
 
 from . import paths, schema
+from .config import rules as load_rules
 from .indicators import Indicators, compute_indicators
 from .ledgers import Ledgers, load_ledgers
 from .narrative import Section, parse
-from .phrasing import change_phrase, cn_date, delta_cell, md_escape, number, pct_cell
+from .phrasing import change_phrase, cn_date, delta_cell, fixed, md_escape, number, pct_cell
 
 INDICATORS_MIME = "application/vnd.nianbao.indicators+json"
 _LEADS = ("一是", "二是", "三是", "四是", "五是", "六是")
@@ -113,7 +114,7 @@ class Report:
             return text + "。"
         on_time, replied = ind["casework.on_time"].value, ind["casework.replied"].value
         if on_time == total.value:
-            text += "，均及时调查落实、按期答复，按期答复率100.0%，做到件件有回音"
+            text += f"，均及时调查落实、按期答复，按期答复率{number(100.0, 'rate')}，做到件件有回音"
         else:
             text += (f"，已答复{replied}件，其中按期答复{on_time}件，按期答复率"
                      f"{number(ind['casework.on_time_rate'].value, 'rate')}")
@@ -131,7 +132,8 @@ class Report:
         if sat.value is not None:
             text += f"，群众满意率{number(sat.value, 'rate')}"
         esc = ind["casework.escalated"].value
-        text += "，未发生到市、赴省、进京越级上访" if esc == 0 else f"，发生越级信访{esc}件"
+        levels = "、".join(load_rules()["casework"]["escalation_levels"])
+        text += f"，未发生{levels}越级上访" if esc == 0 else f"，发生越级信访{esc}件"
         return text + "。"
 
     def text_publicity(self) -> str:
@@ -160,7 +162,7 @@ class Report:
         else:
             text = f"全区{v.value}个村（社区）中已有{c.value}个建成“救急难”互助社，覆盖率{number(r.value, 'rate')}"
         if r.prior is not None and c.prior != c.value:
-            text += f"，覆盖率较上年同期（{number(r.prior, 'rate')}）提高{r.change:.1f}个百分点"
+            text += f"，覆盖率较上年同期（{number(r.prior, 'rate')}）提高{fixed(r.change)}个百分点"
         return text + "。"
 
     def placeholders(self) -> dict[str, str]:
@@ -413,6 +415,6 @@ def publish_indicators(report: Report) -> None:
     """Display ``indicators.json`` as a machine-readable output (hidden in the report)."""
     from IPython.display import display
 
-    data = report.indicators.as_json()
+    data = {**report.indicators.as_json(), "title": report.title()}  # the title names the site's downloads
     display({INDICATORS_MIME: data, "text/plain": f"{len(data['indicators'])} indicators"}, raw=True)
 

@@ -3,18 +3,23 @@
 One self-contained page (CSS and script inline, nothing fetched) that works
 from a file share or ``file://``: key figures of each report, links to its
 HTML, PDF and DOCX and to the district summary of its year, and filters by
-unit and year. It is built from what a build wrote (each ``indicators.json``).
+unit and year. It is built from what a build wrote (each ``indicators.json``),
+and every build refreshes it, so it links only files that exist; each link
+downloads under the document's Chinese title (its ``title`` in
+``indicators.json``), and the units keep the order of ``units.csv``.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 from . import paths, schema
 from .paths import SUMMARY_ID
 from .phrasing import number
+from .render import FORMATS
 
 FIGURES = [
     ("组织生活（次）", lambda ind: sum(ind[f"activity.{c}"]["value"] for c in schema.CATEGORIES), "count"),
@@ -55,12 +60,26 @@ applyFilters();
 """
 
 
-def collect(out_dir: Path) -> list[dict]:
-    """Every report (and summary) under ``out_dir``, newest year first."""
+def collect(out_dir: Path, unit_order: list[str] | None = None) -> list[dict]:
+    """Every report (and summary) under ``out_dir``: newest year first, its summary first, then the units.
+
+    Parameters
+    ----------
+    out_dir : Path
+        The output folder.
+    unit_order : list of str, optional
+        Unit ids in the order of ``units.csv``; units missing from it follow, by name.
+    """
     rows = []
+    rank = {unit: i for i, unit in enumerate(unit_order or [])}
     for path in sorted(Path(out_dir).glob("[0-9][0-9][0-9][0-9]/*/indicators.json")):
-        doc = json.loads(path.read_text(encoding="utf-8"))
         folder = path.parent
+        if folder.name.startswith("."):  # a scratch folder of a build in progress
+            continue
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
         rows.append({
             "year": int(doc["year"]),
             "unit_id": doc["unit_id"],
@@ -69,16 +88,24 @@ def collect(out_dir: Path) -> list[dict]:
             "indicators": doc["indicators"],
             "rejected_rows": doc.get("rejected_rows", 0),
             "folder": folder.relative_to(out_dir).as_posix(),
-            "formats": [f for f in ("html", "pdf", "docx") if (folder / f"report.{f}").is_file()],
+            "formats": [f for f in FORMATS if (folder / f"report.{f}").is_file()],
             "summary": folder.name == SUMMARY_ID,
+            "title": doc.get("title") or "",
         })
-    return sorted(rows, key=lambda r: (-r["year"], not r["summary"], r["unit_name"]))
+    return sorted(rows, key=lambda r: (-r["year"], not r["summary"], rank.get(r["unit_id"], len(rank)),
+                                       r["unit_name"]))
+
+
+def download_name(row: dict, fmt: str) -> str:
+    """The file name a link downloads as: the document's title (中共…党组2024年度…报告.pdf)."""
+    title = row["title"] or f"{row['unit_name']}{row['year']}年度报告"
+    return re.sub(r'[\\/:*?"<>|\s]+', "", title) + f".{fmt}"
 
 
 def index_html(rows: list[dict]) -> str:
     """The page itself."""
     esc = html.escape
-    units = sorted({(r["unit_id"], r["unit_name"]) for r in rows if not r["summary"]}, key=lambda u: u[1])
+    units = list(dict.fromkeys((r["unit_id"], r["unit_name"]) for r in rows if not r["summary"]))
     years = sorted({r["year"] for r in rows}, reverse=True)
     body = []
     for r in rows:
@@ -90,7 +117,8 @@ def index_html(rows: list[dict]) -> str:
                 value = None
             cells.append(f'<td class="num">{esc(number(value, kind))}</td>')
         links = " ".join(
-            f'<a href="{esc(r["folder"])}/report.{fmt}">{fmt.upper()}</a>' for fmt in r["formats"])
+            f'<a href="{esc(r["folder"])}/report.{fmt}" download="{esc(download_name(r, fmt))}">{fmt.upper()}</a>'
+            for fmt in r["formats"])
         cells.append(f"<td>{links}</td>")
         cls = ' class="summary"' if r["summary"] else ""
         body.append(f'<tr{cls} data-unit="{esc(r["unit_id"])}" data-year="{r["year"]}">' + "".join(cells) + "</tr>")
@@ -125,8 +153,15 @@ def index_html(rows: list[dict]) -> str:
 """
 
 
-def write_site(out_dir: Path | str | None = None) -> Path:
-    """Write ``<out_dir>/index.html`` from the reports found there.
+def write_site(out_dir: Path | str | None = None, unit_order: list[str] | None = None) -> Path:
+    """Write ``<out_dir>/index.html`` from the reports found there (in one step).
+
+    Parameters
+    ----------
+    out_dir : Path, optional
+        The output folder; the project's ``output/`` by default.
+    unit_order : list of str, optional
+        Unit ids in the order of ``units.csv``.
 
     Returns
     -------
@@ -135,8 +170,8 @@ def write_site(out_dir: Path | str | None = None) -> Path:
     """
     out_dir = Path(out_dir or paths.OUTPUT_DIR)
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / "index.html"
-    tmp = target.with_suffix(".html.tmp")
-    tmp.write_text(index_html(collect(out_dir)), encoding="utf-8")
+    target = out_dir / paths.SITE_NAME
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(index_html(collect(out_dir, unit_order)), encoding="utf-8")
     tmp.replace(target)
     return target

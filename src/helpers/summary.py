@@ -8,6 +8,7 @@ they differ.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import tempfile
@@ -19,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import NianbaoError
-from .indicators import Indicators, compute_indicators, resolve_as_of
+from .indicators import Indicators, Span, channel_counts, compute_indicators, resolve_as_of
 from .ledgers import Ledgers
 from .paths import SUMMARY_ID
 from .phrasing import cn_date, md_escape, number
@@ -97,12 +98,33 @@ def ranking_chart(ledgers: Ledgers, per_unit: dict[str, Indicators], year: int) 
     return _png(fig)
 
 
+def summary_title(year: int) -> str:
+    """The district summary's title (also its download name on the site)."""
+    return f"{year}年度各单位意识形态工作主要指标汇总"
+
+
+def channel_table(ledgers: Ledgers, total: Indicators, units: list[str]) -> str:
+    """Cases by channel (``casework.channels``, then any other text), per unit and together."""
+    span = Span.of(total.year, total.as_of)
+    cases = ledgers.casework
+    per_unit = {u: channel_counts(cases[cases["unit"] == u], span) for u in units}
+    together = channel_counts(cases[cases["unit"].isin(units)], span)
+    names = list(together)
+    cols = ["单位", *[md_escape(n) if n else "未填写" for n in names], "合计"]
+    rows = ["| " + " | ".join(cols) + " |", "|:" + "-" * 44 + "|" + "|".join("-" * 10 + ":" for _ in cols[1:]) + "|"]
+    for unit, counts in per_unit.items():
+        rows.append("| " + " | ".join([md_escape(ledgers.units.loc[unit, "unit_name"]),
+                                       *[str(counts.get(n, 0)) for n in names], str(sum(counts.values()))]) + " |")
+    rows.append("| " + " | ".join(["合计", *[str(together[n]) for n in names], str(sum(together.values()))]) + " |")
+    return "\n".join(rows)
+
+
 def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, Indicators]) -> str:
     """The summary report in Pandoc Markdown (images referenced as files in the same folder)."""
     import yaml
 
     year, as_of = total.year, total.as_of
-    title = f"{year}年度各单位意识形态工作主要指标汇总"
+    title = summary_title(year)
     meta = {"title": title, "title-lines": [f"{year}年度各单位", "意识形态工作主要指标汇总"],
             "pagetitle": title, "lang": "zh-CN", "date": cn_date(as_of)}
     out = ["---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---"]
@@ -127,7 +149,9 @@ def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, In
         number(total["casework.satisfaction_rate"].value, "rate"),
         number(total.items["publicity.total"].value if "publicity.total" in total.items else None)]) + " |")
     out.append("\n".join(rows))
-    out.append("# 三、各单位组织生活开展情况排名")
+    out.append("# 三、信访渠道分布")
+    out.append(channel_table(ledgers, total, list(per_unit)))
+    out.append("# 四、各单位组织生活开展情况排名")
     out.append(f"::: {{.caption}}\n图1　各单位{year}年组织生活开展次数\n:::")
     out.append("![](ranking.png)")
     out.append("::: {.note}\n数据来源：各单位台账；汇总数已与各单位数之和逐项核对。\n:::")
@@ -135,8 +159,16 @@ def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, In
 
 
 def write_summary(ledgers: Ledgers, year: int, out_dir: Path, formats: tuple[str, ...],
-                  as_of: str | date | None = None) -> Path:
+                  as_of: str | date | None = None, *, manifest: dict | None = None, guard=None) -> Path:
     """Write ``<out_dir>/<year>/_summary/`` (report files and ``indicators.json``) in one step.
+
+    Parameters
+    ----------
+    manifest : dict, optional
+        Provenance written as ``manifest.json`` (its ``inputs`` make the summary incremental).
+    guard : callable, optional
+        A context manager held while the finished folder is moved into place
+        (the engine's holds interrupts back).
 
     Raises
     ------
@@ -155,6 +187,7 @@ def write_summary(ledgers: Ledgers, year: int, out_dir: Path, formats: tuple[str
     scratch.mkdir()
     try:
         doc = total.as_json()
+        doc["title"] = summary_title(year)
         doc["units"] = {u: ind.as_json()["indicators"] for u, ind in per_unit.items()}
         (scratch / "indicators.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n",
                                                  encoding="utf-8")
@@ -169,7 +202,11 @@ def write_summary(ledgers: Ledgers, year: int, out_dir: Path, formats: tuple[str
                 target = scratch / f"report.{fmt}"
                 {"html": lambda t=target: render_html(md, t), "docx": lambda t=target: render_docx(md, t, layout),
                  "pdf": lambda t=target: render_pdf(md, t, layout, choices, SUMMARY_ROLES)}[fmt]()
-        swap_into_place(scratch, final)
+        if manifest is not None:
+            (scratch / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
+                                                   encoding="utf-8")
+        with guard() if guard is not None else contextlib.nullcontext():
+            swap_into_place(scratch, final)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
