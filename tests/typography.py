@@ -56,7 +56,8 @@ class PdfTypography:
     lines: list[Line] = field(default_factory=list)
     # page number -> (text lines, pictures)
     page_fill: dict[int, tuple[int, int]] = field(default_factory=dict)
-    cells: list[tuple[int, str, int]] = field(default_factory=list)  # (page, cell text, lines in the cell)
+    # (page, cell text, lines in the cell, whether the cell is in the table's first row: its heading)
+    cells: list[tuple[int, str, int, bool]] = field(default_factory=list)
 
     def body_lines(self, size: float = 16.0) -> list[Line]:
         return [ln for ln in self.lines if abs(ln.size - size) < 0.1]
@@ -115,9 +116,9 @@ class PdfTypography:
         """Pages holding fewer than ``minimum`` lines of text and no picture."""
         return [p for p, (n, pics) in self.page_fill.items() if n < minimum and not pics]
 
-    def wrapped_cells(self) -> list[tuple[int, str]]:
-        """Table cells whose text runs over more than one line."""
-        return [(p, text) for p, text, n in self.cells if n > 1]
+    def wrapped_cells(self, headings: bool = False) -> list[tuple[int, str]]:
+        """Table cells below the heading row (or with ``headings`` the heading cells) on more than one line."""
+        return [(p, text) for p, text, n, head in self.cells if n > 1 and head == headings]
 
     def squeezed_lines(self) -> list[tuple[int, str]]:
         """Body lines holding more characters than the grid has cells (a sign of compressed marks)."""
@@ -139,13 +140,14 @@ def measure(pdf_path: Path, right_margin_mm: float = 26.0, footer_mm: float = 35
             out.lines += lines
             out.page_fill[number] = (len({round(c["bottom"]) for c in body}), len(page.images))
             for table in page.find_tables():
+                first = min(cell[1] for cell in table.cells)
                 for cell in table.cells:
                     inside = [c for c in body if cell[0] <= (c["x0"] + c["x1"]) / 2 <= cell[2]
                               and cell[1] <= (c["top"] + c["bottom"]) / 2 <= cell[3]]
                     if inside:
                         rows = {round(c["bottom"]) for c in inside}
                         text = "".join(c["text"] for c in sorted(inside, key=lambda c: (c["top"], c["x0"])))
-                        out.cells.append((number, text, len(rows)))
+                        out.cells.append((number, text, len(rows), abs(cell[1] - first) < 1))
     return out
 
 
@@ -172,7 +174,7 @@ def _lines(page: int, chars: Iterable[dict]) -> list[Line]:
 
 def report(pdfs: Iterable[Path]) -> dict[str, float | int]:
     """The figures of the issue over several PDFs."""
-    good = total = good_line = past = closing = stray = wrapped = cells = squeezed = lines = 0
+    good = total = good_line = past = closing = stray = wrapped = headings = cells = squeezed = lines = 0
     for path in pdfs:
         m = measure(path)
         g, t = m.punctuation_on_the_pitch()
@@ -182,6 +184,7 @@ def report(pdfs: Iterable[Path]) -> dict[str, float | int]:
         closing += len(m.closing_at_line_start())
         stray += len(m.stray_pages())
         wrapped += len(m.wrapped_cells())
+        headings += len(m.wrapped_cells(headings=True))
         cells += len(m.cells)
         squeezed += len(m.squeezed_lines())
         lines += len(m.body_lines())
@@ -189,4 +192,5 @@ def report(pdfs: Iterable[Path]) -> dict[str, float | int]:
             "share_on_pitch": round(100 * good / total, 1) if total else 100.0,
             "share_on_line_pitch": round(100 * good_line / total, 1) if total else 100.0,
             "body_lines": lines, "lines_over_28": squeezed, "lines_past_right_edge": past,
-            "closing_at_line_start": closing, "stray_pages": stray, "wrapped_cells": wrapped, "cells": cells}
+            "closing_at_line_start": closing, "stray_pages": stray, "wrapped_cells": wrapped,
+            "wrapped_heading_cells": headings, "cells": cells}

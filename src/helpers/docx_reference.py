@@ -112,8 +112,8 @@ def _page_number_footer(footer, layout: Layout, align) -> None:
     run(" —")
 
 
-def _table_borders(doc) -> None:
-    """Thin black borders on pandoc's "Table" style (a 公文 table is ruled)."""
+def _table_borders(doc, cell_margin_pt: float = 3.0) -> None:
+    """Thin black borders and narrow cell margins on pandoc's "Table" style (a 公文 table is ruled)."""
     try:
         style = doc.styles["Table"]
     except KeyError:
@@ -122,7 +122,7 @@ def _table_borders(doc) -> None:
     if tbl_pr is None:
         tbl_pr = OxmlElement("w:tblPr")
         style.element.append(tbl_pr)
-    for old in tbl_pr.findall(qn("w:tblBorders")):
+    for old in (*tbl_pr.findall(qn("w:tblBorders")), *tbl_pr.findall(qn("w:tblCellMar"))):
         tbl_pr.remove(old)
     borders = OxmlElement("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
@@ -133,6 +133,14 @@ def _table_borders(doc) -> None:
         el.set(qn("w:color"), "000000")
         borders.append(el)
     tbl_pr.append(borders)
+    # narrow cell margins (3 pt, as the PDF's), so that columns sized by their content hold it on one line
+    margins = OxmlElement("w:tblCellMar")
+    for edge in ("left", "right"):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:w"), str(round(cell_margin_pt * 20)))
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    tbl_pr.append(margins)
 
 
 def build_reference(target: Path, layout: Layout) -> Path:
@@ -226,7 +234,7 @@ def build_reference(target: Path, layout: Layout) -> Path:
     _style(doc, "Attachment Mark").paragraph_format.keep_with_next = True
     _set_fonts(_style(doc, "Data Note"), body, layout.table_pt)
     compact = _style(doc, "Compact")
-    _set_fonts(compact, body, layout.table_pt)
+    _set_fonts(compact, body, layout.cell_pt)
     _paragraph(compact, layout, indent_chars=0, align=WD_ALIGN_PARAGRAPH.LEFT, exact=False)
     compact.paragraph_format.line_spacing = 1.0
     _table_borders(doc)

@@ -47,6 +47,7 @@ class Layout:
     page_number_pt: float
     table_pt: float
     fonts: dict[str, str]
+    cell_pt: float = 10.5
     title_bold: bool = False  # the title font is the bold cut of a 宋体 (a 小标宋 substitute)
 
     @property
@@ -103,6 +104,88 @@ def page_layout(choices: dict[str, FontChoice] | None = None) -> Layout:
         title_pt=size_pt(sizes.get("title", "22pt"), "sizes.title"),
         page_number_pt=size_pt(sizes.get("page-number", "14pt"), "sizes.page-number"),
         table_pt=size_pt(sizes.get("table", "12pt"), "sizes.table"),
+        cell_pt=size_pt(sizes.get("cell", sizes.get("table", "12pt")), "sizes.cell"),
         fonts={role: c.family for role, c in choices.items()},
         title_bold="bold" in choices["title"].style.lower(),
     )
+
+
+def display_width(text: str) -> float:
+    """Width of ``text`` in half-width units, as typst sets it.
+
+    A hanzi, a full-width mark, ``%`` or ``—`` counts 2, any other character 1, and
+    each change between Chinese and Latin or digits half a unit (the quarter-em space
+    typst and Word put there).
+    """
+    import unicodedata
+
+    wide = [unicodedata.east_asian_width(ch) in "WF" for ch in str(text)]
+    width = sum(2 if w or ch in "%—" else 1 for ch, w in zip(str(text), wide))
+    return width + 0.5 * sum(1 for a, b in zip(wide, wide[1:]) if a != b)
+
+
+def cell_units_per_line() -> float:
+    """How many half-width characters of table text (``sizes.cell``) fit across the text block."""
+    typst_fmt = quarto()["format"].get("typst", {})
+    sizes = nianbao_settings().get("sizes", {})
+    paper = str(typst_fmt.get("papersize", "a4")).lower()
+    margin = typst_fmt.get("margin", {})
+    width_mm = PAPER_MM.get(paper, PAPER_MM["a4"])[0] - sum(
+        length_mm(margin.get(k, "25mm"), f"margin.{k}") for k in ("left", "right"))
+    return width_mm * PT_PER_MM / (size_pt(sizes.get("cell", sizes.get("table", "12pt")), "sizes.cell") / 2)
+
+
+def column_widths(header: list[str], rows: list[list[str]], units: float, pad: float = 1.5) -> list[float]:
+    """Percent widths of the columns of a table, from their content.
+
+    Every column but the first is as wide as its widest cell, heading included, and the
+    first takes the rest of the line. When that does not fit, the figures still fit
+    (every column as wide as its widest body cell), the headings share what is left
+    and wrap. ``units`` is the line in half-width characters, ``pad`` the two cell
+    margins of a column (3 pt each at 5号 is a little over one unit).
+    """
+    body = [max((display_width(r[i]) for r in rows), default=0) + pad for i in range(len(header))]
+    head = [display_width(h) + pad for h in header]
+    full = [max(b, h) for b, h in zip(body, head)]
+    if sum(full) <= units:
+        need = full
+    else:
+        spare = max(units - sum(body), 0)
+        deficit = [max(h - b, 0) for b, h in zip(body, head)]
+        need = [b + spare * d / (sum(deficit) or 1) for b, d in zip(body, deficit)]
+    rest = [100 * w / units for w in need[1:]]
+    return [max(100 - sum(rest), 10), *rest]
+
+
+def pipe_table(header: list[str], rows: list[list[str]], align: str = "") -> str:
+    """A Pandoc pipe table whose relative column widths come from its content (:func:`column_widths`).
+
+    Pandoc reads relative widths from the dashes of the separator line when it is
+    longer than 72 characters; here 200 dashes make the text block. The
+    DOCX and HTML get these widths; the typst template sizes the figure columns to
+    their measured content where the table fits (``templates/official.typ``).
+
+    Parameters
+    ----------
+    header : list of str
+        The column titles (Markdown).
+    rows : list of list of str
+        The cells (Markdown), one list per row.
+    align : str
+        ``l`` or ``r`` per column; default the first left, the others right.
+
+    Returns
+    -------
+    str
+        The table, one line per row.
+    """
+    align = align or "l" + "r" * (len(header) - 1)
+    plain = [[cell.replace("\\", "") for cell in row] for row in rows]
+    widths = column_widths([h.replace("\\", "") for h in header], plain, cell_units_per_line())
+    rest = [max(4, int(2 * w)) for w in widths[1:]]  # 200 dashes: half-percent steps, rounded down
+    dashes = [200 - sum(rest), *rest]
+    sep = "|" + "|".join((":" if a == "l" else "") + "-" * d + (":" if a == "r" else "")
+                         for a, d in zip(align, dashes)) + "|"
+    lines = ["| " + " | ".join(header) + " |", sep]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)

@@ -20,6 +20,7 @@ import pandas as pd
 
 from .errors import NianbaoError
 from .indicators import Indicators, compute_indicators, resolve_as_of
+from .layout import pipe_table
 from .ledgers import Ledgers
 from .paths import SUMMARY_ID
 from .phrasing import cn_date, md_escape, number
@@ -113,20 +114,20 @@ def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, In
     out.append("# 二、各单位对照")
     cols = ["单位", "组织生活（次）", "理论中心组学习（次）", "来信来访（件）", "按期答复率", "群众满意率",
             "宣传报道（篇）"]
-    rows = ["| " + " | ".join(cols) + " |", "|:" + "-" * 30 + "|" + "|".join("-" * 12 + ":" for _ in cols[1:]) + "|"]
+    rows = []
     for unit, ind in sorted(per_unit.items(), key=lambda kv: -kv[1].activity_total()):
         pub = ind.items.get("publicity.total")
-        rows.append("| " + " | ".join([
+        rows.append([
             md_escape(ledgers.units.loc[unit, "unit_name"]), str(ind.activity_total()),
             str(ind["activity.central_group_study"].value), str(ind["casework.total"].value),
             number(ind["casework.on_time_rate"].value, "rate"), number(ind["casework.satisfaction_rate"].value, "rate"),
-            number(pub.value if pub else None)]) + " |")
-    rows.append("| " + " | ".join([
+            number(pub.value if pub else None)])
+    rows.append([
         "合计", str(total.activity_total()), str(total["activity.central_group_study"].value),
         str(total["casework.total"].value), number(total["casework.on_time_rate"].value, "rate"),
         number(total["casework.satisfaction_rate"].value, "rate"),
-        number(total.items["publicity.total"].value if "publicity.total" in total.items else None)]) + " |")
-    out.append("\n".join(rows))
+        number(total.items["publicity.total"].value if "publicity.total" in total.items else None)])
+    out.append(pipe_table(cols, rows))
     out.append("# 三、各单位组织生活开展情况排名")
     out.append(f"::: {{.caption}}\n图1　各单位{year}年组织生活开展次数\n:::")
     out.append("![](ranking.png)")
