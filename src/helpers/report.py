@@ -278,7 +278,7 @@ class Report:
             "::: {.attachment}\n附件\n:::\n\n"
             f"# {self.attachment_title()} {{.unnumbered .attachment-title}}\n\n"
             "::: {.caption}\n表1　主要指标同比情况\n:::\n\n"
-            f"统计口径：{span}，与上年同期相比；比率的增减以个百分点计。\n\n"
+            f"::: {{.table-note}}\n统计口径：{span}，与上年同期相比；比率的增减以个百分点计。\n:::\n\n"
             + indicator_table(ind)
             + "\n\n"
             + self.trend_markdown()
@@ -319,7 +319,7 @@ class Report:
         as_of = self.indicators.as_of
         return (
             "::: {.caption}\n表2　主要指标历年情况\n:::\n\n"
-            f"统计口径：各年1月1日至{as_of.month}月{as_of.day}日。\n\n" + table + "\n"
+            f"::: {{.table-note}}\n统计口径：各年1月1日至{as_of.month}月{as_of.day}日。\n:::\n\n" + table + "\n"
         )
 
     def attachment_title(self) -> str:
