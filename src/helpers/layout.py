@@ -8,7 +8,7 @@ a little under 16 pt, so the body needs a slightly negative tracking.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from .config import nianbao_settings, quarto
 from .errors import ConfigError
@@ -48,6 +48,9 @@ class Layout:
     table_pt: float
     fonts: dict[str, str]
     cell_pt: float = 10.5
+    # the family a DOCX names for each role: the first of the role's list, the font of an
+    # office Windows machine (``fonts`` holds what this machine renders the PDF with)
+    office_fonts: dict[str, str] = field(default_factory=dict)
     title_bold: bool = False  # the title font is the bold cut of a 宋体 (a 小标宋 substitute)
 
     @property
@@ -70,6 +73,11 @@ class Layout:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def office_fonts() -> dict[str, str]:
+    """The first family of each role's list in ``_quarto.yml``: what a DOCX asks for."""
+    return {role: families[0] for role, families in nianbao_settings().get("fonts", {}).items() if families}
 
 
 def page_layout(choices: dict[str, FontChoice] | None = None) -> Layout:
@@ -106,6 +114,7 @@ def page_layout(choices: dict[str, FontChoice] | None = None) -> Layout:
         table_pt=size_pt(sizes.get("table", "12pt"), "sizes.table"),
         cell_pt=size_pt(sizes.get("cell", sizes.get("table", "12pt")), "sizes.cell"),
         fonts={role: c.family for role, c in choices.items()},
+        office_fonts=office_fonts(),
         title_bold="bold" in choices["title"].style.lower(),
     )
 
