@@ -105,28 +105,32 @@ def test_display_width_counts_what_typst_sets(text, width):
 
 def test_column_widths_hold_every_figure_and_give_the_rest_to_the_first_column():
     rows = [["越级信访（到市、赴省、进京）（件）", "100.0%", "96.4%", "提高32.5个百分点", "下降100.0%"]]
-    widths = column_widths(["指标", "本期", "上年同期", "增减", "增幅"], rows, units=84)
-    assert abs(sum(widths) - 100) < 1e-6
-    for cell, width in zip(rows[0][1:], widths[1:]):
-        assert width * 84 / 100 >= display_width(cell)
-    assert widths[0] * 84 / 100 >= display_width(rows[0][0])
+    header = ["指标", "本期", "上年同期", "增减", "增幅"]
+    widths = column_widths(header, rows, units=90)
+    assert sum(widths) == 400
+    for cell, head, width in zip(rows[0], header, widths):
+        assert width * 90 / 400 >= max(display_width(cell), display_width(head)) + 1
+    assert widths[0] * 90 / 400 > display_width(rows[0][0]) + 5  # the first column takes the rest
 
 
 def test_column_widths_wrap_headings_before_figures_when_the_table_is_wide():
     header = ["单位", "组织生活（次）", "理论中心组学习（次）", "来信来访（件）", "按期答复率", "群众满意率", "宣传报道（篇）"]
     rows = [["叶集区人力资源和社会保障局", "46", "15", "33", "100.0%", "100.0%", "15"]]
     widths = column_widths(header, rows, units=84)
-    assert abs(sum(widths) - 100) < 1e-6
-    assert widths[0] * 84 / 100 >= display_width(rows[0][0])
-    for cell, width in zip(rows[0][1:], widths[1:]):
-        assert width * 84 / 100 >= display_width(cell)
+    assert sum(widths) == 400
+    for cell, head, width in zip(rows[0], header, widths):
+        assert width * 84 / 400 >= display_width(cell) + 1  # every figure on one line
+        assert width * 84 / 400 >= display_width(head) / 2 + 1  # headings on at most two lines
+    widths = column_widths(header, rows, units=60)  # too narrow for that: the figures still fit
+    for cell, width in zip(rows[0], widths):
+        assert width * 60 / 400 >= display_width(cell) + 1
 
 
 def test_pipe_table_separator_gives_pandoc_relative_widths():
     table = pipe_table(["指标", "本期"], [["按期答复率", "100.0%"]])
     sep = table.splitlines()[1]
     assert sep.startswith("|:-") and sep.endswith("-:|")
-    assert sep.count("-") == 200  # longer than pandoc's 72 columns: relative widths
+    assert sep.count("-") + sep.count(":") == 400  # longer than pandoc's 72 columns: relative widths
 
 
 def test_doctor_says_which_fonts_the_docx_asks_for():

@@ -7,6 +7,7 @@ a little under 16 pt, so the body needs a slightly negative tracking.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -144,33 +145,40 @@ def cell_units_per_line() -> float:
     return width_mm * PT_PER_MM / (size_pt(sizes.get("cell", sizes.get("table", "12pt")), "sizes.cell") / 2)
 
 
-def column_widths(header: list[str], rows: list[list[str]], units: float, pad: float = 1.5) -> list[float]:
-    """Percent widths of the columns of a table, from their content.
+def column_widths(header: list[str], rows: list[list[str]], units: float, pad: float = 1.25,
+                  total: int = 400) -> list[int]:
+    """Widths of the columns of a table, from their content, in parts of ``total``.
 
     Every column but the first is as wide as its widest cell, heading included, and the
-    first takes the rest of the line. When that does not fit, the figures still fit
-    (every column as wide as its widest body cell), the headings share what is left
-    and wrap. ``units`` is the line in half-width characters, ``pad`` the two cell
-    margins of a column (3 pt each at 5号 is a little over one unit).
+    first takes the rest of the line. When that does not fit, the headings go on two
+    lines; when that does not fit either, the figures still do (every column as wide
+    as its widest body cell) and the headings share what is left. ``units`` is the
+    line in half-width characters, ``pad`` the two cell margins of a column (3 pt each:
+    6 pt, a little over one unit at 5号).
     """
+    def parts(width: float) -> int:
+        return math.ceil(width * total / units)
+
     body = [max((display_width(r[i]) for r in rows), default=0) + pad for i in range(len(header))]
     head = [display_width(h) + pad for h in header]
     full = [max(b, h) for b, h in zip(body, head)]
-    if sum(full) <= units:
-        need = full
-    else:
-        spare = max(units - sum(body), 0)
-        deficit = [max(h - b, 0) for b, h in zip(body, head)]
-        need = [b + spare * d / (sum(deficit) or 1) for b, d in zip(body, deficit)]
-    rest = [100 * w / units for w in need[1:]]
-    return [max(100 - sum(rest), 10), *rest]
+    two_lines = [max(b, math.ceil((h - pad) / 4) * 2 + pad) for b, h in zip(body, head)]
+    for need in (full, two_lines):
+        rest = [parts(w) for w in need[1:]]
+        if parts(need[0]) + sum(rest) <= total:
+            return [total - sum(rest), *rest]
+    rest = [parts(w) for w in body[1:]]
+    spare = max(total - parts(body[0]) - sum(rest), 0)
+    deficit = [max(parts(h) - r, 0) for h, r in zip(head[1:], rest)]
+    rest = [r + spare * d // (sum(deficit) or 1) for r, d in zip(rest, deficit)]
+    return [total - sum(rest), *rest]
 
 
 def pipe_table(header: list[str], rows: list[list[str]], align: str = "") -> str:
     """A Pandoc pipe table whose relative column widths come from its content (:func:`column_widths`).
 
     Pandoc reads relative widths from the dashes of the separator line when it is
-    longer than 72 characters; here 200 dashes make the text block. The
+    longer than 72 characters; here the segments add up to 400. The
     DOCX and HTML get these widths; the typst template sizes the figure columns to
     their measured content where the table fits (``templates/official.typ``).
 
@@ -190,11 +198,10 @@ def pipe_table(header: list[str], rows: list[list[str]], align: str = "") -> str
     """
     align = align or "l" + "r" * (len(header) - 1)
     plain = [[cell.replace("\\", "") for cell in row] for row in rows]
-    widths = column_widths([h.replace("\\", "") for h in header], plain, cell_units_per_line())
-    rest = [max(4, int(2 * w)) for w in widths[1:]]  # 200 dashes: half-percent steps, rounded down
-    dashes = [200 - sum(rest), *rest]
-    sep = "|" + "|".join((":" if a == "l" else "") + "-" * d + (":" if a == "r" else "")
-                         for a, d in zip(align, dashes)) + "|"
+    # pandoc's width of a column: the length of its segment (dashes and colon) over all of them
+    lengths = column_widths([h.replace("\\", "") for h in header], plain, cell_units_per_line())
+    sep = "|" + "|".join((":" if a == "l" else "") + "-" * (n - 1) + (":" if a == "r" else "")
+                         for a, n in zip(align, lengths)) + "|"
     lines = ["| " + " | ".join(header) + " |", sep]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
