@@ -142,3 +142,26 @@ def test_doctor_says_which_fonts_the_docx_asks_for():
     for role, family in office_fonts().items():
         if role != "chart":
             assert f"：{family}（" in proc.stdout, (role, proc.stdout)
+
+
+@pytest.mark.parametrize("lead, rows", [(0, 60), (3, 56), (6, 52), (12, 40)])
+def test_a_long_table_splits_with_three_rows_each_side_and_its_heading_repeated(tmp_path, lead, rows):
+    import pdfplumber
+
+    from helpers.fonts import resolve_all
+    from helpers.layout import page_layout
+    from helpers.render import render_pdf
+
+    cells = [[f"第{i}项指标（次）", str(i), str(i + 1), f"增加{i}次", "增长10.0%"] for i in range(1, rows + 1)]
+    md = tmp_path / "report.md"
+    md.write_text("---\ntitle: t\ntitle-lines: [长表]\npagetitle: t\n---\n\n" + "正文一段，用来占位。" * 3 * lead
+                  + "\n\n::: {.caption}\n表1　长表\n:::\n\n" + pipe_table(["指标", "本期", "上年同期", "增减", "增幅"], cells)
+                  + "\n", encoding="utf-8")
+    choices = resolve_all()
+    render_pdf(md, tmp_path / "report.pdf", page_layout(choices), choices, ("body",))
+    with pdfplumber.open(tmp_path / "report.pdf") as pdf:
+        texts = ["".join((p.extract_text() or "").split()) for p in pdf.pages]
+    parts = [(t.count("项指标"), t.count("指标本期上年同期增减增幅")) for t in texts if "项指标" in t]
+    assert len(parts) >= 2, parts  # the table is longer than a page
+    assert sum(n for n, _ in parts) == rows
+    assert all(n >= 3 and heading == 1 for n, heading in parts), parts
