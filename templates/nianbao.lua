@@ -6,7 +6,12 @@
 --   ::: {.caption}     a table or figure title, centred
 --   ::: {.chart}       a chart image, centred
 --   ::: {.note}        the data note, in the table's smaller size
+--   ::: {.table-note}  the line under a table's caption (统计口径), kept with the table
 --   # Title {.attachment-title}   the attachment's title
+-- Kept together, so that no page holds a few stray lines: the last paragraph of the
+-- body with the 附件 line and the signature; the last chart (and its caption) with the
+-- data note after it.
+
 -- Quarto wraps each notebook cell and each output in a Div (.cell,
 -- .cell-output, .cell-output-display), which its typst writer emits as
 -- #block[...]; a caption's `sticky` then holds only inside its own block and a
@@ -22,6 +27,7 @@ local blocks = {
   chart = { "Chart", "chart" },
   ["attachment-note"] = { "Attachment Note", "attachment-note" },
   note = { "Data Note", "note" },
+  ["table-note"] = { "Table Note", "table-note" },
 }
 
 local function known_class(el)
@@ -31,14 +37,81 @@ local function known_class(el)
   return nil
 end
 
--- Quarto's cell wrappers, dropped for typst (their content stays)
+local function has_class(b, cls)
+  return b and b.t == "Div" and b.classes:includes(cls)
+end
+
+local function is_chart(b)
+  return b and b.t == "Para" and #b.content == 1 and b.content[1].t == "Image"
+end
+
+-- Replace blocks[first..last] by one Div of class "keep".
+local function group(blocks, first, last)
+  local kept = {}
+  for i = first, last do table.insert(kept, blocks[i]) end
+  for _ = first, last do table.remove(blocks, first) end
+  table.insert(blocks, first, pandoc.Div(kept, { class = "keep" }))
+end
+
+local function keep_together(doc)
+  local b = doc.blocks
+  for i = #b, 1, -1 do  -- the data note with the chart (and caption) before it
+    if has_class(b[i], "note") then
+      local j = i - 1
+      if b[j] and b[j].t == "Header" then j = j - 1 end
+      if is_chart(b[j]) then
+        if has_class(b[j - 1], "caption") then j = j - 1 end
+        group(b, j, i)
+      end
+      break
+    end
+  end
+  for i = #b, 1, -1 do  -- the signature with the 附件 line and the last paragraph above it
+    if has_class(b[i], "signature") then
+      local j = i - 1
+      if has_class(b[j], "attachment-note") then j = j - 1 end
+      if b[j] and b[j].t == "Para" then
+        if FORMAT:match("docx") then
+          b[j] = pandoc.Div({ b[j] }, { ["custom-style"] = "Body Text Kept" })
+        end
+        group(b, j, i)
+      end
+      break
+    end
+  end
+  return doc
+end
+
+-- Quarto's cell wrappers, dropped for typst (their content stays): a first pass,
+-- so that what follows sees the report's blocks as the built-in renderer gives them.
 local function quarto_wrapper(el)
   return el.classes:includes("cell") or el.classes:includes("cell-output")
     or el.classes:includes("cell-output-display")
 end
 
-function Div(el)
+local function unwrap_quarto(el)
   if FORMAT:match("typst") and quarto_wrapper(el) then
+    return el.content
+  end
+  return nil
+end
+
+function Div(el)
+  if el.classes:includes("keep") then
+    if FORMAT:match("typst") then
+      local out = { pandoc.RawBlock("typst", "#keep[") }
+      for _, inner in ipairs(el.content) do table.insert(out, inner) end
+      table.insert(out, pandoc.RawBlock("typst", "]"))
+      return out
+    elseif FORMAT:match("docx") then
+      -- a chart followed by what it is kept with gets the style that keeps it with the next paragraph
+      for _, inner in ipairs(el.content) do
+        if inner.t == "Div" and inner.attributes["custom-style"] == "Chart" then
+          inner.attributes["custom-style"] = "Chart Kept"
+        end
+      end
+      return el.content
+    end
     return el.content
   end
   local block = known_class(el)
@@ -117,3 +190,9 @@ function Para(el)
   end
   return nil
 end
+
+return {
+  { Div = unwrap_quarto },
+  { Pandoc = keep_together },
+  { Div = Div, Header = Header, Para = Para, Inlines = Inlines },
+}

@@ -58,6 +58,15 @@ def built_report(tmp_path_factory) -> Path:
     return out / "2024" / "yeji-mzj"
 
 
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory) -> Path:
+    """Every sample report and district summary, built by the CLI into a temporary output root."""
+    out = tmp_path_factory.mktemp("sample-build")
+    proc = run_cli("build", "--year", "all", "--unit", "all", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    return out
+
+
 @pytest.fixture
 def data_copy(tmp_path) -> Path:
     """A writable copy of the sample data folder."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -10,7 +11,8 @@ from collections import Counter
 
 import pytest
 
-from helpers.fonts import resolve
+from helpers.fonts import font_dirs, font_index, resolve
+from helpers.layout import office_fonts, page_layout
 
 pytestmark = pytest.mark.render
 MM = 72 / 25.4
@@ -38,8 +40,8 @@ def test_body_left_edge_at_28mm_and_right_edge_within_the_block(pages):
         body = body_chars(chars)
         if len({round(c["top"]) for c in body}) >= 5:  # pages of running text
             assert abs(min(c["x0"] for c in body) / MM - 28) < 0.3
-            # a line-final punctuation mark is set half-width: its glyph box starts at most 1/2 em before 184 mm
-            assert max(c["x0"] for c in body) / MM <= 184 - 8 / MM + 0.3
+            # every glyph, a line-final punctuation mark too, ends inside the 156 mm text block
+            assert max(c["x1"] for c in body) / MM <= 184 + 0.1
 
 
 def test_text_starts_at_37mm(pages):
@@ -122,23 +124,68 @@ def test_docx_page_setup_and_styles(built_report):
         styles = z.read("word/styles.xml").decode("utf-8")
         settings = z.read("word/settings.xml").decode("utf-8")
         footers = [z.read(n).decode("utf-8") for n in z.namelist() if re.match(r"word/footer\d*\.xml", n)]
-    for role in ("body", "hei", "kai", "title"):
-        assert f'w:eastAsia="{resolve(role).family}"' in styles, role
+    for role in ("body", "hei", "kai", "title"):  # the office fonts, for the recipient's machine
+        assert f'w:eastAsia="{office_fonts()[role]}"' in styles, role
     assert 'w:line="579" w:lineRule="exact"' in styles or 'w:line="580" w:lineRule="exact"' in styles
     assert "w:evenAndOddHeaders" in settings
     assert len(footers) >= 2 and all("PAGE" in f for f in footers)
     assert any('<w:jc w:val="right"' in f for f in footers) and any('<w:jc w:val="left"' in f for f in footers)
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed (make system)")
-def test_docx_holds_its_layout_in_libreoffice(built_report, tmp_path):
+def _embedded_glyphs(pdf_path):
+    """Per embedded font of a PDF: {character: glyph name}, read from the font program and ToUnicode."""
     import pdfplumber
+    from pdfminer.pdffont import PDFCIDFont
+    from pdfminer.pdfinterp import PDFResourceManager
+    from pdfminer.pdftypes import resolve1
 
+    out: dict[str, dict[str, str]] = {}
+    manager = PDFResourceManager()
+    with pdfplumber.open(pdf_path) as pdf:
+        for page in pdf.pages:
+            for spec in resolve1(resolve1(page.page_obj.resources).get("Font", {})).values():
+                spec = resolve1(spec)
+                name = spec["BaseFont"].name.split("+")[-1]
+                desc = resolve1(spec.get("FontDescriptor"))
+                program = resolve1(desc.get("FontFile")) if desc else None
+                if program is None or isinstance(manager.get_font(None, spec), PDFCIDFont):
+                    continue
+                names = dict(re.findall(rb"dup (\d+) /(\S+) put", program.get_data()))
+                font = manager.get_font(None, spec)
+                for code, glyph in names.items():
+                    try:
+                        ch = font.to_unichr(int(code))
+                    except Exception:
+                        continue
+                    out.setdefault(name, {})[ch] = glyph.decode()
+    return out
+
+
+@pytest.fixture(scope="module")
+def libreoffice_pdf(built_report, tmp_path_factory):
+    """The DOCX converted by headless LibreOffice, with the fontconfig aliases of the office fonts.
+
+    LibreOffice does not read w:altName; the fontconfig file from
+    helpers.docx_reference.fontconfig_aliases maps the office fonts to the ones of this machine.
+    """
+    from helpers.docx_reference import fontconfig_aliases
+
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed (make system)")
+    tmp_path = tmp_path_factory.mktemp("libreoffice")
+    (tmp_path / "xdg" / "fontconfig").mkdir(parents=True)
+    (tmp_path / "xdg" / "fontconfig" / "fonts.conf").write_text(fontconfig_aliases(page_layout(), font_dirs()))
     subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
                     "--convert-to", "pdf", "--outdir", str(tmp_path), str(built_report / "report.docx")],
-                   check=True, capture_output=True, timeout=180)
+                   check=True, capture_output=True, timeout=180, env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "xdg")})
     assert (tmp_path / "report.pdf").is_file(), "LibreOffice converted nothing: is Writer installed? (make system)"
-    with pdfplumber.open(tmp_path / "report.pdf") as lo, pdfplumber.open(built_report / "report.pdf") as ty:
+    return tmp_path / "report.pdf"
+
+
+def test_docx_holds_its_layout_in_libreoffice(built_report, libreoffice_pdf):
+    import pdfplumber
+
+    with pdfplumber.open(libreoffice_pdf) as lo, pdfplumber.open(built_report / "report.pdf") as ty:
         assert abs(len(lo.pages) - len(ty.pages)) <= 2
         page = lo.pages[1]
         assert abs(page.width / MM - 210) < 0.5
@@ -146,5 +193,37 @@ def test_docx_holds_its_layout_in_libreoffice(built_report, tmp_path):
         assert abs(min(c["x0"] for c in body) / MM - 28) < 1
         lines = len({round(c["top"]) for c in body})
         assert 20 <= lines <= 23
-        fonts = {c["fontname"].split("+")[-1] for p in lo.pages for c in p.chars}
-    assert any(resolve("body").postscript.split("-")[0] in f for f in fonts), fonts
+
+
+def test_docx_in_libreoffice_uses_chinese_faces(libreoffice_pdf):
+    """No Japanese face: every character LibreOffice drew from a Noto CJK collection is the glyph of its SC face.
+
+    The embedded name of a Noto CJK face is "...CJKjp..." whichever face of the
+    collection was used (the faces share one CFF table), so the test compares
+    glyphs: the glyph of each character against the SC and the JP face's cmap.
+    """
+    from fontTools.ttLib import TTCollection
+
+    glyphs = _embedded_glyphs(libreoffice_pdf)
+    assert any(resolve("body").postscript in name for name in glyphs), glyphs.keys()  # 仿宋_GB2312 -> FandolFang
+    assert any(resolve("kai").postscript in name for name in glyphs), glyphs.keys()
+    checked = 0
+    for name, chars in glyphs.items():
+        m = re.match(r"Noto(Sans|Serif)CJK\w\w-(\w+?)(-|$)", name)
+        if not m:
+            continue
+        faces = {f.postscript: f for f in font_index()}
+        sc, jp = (faces.get(f"Noto{m.group(1)}CJK{tag}-{m.group(2)}") for tag in ("sc", "jp"))
+        assert sc and jp, name
+        cmaps = {tag: TTCollection(f.path, lazy=True).fonts[f.index].getBestCmap() for tag, f in (("sc", sc), ("jp", jp))}
+        def cid(glyph):  # "cid09519" in the font, "cid9519" in LibreOffice's subset
+            return int(glyph[3:]) if glyph and glyph.startswith("cid") else glyph
+
+        for ch, glyph in chars.items():
+            want, japanese = cid(cmaps["sc"].get(ord(ch))), cid(cmaps["jp"].get(ord(ch)))
+            if want is not None and want != japanese:
+                assert cid(glyph) == want, (name, ch, glyph, "Japanese glyph form")
+                checked += 1
+    assert checked >= 1, glyphs.keys()  # some characters have distinct SC and JP forms
+
+

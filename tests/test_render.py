@@ -12,6 +12,7 @@ import pytest
 
 from conftest import REFERENCE_FIGURES, REFERENCE_OUTLETS, squash
 from helpers.fonts import resolve
+from helpers.layout import office_fonts
 
 pytestmark = pytest.mark.render
 
@@ -92,7 +93,7 @@ def test_docx_states_each_reference_figure_and_sets_east_asian_fonts(built_repor
     with zipfile.ZipFile(built_report / "report.docx") as z:
         styles = z.read("word/styles.xml").decode("utf-8")
         document = z.read("word/document.xml").decode("utf-8")
-    assert f'w:eastAsia="{resolve("body").family}"' in styles
+    assert f'w:eastAsia="{office_fonts()["body"]}"' in styles  # the office font, for the recipient's machine
     page = dict(re.findall(r'w:(\w)="(\d+)"', re.search(r"<w:pgSz [^>]*>", document).group(0)))
     assert abs(int(page["w"]) - 11906) <= 2 and abs(int(page["h"]) - 16838) <= 2  # A4 in twips
     margins = dict(re.findall(r'w:(\w+)="(\d+)"', re.search(r"<w:pgMar [^>]*>", document).group(0)))

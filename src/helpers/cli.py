@@ -133,6 +133,11 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
         except NianbaoError as exc:
             print(f"{role:12s} {ROLE_NAMES[role]:10s} MISSING — {exc}")
             status = 2
+    if status == 0:
+        from .docx_reference import docx_font_lines
+        from .layout import page_layout
+
+        print("\n".join(docx_font_lines(page_layout())))
     return status
 
 

@@ -220,6 +220,8 @@ def typst_variables(layout: Layout, choices: dict | None = None) -> dict[str, st
         "size-title": f"{layout.title_pt:g}pt",
         "size-page-number": f"{layout.page_number_pt:g}pt",
         "size-table": f"{layout.table_pt:g}pt",
+        "size-cell": f"{layout.cell_pt:g}pt",
+        "text-height": f"{layout.text_h_mm:g}mm",
         # 1em line box (top-edge 0.8em, bottom-edge -0.2em) + leading = the line pitch
         "leading": f"{layout.line_pitch_pt - layout.body_pt:.3f}pt",
         "tracking": f"{layout.tracking_pt:.3f}pt",

@@ -16,6 +16,7 @@ import yaml
 from . import paths, schema
 from .config import rules as load_rules
 from .indicators import Indicators, compute_indicators
+from .layout import pipe_table
 from .ledgers import Ledgers, load_ledgers
 from .narrative import Section, parse
 from .phrasing import change_phrase, cn_date, delta_cell, fixed, md_escape, number, pct_cell
@@ -293,7 +294,7 @@ class Report:
             "::: {.attachment}\n附件\n:::\n\n"
             f"# {self.attachment_title()} {{.unnumbered .attachment-title}}\n\n"
             "::: {.caption}\n表1　主要指标同比情况\n:::\n\n"
-            f"统计口径：{span}，与上年同期相比；比率的增减以个百分点计。\n\n"
+            f"::: {{.table-note}}\n统计口径：{span}，与上年同期相比；比率的增减以个百分点计。\n:::\n\n"
             + indicator_table(ind)
             + "\n\n"
             + self.trend_markdown()
@@ -329,13 +330,12 @@ class Report:
         if self.indicators.has_coverage:
             rows_def.append(("互助社覆盖率", lambda i: number(i.items["coverage.rate"].value, "rate")
                              if "coverage.rate" in i.items else "—"))
-        head = "| 指标 | " + " | ".join(f"{y}年" for y in years) + " |"
-        sep = "|:" + "-" * 40 + "|" + "|".join("-" * 14 + ":" for _ in years) + "|"
-        body = [f"| {label} | " + " | ".join(fn(ind) for ind in years.values()) + " |" for label, fn in rows_def]
+        table = pipe_table(["指标", *(f"{y}年" for y in years)],
+                           [[label, *(fn(ind) for ind in years.values())] for label, fn in rows_def])
         as_of = self.indicators.as_of
         return (
             "::: {.caption}\n表2　主要指标历年情况\n:::\n\n"
-            f"统计口径：各年1月1日至{as_of.month}月{as_of.day}日。\n\n" + "\n".join([head, sep, *body]) + "\n"
+            f"::: {{.table-note}}\n统计口径：各年1月1日至{as_of.month}月{as_of.day}日。\n:::\n\n" + table + "\n"
         )
 
     def attachment_title(self) -> str:
@@ -382,14 +382,9 @@ class Report:
 
 def indicator_table(ind: Indicators) -> str:
     """The indicator table (本期, 上年同期, 增减, 增幅) as a Pandoc pipe table."""
-    rows = ["| 指标 | 本期 | 上年同期 | 增减 | 增幅 |",
-            # dashes give the relative column widths (the line is longer than pandoc's 72 columns)
-            "|:" + "-" * 40 + "|" + "-" * 9 + ":|" + "-" * 11 + ":|" + "-" * 15 + ":|" + "-" * 13 + ":|"]
-    for item in ind.items.values():
-        label = item.label + ("" if item.unit == "%" else f"（{item.unit}）")
-        rows.append(f"| {label} | {number(item.value, item.kind)} | {number(item.prior, item.kind)} "
-                    f"| {delta_cell(item)} | {pct_cell(item)} |")
-    return "\n".join(rows)
+    rows = [[item.label + ("" if item.unit == "%" else f"（{item.unit}）"), number(item.value, item.kind),
+             number(item.prior, item.kind), delta_cell(item), pct_cell(item)] for item in ind.items.values()]
+    return pipe_table(["指标", "本期", "上年同期", "增减", "增幅"], rows)
 
 
 # --------------------------------------------------------------------- notebook display

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .errors import NianbaoError
 from .indicators import Indicators, Span, channel_counts, compute_indicators, resolve_as_of
+from .layout import pipe_table
 from .ledgers import Ledgers
 from .paths import SUMMARY_ID
 from .phrasing import cn_date, md_escape, number
@@ -111,12 +112,10 @@ def channel_table(ledgers: Ledgers, total: Indicators, units: list[str]) -> str:
     together = channel_counts(cases[cases["unit"].isin(units)], span)
     names = list(together)
     cols = ["单位", *[md_escape(n) if n else "未填写" for n in names], "合计"]
-    rows = ["| " + " | ".join(cols) + " |", "|:" + "-" * 44 + "|" + "|".join("-" * 10 + ":" for _ in cols[1:]) + "|"]
-    for unit, counts in per_unit.items():
-        rows.append("| " + " | ".join([md_escape(ledgers.units.loc[unit, "unit_name"]),
-                                       *[str(counts.get(n, 0)) for n in names], str(sum(counts.values()))]) + " |")
-    rows.append("| " + " | ".join(["合计", *[str(together[n]) for n in names], str(sum(together.values()))]) + " |")
-    return "\n".join(rows)
+    rows = [[md_escape(ledgers.units.loc[unit, "unit_name"]), *[str(counts.get(n, 0)) for n in names],
+             str(sum(counts.values()))] for unit, counts in per_unit.items()]
+    rows.append(["合计", *[str(together[n]) for n in names], str(sum(together.values()))])
+    return pipe_table(cols, rows)
 
 
 def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, Indicators]) -> str:
@@ -135,20 +134,20 @@ def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, In
     out.append("# 二、各单位对照")
     cols = ["单位", "组织生活（次）", "理论中心组学习（次）", "来信来访（件）", "按期答复率", "群众满意率",
             "宣传报道（篇）"]
-    rows = ["| " + " | ".join(cols) + " |", "|:" + "-" * 30 + "|" + "|".join("-" * 12 + ":" for _ in cols[1:]) + "|"]
+    rows = []
     for unit, ind in sorted(per_unit.items(), key=lambda kv: -kv[1].activity_total()):
         pub = ind.items.get("publicity.total")
-        rows.append("| " + " | ".join([
+        rows.append([
             md_escape(ledgers.units.loc[unit, "unit_name"]), str(ind.activity_total()),
             str(ind["activity.central_group_study"].value), str(ind["casework.total"].value),
             number(ind["casework.on_time_rate"].value, "rate"), number(ind["casework.satisfaction_rate"].value, "rate"),
-            number(pub.value if pub else None)]) + " |")
-    rows.append("| " + " | ".join([
+            number(pub.value if pub else None)])
+    rows.append([
         "合计", str(total.activity_total()), str(total["activity.central_group_study"].value),
         str(total["casework.total"].value), number(total["casework.on_time_rate"].value, "rate"),
         number(total["casework.satisfaction_rate"].value, "rate"),
-        number(total.items["publicity.total"].value if "publicity.total" in total.items else None)]) + " |")
-    out.append("\n".join(rows))
+        number(total.items["publicity.total"].value if "publicity.total" in total.items else None)])
+    out.append(pipe_table(cols, rows))
     out.append("# 三、信访渠道分布")
     out.append(channel_table(ledgers, total, list(per_unit)))
     out.append("# 四、各单位组织生活开展情况排名")
