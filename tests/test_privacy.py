@@ -71,7 +71,7 @@ def test_build_with_set_aside_rows_still_renders(planted_build):
     assert proc.returncode == 0, proc.stderr
     report = out / "2024" / "yeji-mzj"
     rejected = pd.read_csv(report / "rejected.csv", encoding="utf-8-sig")
-    assert list(rejected.columns) == ["file", "row", "column", "value", "reason"]
+    assert list(rejected.columns) == ["file", "sheet", "row", "column", "value", "reason"]
     assert {"replied_date", "url"} <= set(rejected["column"])
     html = (report / "report.html").read_text(encoding="utf-8")
     assert re.search(r"有\s*2\s*行因填写不规范未纳入统计", html)
