@@ -19,6 +19,9 @@ QUARTO_CONFIG: Path = ROOT / "_quarto.yml"
 RULES_CONFIG: Path = ROOT / "config" / "rules.yml"
 TEMPLATES_DIR: Path = ROOT / "templates"
 NARRATIVE_SUBDIR = "narrative"
+# "0" in a kernel's environment: the notebook's outputs carry no HTML view for JupyterLab
+# (the batch engine's kernels, whose notebooks only the renderer reads)
+LAB_HTML_ENV = "NIANBAO_LAB_HTML"
 SUMMARY_ID = "_summary"  # folder of a year's district summary, beside the units' folders
 
 
