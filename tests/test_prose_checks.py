@@ -127,6 +127,7 @@ def test_validate_reports_prose_mistakes_and_fails(data_copy, capsys):
     assert "narrative/default.md" in out and "是不是 {year}" in out
 
 
+@pytest.mark.render
 def test_the_build_stops_on_a_prose_mistake_with_its_line(data_copy, tmp_path):
     from helpers.cli import main
 

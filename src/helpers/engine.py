@@ -110,11 +110,23 @@ def _frame_hash(frame) -> bytes:
     return pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes() + ",".join(frame.columns).encode()
 
 
+def notebook_fingerprint(path: Path) -> bytes:
+    """What of a notebook makes a report: each cell's type, source and tags.
+
+    Outputs, execution counts and the metadata JupyterLab writes on save are left
+    out, so a notebook saved from Lab with its outputs makes no report stale.
+    """
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    cells = [[c.get("cell_type"), "".join(c.get("source", "")), sorted(c.get("metadata", {}).get("tags", []))]
+             for c in nb.get("cells", [])]
+    return json.dumps(cells, ensure_ascii=False).encode()
+
+
 def shared_inputs() -> dict[str, str]:
-    """Hashes of what every report shares: notebook, code, templates, configuration."""
+    """Hashes of what every report shares: notebook (without outputs), code, templates, configuration."""
     src = Path(__file__).resolve().parent
     return {
-        "notebook": _hash_files([paths.NOTEBOOK]),
+        "notebook": _hash_bytes(notebook_fingerprint(paths.NOTEBOOK)),
         "code": _hash_files(list(src.glob("*.py"))),
         "templates": _hash_files([p for p in paths.TEMPLATES_DIR.rglob("*") if p.is_file()]),
         "quarto_yml": _hash_files([paths.QUARTO_CONFIG]),
@@ -135,8 +147,8 @@ def unit_inputs(job: Job, ledgers, fonts: dict[str, str]) -> dict[str, str]:
         slices.append(_frame_hash(part) + first.encode())
     unit_row = json.dumps(ledgers.unit(job.unit), ensure_ascii=False, sort_keys=True).encode()
     narrative = paths.narrative_file(ledgers.data_dir, job.unit, job.year)
-    params = {**job.parameters(), "as_of": resolve_as_of(job.year, job.as_of).isoformat(),
-              "formats": list(job.formats)}
+    # formats are not an input: a folder keeps the formats built from the same inputs (formats_to_write)
+    params = {**job.parameters(), "as_of": resolve_as_of(job.year, job.as_of).isoformat()}
     return {
         "ledgers": _hash_bytes(unit_row, *slices, _frame_hash(ledgers.rejected)),
         "narrative": _hash_bytes(str(narrative).encode(), narrative.read_bytes()) if narrative else "none",
@@ -160,6 +172,22 @@ def tool_versions() -> dict[str, str]:
     if quarto_available():
         out["quarto"] = "on PATH"
     return out
+
+
+def formats_to_write(job: Job, inputs: dict[str, str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The formats a build renders, and those it keeps from the folder's previous build.
+
+    A format the folder holds but the build does not ask for is kept when the folder was
+    built from the same inputs, else rendered again: the folder never loses a format and
+    never holds formats of different inputs.
+    """
+    others = tuple(f for f in FORMATS if f not in job.formats and (job.folder / f"report.{f}").is_file())
+    try:
+        same = inputs is not None and json.loads((job.folder / "manifest.json").read_text(encoding="utf-8")
+                                                 ).get("inputs") == inputs
+    except (OSError, ValueError):
+        same = False
+    return (job.formats, others) if same else (job.formats + others, ())
 
 
 def up_to_date(job: Job, inputs: dict[str, str]) -> bool:
@@ -204,8 +232,8 @@ class Worker:
             extra_arguments=KERNEL_ARGS, resources={"metadata": {"path": str(paths.NOTEBOOK.parent)}},
         )
         client.kc = self.kc
-        try:
-            client.execute()
+        try:  # the env reaches a kernel when it starts: batch notebooks skip JupyterLab's HTML view
+            client.execute(env={**os.environ, paths.LAB_HTML_ENV: "0"})
         finally:
             self.kc = client.kc
         return nb
@@ -364,12 +392,15 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
         if job.rejected_csv is not None:
             shutil.copyfile(job.rejected_csv, scratch / "rejected.csv")
         t = time.perf_counter()
-        render(nb, scratch, job.formats, timings=timings)
+        rendered, kept = formats_to_write(job, inputs)
+        render(nb, scratch, rendered, timings=timings)
+        for fmt in kept:
+            shutil.copyfile(final / f"report.{fmt}", scratch / f"report.{fmt}")
         timings["render"] = round(time.perf_counter() - t, 3)
         timings["total"] = round(time.perf_counter() - start, 3)
         manifest = {
             "report": job.name,
-            "parameters": {**job.parameters(), "formats": list(job.formats)},
+            "parameters": {**job.parameters(), "formats": [f for f in FORMATS if f in rendered + kept]},
             "as_of": indicators["as_of"],
             "inputs": inputs,
             "code_version": inputs.get("code"),

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import os
 import shutil
 import sys
 import tempfile
@@ -111,8 +110,6 @@ class Preview:
         self.server = ThreadingHTTPServer((HOST, port), _handler(self))
         self.server.daemon_threads = True
         self._threads: list[threading.Thread] = []
-        # the notebook's HTML view is for JupyterLab; here the renderer's HTML is served
-        os.environ[paths.LAB_HTML_ENV] = "0"
 
     @property
     def url(self) -> str:
