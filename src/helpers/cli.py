@@ -2,7 +2,8 @@
 
 Exit status: 0 when everything asked for was done; 1 when a report failed (or,
 for ``validate``, rows were set aside); 2 on a whole-file or parameter problem,
-before anything is written.
+before anything is written (for ``validate``, also an error in a prose file).
+Everything the command prints for people is Chinese; ids, paths and codes are not.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import NianbaoError
-
 
 # argparse's own words (usage, group titles, its error messages), in Chinese
 _ARGPARSE_ZH = {
@@ -86,7 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="执行笔记本并生成报告", description="执行笔记本并生成报告；输入未变的报告跳过。")
     b.add_argument("--year", default=None,
                    help="年份：2024、2023,2024、2022-2024 或 all（默认：数据中最近的一年）")
-    b.add_argument("--unit", default="all", help="单位代码（unit_id）、逗号分隔的多个单位代码，或 all（默认，全部单位）")
+    b.add_argument("--unit", default="all",
+                   help="单位代码（unit_id）、逗号分隔的多个单位代码，或 all（默认，全部单位）")
     b.add_argument("--as-of", default=None, metavar="DATE", help="统计截止日期 YYYY-MM-DD（默认：年末）")
     _add_data(b)
     b.add_argument("--out", type=Path, default=None, metavar="DIR", help="输出文件夹（默认：output/）")
@@ -102,7 +103,8 @@ def _parser() -> argparse.ArgumentParser:
                        description="检查数据文件夹：台账的每一行、narrative/ 下的每份文字材料。")
     _add_data(v)
 
-    sub.add_parser("doctor", help="显示每种字体角色用的是哪款字体及原因", description="显示每种字体角色用的是哪款字体及原因。")
+    sub.add_parser("doctor", help="显示每种字体角色用的是哪款字体及原因",
+                   description="显示每种字体角色用的是哪款字体及原因。")
 
     s = sub.add_parser("site", help="生成 output/index.html：按年份和单位列出全部报告，可离线浏览",
                        description="生成 output/index.html：按年份和单位列出全部报告，可离线浏览。")
@@ -130,9 +132,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
                     formats=args.formats, jobs=args.jobs, force=args.force, scheduler=args.scheduler)
     counts = {s: sum(r.status == s for r in results) for s in _STATUS}
     width = max(len(r.job.name) for r in results)
-    print(f"\n{'报告':{width - 2}s}  状态    用时（秒）")
+    print(f"\n{'报告':{width - 2}s}  状态　  用时（秒）")
     for r in results:
-        print(f"{r.job.name:{width}s}  {_STATUS[r.status]}  {r.seconds:7.1f}" + (f"  {r.error}" if r.error else ""))
+        line = f"{r.job.name:{width}s}  {_STATUS[r.status]:\u3000<3}  {r.seconds:7.1f}"
+        print(line + (f"  {r.error}" if r.error else ""))
     print(f"\n已生成 {counts['built']} 份，无变化跳过 {counts['skipped']} 份，失败 {counts['failed']} 份")
     return 1 if counts["failed"] else 0
 

@@ -65,10 +65,14 @@ def _is_watched(path: str) -> bool:
 
 def explain(exc: BaseException) -> str:
     """A failed render, in Chinese: the message the user acts on, without a traceback."""
+    from . import errors
     from .errors import NianbaoError
 
     ename = getattr(exc, "ename", None)
-    if ename:  # a notebook cell failed: its error's own message
+    known = getattr(errors, ename or "", None)
+    if isinstance(known, type) and issubclass(known, NianbaoError):  # nianbao's own error, in the notebook
+        return f"{known.title}：{getattr(exc, 'evalue', '')}"
+    if ename:  # another error of a notebook cell
         index = getattr(exc, "cell_index", None)
         where = f"笔记本第{index + 1}个单元格出错" if index is not None else "笔记本执行出错"
         return f"{where}（{ename}）：{getattr(exc, 'evalue', '')}".strip()
@@ -177,7 +181,7 @@ class Preview:
         if not state.html:
             waiting = "" if state.error else "<p>正在生成报告……</p>"
             return (f'<!DOCTYPE html><html lang="zh-CN"><meta charset="utf-8"><title>nianbao 预览</title>'
-                    f"<body>{inject}{waiting}</body></html>").encode("utf-8")
+                    f"<body>{inject}{waiting}</body></html>").encode()
         text = state.html.decode("utf-8")
         at = text.find(">", text.find("<body")) + 1 if "<body" in text else 0
         return (text[:at] + inject + text[at:]).encode("utf-8")
@@ -321,7 +325,7 @@ def _handler(preview: Preview):
             try:
                 while not preview.stopping.is_set():
                     with preview.changed:
-                        preview.changed.wait_for(lambda: preview.state.version != seen
+                        preview.changed.wait_for(lambda last=seen: preview.state.version != last
                                                  or preview.stopping.is_set(), timeout=15)
                         version = preview.state.version
                     if preview.stopping.is_set():
@@ -356,6 +360,11 @@ def _run(args: argparse.Namespace) -> int:
 
     ledgers = load_ledgers(args.data)  # whole-file problems stop here, with their message
     ledgers.unit(args.unit)
+    if args.year not in ledgers.years(args.unit):
+        from .errors import ParameterError
+
+        have = "、".join(map(str, ledgers.years(args.unit))) or "无"
+        raise ParameterError(f"--year {args.year}：台账中没有单位 {args.unit} 这一年的记录（有数据的年份：{have}）")
     try:
         preview = Preview(args.year, args.unit, args.data, args.as_of, args.port)
     except OSError as exc:
