@@ -125,6 +125,17 @@ def test_render_refuses_a_notebook_that_was_not_executed(tmp_path):
     assert proc.returncode == 2 and "找不到笔记本 no-such.ipynb" in proc.stderr
 
 
+def test_render_hands_the_renderer_markdown_only():
+    from helpers.render_notebook import markdown_only
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x")])
+    nb.cells[0].outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": "# 一", "text/html": "<h1>"}),
+                           nbformat.v4.new_output("display_data", data={"text/html": "<p>表</p>"})]
+    data = [o["data"] for o in markdown_only(nb).cells[0].outputs]
+    assert data == [{"text/markdown": "# 一"}, {"text/html": "<p>表</p>"}]
+    assert "text/html" in nb.cells[0].outputs[0]["data"]  # the notebook itself is left as it was
+
+
 # --------------------------------------------------------------------------- rendering (slow)
 
 

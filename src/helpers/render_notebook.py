@@ -14,7 +14,7 @@ from pathlib import Path
 from .errors import ParameterError, ReportError
 from .render import FORMATS
 
-__all__ = ["add_parser", "render_notebook"]
+__all__ = ["add_parser", "markdown_only", "render_notebook"]
 
 
 def render_notebook(notebook: str | Path, out_dir: str | Path | None = None,
@@ -65,7 +65,7 @@ def render_notebook(notebook: str | Path, out_dir: str | Path | None = None,
         raise ReportError(f"{path} 还没有执行结果：请先用 papermill 执行，或在 JupyterLab 中运行全部单元格后保存")
     target = Path(out_dir).expanduser().resolve() if out_dir is not None else path.parent
     target.mkdir(parents=True, exist_ok=True)
-    written = render(nb, target, formats)
+    written = render(markdown_only(nb), target, formats)
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             data = output.get("data", {}).get(INDICATORS_MIME)
@@ -74,6 +74,22 @@ def render_notebook(notebook: str | Path, out_dir: str | Path | None = None,
                 written["indicators"].write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
                                                  encoding="utf-8")
     return written
+
+
+def markdown_only(nb):
+    """A copy of ``nb`` whose report pieces keep their Markdown only (JupyterLab's HTML view dropped).
+
+    The built-in renderer prefers the Markdown anyway; Quarto ranks ``text/html`` first for HTML.
+    """
+    import copy
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "text/markdown" in data:
+                data.pop("text/html", None)
+    return nb
 
 
 def add_parser(sub) -> None:
