@@ -36,7 +36,7 @@ report: setup ## Build every sample report into output/, with output/index.html
 lab: setup ## Open JupyterLab at the project root (the notebook beside data/narrative/)
 	@test -x $(BIN)/jupyter-lab || $(BIN)/python -m pip install --quiet -e '.[lab]'
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
-	  --LabApp.default_url=/lab/tree/notebooks/annual_report.ipynb
+	  --LabApp.default_url=/lab/tree/notebooks/annual_report.ipynb $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 test: setup ## Run the test suite
 	$(BIN)/python -m pytest
