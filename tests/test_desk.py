@@ -224,6 +224,38 @@ def test_formats_never_lose_files(data_copy, tmp_path):
         assert "新稿" in z.read("word/document.xml").decode("utf-8")
 
 
+@pytest.mark.render
+def test_a_district_summary_rebuilt_for_some_formats_keeps_the_others(data_copy, tmp_path):
+    out = tmp_path / "out"
+    summary = out / "2024" / paths.SUMMARY_ID
+
+    def build(formats):
+        return run_cli("build", "--year", "2024", "--unit", "all", "--data", str(data_copy), "--out", str(out),
+                       "--formats", formats)
+
+    assert build("html,pdf,docx").returncode == 0
+    before = (summary / "report.html").stat().st_mtime_ns
+    p = data_copy / "narrative" / "yeji-mzj" / "2024.md"
+    p.write_text(p.read_text(encoding="utf-8").replace("现将有关情况报告如下。", "现将有关情况报告如下："),
+                 encoding="utf-8")
+    proc = build("pdf")
+    assert proc.returncode == 0 and "已生成 2 份" in proc.stdout, proc.stdout
+    assert {p.name for p in summary.glob("report.*")} == {"report.html", "report.pdf", "report.docx"}
+    assert (summary / "report.html").stat().st_mtime_ns > before  # rendered again with the new inputs
+
+
+def test_prose_warnings_in_the_notebook_are_one_plain_line(data_copy, capsys):
+    from helpers.ledgers import load_ledgers
+    from helpers.report import Report
+
+    p = data_copy / "narrative" / "yeji-mzj" / "2024.md"
+    text = p.read_text(encoding="utf-8")
+    p.write_text(text[:text.index("## 工作谋划")], encoding="utf-8")
+    Report.from_ledgers(load_ledgers(data_copy), "yeji-mzj", 2024).sections()
+    err = capsys.readouterr().err
+    assert err.strip() == f"提醒：{p}：缺少“## 工作谋划”一节，报告中这一部分将没有本单位撰写的文字"
+
+
 # --------------------------------------------------------------------------- preview
 
 

@@ -359,7 +359,9 @@ def run_summary(job: Job) -> Result:
 
     start = time.perf_counter()
     try:
-        write_summary(load_ledgers(job.data_dir), job.year, job.out_dir, job.formats, job.as_of)
+        # a summary is rebuilt only on new inputs: the formats its folder held are rendered again too
+        formats = formats_to_write(job, None)[0]
+        write_summary(load_ledgers(job.data_dir), job.year, job.out_dir, formats, job.as_of)
         return Result(job, "built", time.perf_counter() - start)
     except Exception as exc:  # a summary's failure is reported like a report's
         message = describe_error(exc)

@@ -197,7 +197,17 @@ class Report:
 
         if self.narrative_path is None:
             return {name: Section() for name in SECTIONS}
-        return parse(self.narrative_path, self.placeholders())
+        import sys
+        import warnings
+
+        from .narrative import NarrativeWarning
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", NarrativeWarning)
+            sections = parse(self.narrative_path, self.placeholders())
+        for warning in caught:  # one plain line each, not Python's warning format
+            print(f"提醒：{warning.message}", file=sys.stderr)
+        return sections
 
     def problems_from_data(self) -> list[str]:
         """Problems the ledgers show: activity minimums not met, late or pending petitions."""
