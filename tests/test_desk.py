@@ -47,6 +47,19 @@ def test_every_command_and_option_has_chinese_help():
         assert english not in text
 
 
+def test_chinese_help_wraps_by_display_width(monkeypatch):
+    import unicodedata
+
+    from helpers.cli import _parser
+
+    monkeypatch.setenv("COLUMNS", "60")
+    text = _subparsers(_parser())["build"].format_help()
+    for line in text.splitlines():
+        assert sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line) <= 60, line
+        assert not line.strip().startswith(("，", "。", "）")) and not line.endswith("（"), line
+    assert "pip install" in text.replace("\n", " ") and "html、pdf、docx" in text
+
+
 def test_argparse_errors_are_chinese_and_exit_2():
     proc = run_cli("build", "--jobs", "many")
     assert proc.returncode == 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -49,10 +50,49 @@ def _chinese():
         argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
 
 
+_TOKENS = re.compile(r"[\x21-\x7e]+|\s+|.")
+_NO_LINE_START = set("，。；：、）」』”’！？")
+_NO_LINE_END = set("（「『“‘")
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Help text wrapped by display width: Chinese wraps between characters, never inside a code."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        tokens: list[str] = []
+        opening = ""
+        for token in _TOKENS.findall(" ".join(text.split())):
+            if tokens and token in _NO_LINE_START:
+                tokens[-1] += token  # punctuation stays with what it follows
+            elif token in _NO_LINE_END:
+                opening += token  # and with what it opens
+            else:
+                tokens.append(opening + token)
+                opening = ""
+        if opening:
+            tokens.append(opening)
+        lines, line = [], ""
+        for token in tokens:
+            if line and _width(line + token.rstrip()) > width:
+                lines.append(line.rstrip())
+                line = "" if token.isspace() else token
+            else:
+                line += token
+        return lines + ([line.rstrip()] if line.strip() else [])
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(indent + line for line in self._split_lines(text, width - len(indent)))
+
+
 class _Parser(argparse.ArgumentParser):
     """An ``ArgumentParser`` whose usage, help and errors are in Chinese."""
 
     def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
         with _chinese():
             super().__init__(*args, **kwargs)
 
@@ -93,7 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, default=None, metavar="DIR", help="输出文件夹（默认：output/）")
     b.add_argument("--formats", default="html,pdf,docx",
                    help="要生成的格式，html、pdf、docx 中的一个或多个，逗号分隔（默认：全部三种）；"
-                        "其余格式在输入未变时保留")
+                        "报告已有的其他格式不会丢失：输入未变时保留，输入变了一并重新生成")
     b.add_argument("--jobs", type=int, default=None, metavar="N", help="并行的工作进程数（默认：CPU 核数）")
     b.add_argument("--force", action="store_true", help="输入未变的报告也重新生成")
     b.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
