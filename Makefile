@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 APT_STAMP := $(VENV)/.system-packages
 
-.PHONY: help setup system report site test test-fast lint clean
+.PHONY: help setup system report site test test-fast lint clean lab
 
 help: ## List the targets
 	@echo "nianbao — ledgers (台账) in, annual reports out"
@@ -32,6 +32,11 @@ setup: $(STAMP) $(APT_STAMP) ## Create .venv, install the package and the system
 report: setup ## Build every sample report into output/, with output/index.html
 	$(BIN)/nianbao build --unit all --year all
 	$(BIN)/nianbao site
+
+lab: setup ## Open JupyterLab at the project root (the notebook beside data/narrative/)
+	@test -x $(BIN)/jupyter-lab || $(BIN)/python -m pip install --quiet -e '.[lab]'
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
+	  --LabApp.default_url=/lab/tree/notebooks/annual_report.ipynb $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 test: setup ## Run the test suite
 	$(BIN)/python -m pytest

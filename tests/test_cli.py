@@ -48,7 +48,7 @@ def test_unknown_placeholder_fails_that_report_naming_file_line_and_placeholder(
     proc = run_cli("build", "--data", str(data_copy), "--year", "2024", "--unit", "yeji-mzj",
                    "--out", str(tmp_path / "o"))
     assert proc.returncode == 1
-    assert "{text.cases}" in proc.stdout and "2024.md" in proc.stdout and "line" in proc.stdout
+    assert "{text.cases}" in proc.stdout and "2024.md" in proc.stdout and "第" in proc.stdout and "行" in proc.stdout
     assert not (tmp_path / "o" / "2024" / "yeji-mzj").exists()  # no report, not half a report
     assert "{text.cases}" in (tmp_path / "o" / "2024" / "yeji-mzj.error.txt").read_text(encoding="utf-8")
 
@@ -56,7 +56,7 @@ def test_unknown_placeholder_fails_that_report_naming_file_line_and_placeholder(
 def test_validate_clean_sample_exits_0():
     proc = run_cli("validate")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "没有被剔除的行" in proc.stdout and "共4个单位" in proc.stdout
+    assert "没有被剔除的行" in proc.stdout and "共4个单位" in proc.stdout and "错误 0 处" in proc.stdout
 
 
 def test_doctor_names_a_font_for_every_role():
@@ -64,7 +64,7 @@ def test_doctor_names_a_font_for_every_role():
     assert proc.returncode == 0, proc.stdout
     for role in ("title", "body", "hei", "kai", "page-number", "chart"):
         assert role in proc.stdout
-    assert "MISSING" not in proc.stdout
+    assert "MISSING" not in proc.stdout and "字体文件夹" in proc.stdout
 
 
 def test_make_alone_prints_the_targets():

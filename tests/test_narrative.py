@@ -18,7 +18,7 @@ def test_unknown_placeholder_names_file_line_and_placeholder(tmp_path):
     with pytest.raises(NarrativeError) as err:
         parse(p, {"casework.total": "33"})
     message = str(err.value)
-    assert str(p) in message and "line 5" in message and "{casework.totl}" in message
+    assert str(p) in message and "第5行" in message and "是不是 {casework.total}" in message and "{casework.totl}" in message
 
 
 def test_sections_and_subsections(tmp_path):
@@ -36,7 +36,7 @@ def test_sections_and_subsections(tmp_path):
 def test_unknown_section_is_an_error(tmp_path):
     p = tmp_path / "x.md"
     p.write_text("## 总结\n文字\n", encoding="utf-8")
-    with pytest.raises(NarrativeError, match="line 1: unknown section"):
+    with pytest.raises(NarrativeError, match="第1行：“## 总结”不是报告的小节"):
         parse(p, {})
 
 
@@ -50,5 +50,5 @@ def test_front_matter_sets_the_signature_date(tmp_path):
     assert front_matter(p) == {"signed": date(2024, 12, 28)}
     assert parse(p, {})["开篇"].paragraphs == ["开头。"]
     p.write_text("---\nsigned: 十二月\n---\n## 开篇\n开头。\n", encoding="utf-8")
-    with pytest.raises(NarrativeError, match="signed must be a date"):
+    with pytest.raises(NarrativeError, match="signed"):
         front_matter(p)

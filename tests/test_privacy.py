@@ -105,4 +105,4 @@ def test_validate_lists_problems_and_exits_1(planted_build):
     _out, _proc, validate, _ = planted_build
     assert validate.returncode == 1
     assert "replied_date is before received_date" in validate.stdout
-    assert "2 row(s) set aside" in validate.stdout
+    assert "未纳入统计 2 行" in validate.stdout

@@ -117,11 +117,23 @@ def _frame_hash(frame) -> bytes:
     return pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes() + ",".join(frame.columns).encode()
 
 
+def notebook_fingerprint(path: Path) -> bytes:
+    """What of a notebook makes a report: each cell's type, source and tags.
+
+    Outputs, execution counts and the metadata JupyterLab writes on save are left
+    out, so a notebook saved from Lab with its outputs makes no report stale.
+    """
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    cells = [[c.get("cell_type"), "".join(c.get("source", "")), sorted(c.get("metadata", {}).get("tags", []))]
+             for c in nb.get("cells", [])]
+    return json.dumps(cells, ensure_ascii=False).encode()
+
+
 def shared_inputs() -> dict[str, str]:
-    """Hashes of what every report shares: notebook, code, templates, configuration."""
+    """Hashes of what every report shares: notebook (without outputs), code, templates, configuration."""
     src = Path(__file__).resolve().parent
     return {
-        "notebook": _hash_files([paths.NOTEBOOK]),
+        "notebook": _hash_bytes(notebook_fingerprint(paths.NOTEBOOK)),
         "code": _hash_files(list(src.glob("*.py"))),
         "templates": _hash_files(list(paths.template_files().values())),
         "quarto_yml": _hash_files([paths.QUARTO_CONFIG]),
@@ -142,8 +154,8 @@ def unit_inputs(job: Job, ledgers, fonts: dict[str, str]) -> dict[str, str]:
         slices.append(_frame_hash(part) + first.encode())
     unit_row = json.dumps(ledgers.unit(job.unit), ensure_ascii=False, sort_keys=True).encode()
     narrative = paths.narrative_file(ledgers.data_dir, job.unit, job.year)
-    params = {**job.parameters(), "as_of": resolve_as_of(job.year, job.as_of).isoformat(),
-              "formats": list(job.formats), "engine": job.engine}
+    # formats are not an input: a folder keeps the formats built from the same inputs (formats_to_write)
+    params = {**job.parameters(), "as_of": resolve_as_of(job.year, job.as_of).isoformat(), "engine": job.engine}
     return {
         "ledgers": _hash_bytes(unit_row, *slices, _frame_hash(ledgers.rejected)),
         "narrative": _hash_bytes(str(narrative).encode(), narrative.read_bytes()) if narrative else "none",
@@ -167,6 +179,22 @@ def tool_versions() -> dict[str, str]:
     if quarto_version():
         out["quarto"] = quarto_version()
     return out
+
+
+def formats_to_write(job: Job, inputs: dict[str, str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The formats a build renders, and those it keeps from the folder's previous build.
+
+    A format the folder holds but the build does not ask for is kept when the folder was
+    built from the same inputs, else rendered again: the folder never loses a format and
+    never holds formats of different inputs.
+    """
+    others = tuple(f for f in FORMATS if f not in job.formats and (job.folder / f"report.{f}").is_file())
+    try:
+        same = inputs is not None and json.loads((job.folder / "manifest.json").read_text(encoding="utf-8")
+                                                 ).get("inputs") == inputs
+    except (OSError, ValueError):
+        same = False
+    return (job.formats, others) if same else (job.formats + others, ())
 
 
 def up_to_date(job: Job, inputs: dict[str, str]) -> bool:
@@ -239,8 +267,8 @@ class Worker:
             extra_arguments=KERNEL_ARGS, resources={"metadata": {"path": str(paths.NOTEBOOK.parent)}},
         )
         client.kc = self.kc
-        try:
-            run_sync(_without_signal_handlers(client.async_execute))()
+        try:  # the env reaches a kernel when it starts: batch notebooks skip JupyterLab's HTML view
+            run_sync(_without_signal_handlers(client.async_execute))(env={**os.environ, paths.LAB_HTML_ENV: "0"})
         finally:
             self.kc = client.kc
         return nb
@@ -495,7 +523,9 @@ def run_summary(job: Job, inputs: dict[str, str] | None = None, tools: dict[str,
 
     start = time.perf_counter()
     try:
-        folder = write_summary(load_ledgers(job.data_dir), job.year, job.out_dir, job.formats, job.as_of,
+        # a summary is rebuilt only on new inputs: the formats its folder held are rendered again too
+        formats = formats_to_write(job, None)[0]
+        folder = write_summary(load_ledgers(job.data_dir), job.year, job.out_dir, formats, job.as_of,
                                manifest=summary_manifest(job, inputs, tools or {}), guard=_Uninterrupted)
         job.error_file.unlink(missing_ok=True)
         return Result(job, "built", time.perf_counter() - start, files=sorted(p.name for p in folder.iterdir()))
@@ -539,12 +569,15 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
         if job.rejected_csv is not None:
             shutil.copyfile(job.rejected_csv, scratch / "rejected.csv")
         t = time.perf_counter()
-        render(nb, scratch, job.formats, timings=timings, engine=job.engine)
+        rendered, kept = formats_to_write(job, inputs)
+        render(nb, scratch, rendered, timings=timings, engine=job.engine)
+        for fmt in kept:
+            shutil.copyfile(final / f"report.{fmt}", scratch / f"report.{fmt}")
         timings["render"] = round(time.perf_counter() - t, 3)
         timings["total"] = round(time.perf_counter() - start, 3)
         manifest = {
             "report": job.name,
-            "parameters": {**job.parameters(), "formats": list(job.formats)},
+            "parameters": {**job.parameters(), "formats": [f for f in FORMATS if f in rendered + kept]},
             "as_of": indicators["as_of"],
             "engine": job.engine,
             "inputs": inputs,

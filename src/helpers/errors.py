@@ -12,6 +12,11 @@ class NianbaoError(Exception):
     """Base class of every error nianbao raises on purpose."""
 
     exit_code = 1
+    title = "nianbao 出错"
+
+    def _render_traceback_(self) -> list[str]:
+        """How IPython shows this error in a notebook: one short message, no traceback."""
+        return [f"\x1b[1;31m{self.title}：\x1b[0m{self}"]
 
 
 class InputError(NianbaoError):
@@ -38,6 +43,8 @@ class ParameterError(InputError):
 
 class NarrativeError(InputError):
     """The analysts' prose has an unknown placeholder or bad structure."""
+
+    title = "文字材料有误"
 
 
 class ConfigError(NianbaoError):

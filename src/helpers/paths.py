@@ -102,6 +102,9 @@ CATEGORIES_CONFIG: Path = resource("config/categories.yml")
 PROSE_DIR: Path = PACKAGE_DIR / "prose"  # generic prose shipped with the package
 TEMPLATES_DIR: Path = template("")  # the templates folder in force (single files: template())
 NARRATIVE_SUBDIR = "narrative"
+# "0" in a kernel's environment: the notebook's outputs carry no HTML view for JupyterLab
+# (the batch engine's kernels, whose notebooks only the renderer reads)
+LAB_HTML_ENV = "NIANBAO_LAB_HTML"
 SUMMARY_ID = "_summary"  # folder of a year's district summary, beside the units' folders
 # What a project folder may override, as `nianbao doctor` lists it.
 OVERRIDABLE = ("_quarto.yml", "config/rules.yml", "config/categories.yml", "notebooks/annual_report.ipynb")

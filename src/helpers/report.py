@@ -7,6 +7,7 @@ Text that comes from the ledgers is escaped, so that it shows as typed.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from . import paths, schema
+from .config import quarto as quarto_config
 from .config import rules as load_rules
 from .indicators import Indicators, compute_indicators
 from .layout import pipe_table
@@ -22,6 +24,8 @@ from .narrative import Section, parse
 from .phrasing import change_phrase, cn_date, delta_cell, fixed, md_escape, number, pct_cell
 
 INDICATORS_MIME = "application/vnd.nianbao.indicators+json"
+_CHARTS: dict[tuple, list] = {}  # the last reports' charts (see Report.charts)
+_CHARTS_KEPT = 2
 _LEADS = ("一是", "二是", "三是", "四是", "五是", "六是")
 
 
@@ -190,8 +194,18 @@ class Report:
         return values
 
     def sections(self) -> dict[str, Section]:
-        """The analysts' prose, filled; empty sections when there is no narrative file."""
-        return parse(self.narrative_path, self.placeholders())
+        """The analysts' prose (or the generic prose shipped with the package), filled."""
+        import sys
+        import warnings
+
+        from .narrative import NarrativeWarning
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", NarrativeWarning)
+            sections = parse(self.narrative_path, self.placeholders())
+        for warning in caught:  # one plain line each, not Python's warning format
+            print(f"提醒：{warning.message}", file=sys.stderr)
+        return sections
 
     def _span_bounds(self) -> tuple:
         import pandas as pd
@@ -343,10 +357,23 @@ class Report:
         return f"{self.year}年度主要指标与图表"
 
     def charts(self) -> list:
-        """The report's charts (:class:`helpers.charts.Chart`, PNG)."""
+        """The report's charts (:class:`helpers.charts.Chart`, PNG).
+
+        The last few reports' charts are kept, keyed by the ledgers' digest, so that a
+        re-run on a warm kernel after a prose edit (``nianbao preview``) draws nothing again.
+        """
         from .charts import report_charts
 
-        return report_charts(self.ledgers, self.indicators, self.trend())
+        key = (self.ledgers.digest, str(self.ledgers.data_dir), self.unit["unit_id"], self.year,
+               self.indicators.as_of)
+        if not self.ledgers.digest or key not in _CHARTS:
+            charts = report_charts(self.ledgers, self.indicators, self.trend())
+            if not self.ledgers.digest:
+                return charts
+            _CHARTS[key] = charts
+            while len(_CHARTS) > _CHARTS_KEPT:
+                _CHARTS.pop(next(iter(_CHARTS)))
+        return _CHARTS[key]
 
     def data_note_markdown(self) -> str:
         """Sources, cut-off date and rows set aside."""
@@ -390,19 +417,111 @@ def indicator_table(ind: Indicators) -> str:
 # --------------------------------------------------------------------- notebook display
 
 
-def show_markdown(text: str) -> None:
-    """Display Markdown as a cell output (the renderer passes it through)."""
-    from IPython.display import Markdown, display
+class ReportMarkdown:
+    """A piece of the report as one display object: Markdown for the renderer, HTML for JupyterLab.
 
-    display(Markdown(text))
+    The renderer (nbconvert's Markdown template, Quarto) takes ``text/markdown``;
+    JupyterLab shows ``text/html``: the report's screen style, title block,
+    recipient, signature and tables, as the HTML report will look.
+
+    Parameters
+    ----------
+    text : str
+        Pandoc Markdown, possibly opening with the report's YAML metadata block.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+    def _repr_html_(self) -> str | None:
+        if os.environ.get(paths.LAB_HTML_ENV) == "0":
+            return None
+        return lab_html(self.text)
+
+
+def lab_html(text: str) -> str:
+    """Pandoc Markdown as an HTML fragment styled like the HTML report, scoped to its own box.
+
+    Parameters
+    ----------
+    text : str
+        Pandoc Markdown; an opening YAML block becomes the title block.
+
+    Returns
+    -------
+    str
+        ``<div class="nianbao-lab">`` with a scoped copy of ``templates/report.css``.
+    """
+    import subprocess
+
+    from pypandoc import get_pandoc_path
+
+    from .render import MARKDOWN_READER
+
+    meta: dict = {}
+    if text.startswith("---\n"):
+        end = text.find("\n---\n", 4)
+        meta, text = yaml.safe_load(text[4:end]) or {}, text[end + 5:]
+    proc = subprocess.run([get_pandoc_path(), "-f", MARKDOWN_READER, "-t", "html5"],
+                          input=text.encode("utf-8"), capture_output=True)
+    if proc.returncode != 0:
+        from .errors import RenderError
+
+        raise RenderError(f"pandoc 无法转换这段 Markdown：{proc.stderr.decode('utf-8', 'replace')[:300]}")
+    body = proc.stdout.decode("utf-8")
+    if meta.get("title-lines"):
+        from html import escape
+
+        title = "<br />".join(escape(str(line)) for line in meta["title-lines"])
+        body = f'<header id="title-block-header"><h1 class="title">{title}</h1></header>\n{body}'
+    return f'<div class="nianbao-lab"><style>{_lab_css()}</style>{body}</div>'
+
+
+def _lab_css() -> str:
+    """``templates/report.css`` scoped to ``.nianbao-lab`` (page rules on the box, print rules left out)."""
+    import re
+
+    css = (paths.ROOT / quarto_config()["format"].get("html", {}).get("css", "templates/report.css")).read_text(
+        encoding="utf-8")
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    css = re.sub(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", css)
+    out = []
+    for selectors, rules in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+        scoped = []
+        for sel in selectors.split(","):
+            sel = sel.strip()
+            if sel in ("html", ":root"):
+                continue
+            scoped.append(".nianbao-lab" if sel == "body" else f".nianbao-lab {sel}")
+        if scoped:
+            out.append(f"{', '.join(scoped)} {{{rules.strip()}}}")
+    variables = re.search(r":root\s*\{([^{}]*)\}", css)
+    if variables:
+        out.insert(0, f".nianbao-lab {{{variables.group(1).strip()}}}")
+    # a box in the notebook, not a page in a browser
+    out.append(".nianbao-lab { margin: 0; padding: 1.5em 2.5em; max-width: 46em; }")
+    return "\n".join(out)
+
+
+def show_markdown(text: str) -> None:
+    """Display a piece of the report: Markdown for the renderer, HTML for JupyterLab (:class:`ReportMarkdown`)."""
+    from IPython.display import display
+
+    display(ReportMarkdown(text))
 
 
 def show_charts(report: Report) -> None:
     """Display each chart with its caption (figure number, then the image)."""
-    from IPython.display import Image, Markdown, display
+    from IPython.display import Image, display
 
     for i, chart in enumerate(report.charts(), start=1):
-        display(Markdown(f"::: {{.caption}}\n图{i}　{chart.caption}\n:::"))
+        display(ReportMarkdown(f"::: {{.caption}}\n图{i}　{chart.caption}\n:::"))
         display(Image(data=chart.png, format="png"))
 
 
@@ -413,3 +532,44 @@ def publish_indicators(report: Report) -> None:
     data = {**report.indicators.as_json(), "title": report.title()}  # the title names the site's downloads
     display({INDICATORS_MIME: data, "text/plain": f"{len(data['indicators'])} indicators"}, raw=True)
 
+
+
+def prose_placeholders(ledgers: Ledgers):
+    """For :func:`helpers.narrative.check_folder`: the placeholders the reports using a prose file fill.
+
+    ``narrative/<unit_id>/<year>.md`` is used by that unit's report; ``narrative/default.md``
+    (and any other file) by every unit's. Each unit is looked at in its last year with data
+    (up to the file's year).
+
+    Parameters
+    ----------
+    ledgers : Ledgers
+        The validated ledgers of the data folder.
+
+    Returns
+    -------
+    callable
+        Path to (names every such report fills, names only some of them fill).
+    """
+    cache: dict[tuple[str, int], frozenset[str]] = {}
+
+    def names(unit: str, year: int | None) -> frozenset[str] | None:
+        years = [y for y in ledgers.years(unit) if year is None or y <= year]
+        if not years:
+            return None
+        key = (unit, years[-1])
+        if key not in cache:
+            cache[key] = frozenset(Report.from_ledgers(ledgers, unit, years[-1]).placeholders())
+        return cache[key]
+
+    def known_for(path: Path) -> tuple[set[str], set[str]]:
+        unit, stem = path.parent.name, path.stem.split(".")[0]
+        year = int(stem) if stem.isdigit() else None
+        units = [unit] if unit in ledgers.units.index else list(ledgers.units.index)
+        sets = [s for s in (names(u, year) for u in units) if s is not None]
+        if not sets:
+            return set(), set()
+        every = set.intersection(*map(set, sets))
+        return every, set.union(*map(set, sets)) - every
+
+    return known_for
