@@ -104,5 +104,5 @@ def test_hostile_text_stays_text(planted_build):
 def test_validate_lists_problems_and_exits_1(planted_build):
     _out, _proc, validate, _ = planted_build
     assert validate.returncode == 1
-    assert "replied_date is before received_date" in validate.stdout
-    assert "未纳入统计 2 行" in validate.stdout
+    assert "答复日期早于收到日期" in validate.stdout
+    assert "剔除2行" in validate.stdout

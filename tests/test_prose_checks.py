@@ -119,8 +119,10 @@ def test_validate_reports_prose_mistakes_and_fails(data_copy, capsys):
     index = next(i for i, line in enumerate(lines) if "{text.activities}" in line)
     lines[index] = lines[index].replace("{text.activities}", "｛text.activities｝")
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    default = data_copy / "narrative" / "default.md"
-    default.write_text(default.read_text(encoding="utf-8").replace("{year}", "{yaer}"), encoding="utf-8")
+    from helpers.paths import generic_prose
+
+    default = data_copy / "narrative" / "default.md"  # an office's copy of the generic prose, misspelt
+    default.write_text(generic_prose().read_text(encoding="utf-8").replace("{year}", "{yaer}"), encoding="utf-8")
     assert main(["validate", "--data", str(data_copy)]) == 2
     out = capsys.readouterr().out
     assert f"narrative/yeji-mzj/2024.md，第{index + 1}行：“｛text.activities｝”用了全角花括号，请改为半角 {{text.activities}}" in out

@@ -60,7 +60,7 @@ def lies(out: Path) -> list[Path]:
 
 def interrupt_after_first_report(proc: subprocess.Popen, sig: int) -> tuple[str, str, set[int]]:
     first = ""
-    while not first.startswith("built"):
+    while not first.startswith("已生成"):
         first = proc.stdout.readline()
         assert first, "the build ended before any report was built: " + proc.stderr.read()
     family = descendants(proc.pid)
@@ -70,7 +70,7 @@ def interrupt_after_first_report(proc: subprocess.Popen, sig: int) -> tuple[str,
 
 
 def finished(stdout: str) -> tuple[int, int, int]:
-    m = re.search(r"(\d+) built, (\d+) up to date, (\d+) failed", stdout)
+    m = re.search(r"已生成 (\d+) 份，无变化跳过 (\d+) 份，失败 (\d+) 份", stdout)
     assert m, stdout
     return tuple(int(x) for x in m.groups())  # type: ignore[return-value]
 
@@ -87,7 +87,7 @@ def test_an_interrupted_build_stops_quietly_and_the_next_builds_exactly_what_is_
 
     assert proc.returncode == 130, stdout + stderr
     lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("nianbao: 已中断：本次完成"), stderr  # one line, no traceback
+    assert len(lines) == 1 and lines[0].startswith("nianbao：已中断：本次完成"), stderr  # one line, no traceback
     assert "未完成" in lines[0] and "再次运行" in lines[0]
     assert not lies(out)  # no error file for an interrupted report, no scratch folder
     deadline = time.monotonic() + 20
@@ -118,7 +118,7 @@ def test_a_good_report_loses_its_stale_error_file_and_leftover_scratch_is_remove
     (out / "2024" / ".yeji-wjw.tmp-0123abcd").mkdir()
     (out / "2024" / ".yeji-rsj.tmp-4567cdef" / "x").mkdir(parents=True)
     proc = run_cli("build", "--unit", "yeji-wjw", "--year", "2024", "--formats", "html", "--out", str(out))
-    assert proc.returncode == 0 and "0 built, 1 up to date" in proc.stdout
+    assert proc.returncode == 0 and "已生成 0 份，无变化跳过 1 份" in proc.stdout
     assert not lies(out)
 
 
@@ -201,7 +201,7 @@ def test_an_output_folder_that_cannot_be_written_exits_2_before_any_notebook(tmp
     proc = run_cli("build", "--year", "2024", "--unit", "yeji-mzj", "--out", str(tmp_path / where))
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "输出文件夹" in proc.stderr and "--out" in proc.stderr and "Traceback" not in proc.stderr
-    assert "built" not in proc.stdout and "ran " not in proc.stdout
+    assert "已生成" not in proc.stdout and "共运行" not in proc.stdout
     assert time.monotonic() - start < 60
 
 

@@ -48,6 +48,9 @@ from .ledgers import Ledgers, load_ledgers, rejected_for_output
 from .render import FORMATS, choose_engine, parse_formats
 from .schema import UNIT_ID_PATTERN
 
+# How people read a report's status (progress lines and the build table).
+STATUS_WORDS = {"built": "已生成", "skipped": "无变化", "failed": "失败"}
+
 __all__ = ["Job", "Result", "build", "parse_units", "parse_years", "plan"]
 
 
@@ -359,7 +362,7 @@ def _run_todo(todo, stamps, jobs, scheduler, echo, results) -> None:
 
         def done(result: Result) -> None:
             results.append(result)
-            line = f"{result.status:7s} {result.job.name} ({result.seconds:.1f} s)"
+            line = f"{STATUS_WORDS[result.status]} {result.job.name}（{result.seconds:.1f} 秒）"
             if result.error:
                 line += f": {result.error}"
             if bar is not None:
@@ -376,7 +379,7 @@ def _run_todo(todo, stamps, jobs, scheduler, echo, results) -> None:
         finally:
             if bar is not None:
                 bar.close()
-        echo(f"ran {len(todo)} task(s) in {time.perf_counter() - start:.1f} s with {workers} worker(s)")
+        echo(f"共运行 {len(todo)} 项，用时 {time.perf_counter() - start:.1f} 秒，工作进程 {workers} 个")
 
 
 def untrusted(jobs: list[Job], ledgers: Ledgers) -> dict[Job, str]:

@@ -177,10 +177,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-_STATUS = {"built": "已生成", "skipped": "无变化", "failed": "失败"}
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
+    from .build import STATUS_WORDS as _STATUS
     from .build import build
     from .ledgers import load_ledgers
 

@@ -534,6 +534,16 @@ def publish_indicators(report: Report) -> None:
 
 
 
+class _AnyName(set):
+    """Every placeholder name counts as known (nothing to check names against yet)."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __or__(self, other):
+        return self
+
+
 def prose_placeholders(ledgers: Ledgers):
     """For :func:`helpers.narrative.check_folder`: the placeholders the reports using a prose file fill.
 
@@ -567,8 +577,8 @@ def prose_placeholders(ledgers: Ledgers):
         year = int(stem) if stem.isdigit() else None
         units = [unit] if unit in ledgers.units.index else list(ledgers.units.index)
         sets = [s for s in (names(u, year) for u in units) if s is not None]
-        if not sets:
-            return set(), set()
+        if not sets:  # no unit has data yet (a fresh folder): names cannot be checked, only the syntax
+            return _AnyName(), set()
         every = set.intersection(*map(set, sets))
         return every, set.union(*map(set, sets)) - every
 
