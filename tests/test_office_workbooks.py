@@ -316,3 +316,119 @@ def test_activity_sheets_repeated_without_ids_are_caught(tmp_path):
     ow.write(folder / "activities.xlsx", [ow.activities_sheet("上半年", rows), ow.activities_sheet("汇总", rows)])
     with pytest.raises(ColumnMissingError, match="汇总"):
         validate(folder)
+
+
+# ----------------------------------------------------------------- shapes an independent tester found
+
+
+def _sheet_file(folder, name, sheets):
+    return ow.write(folder / name, sheets)
+
+
+def test_total_words_inside_a_record_do_not_drop_it(tmp_path):
+    folder = Case("a", {"activities.csv": None}).write(tmp_path / "data")
+    _sheet_file(folder, "activities.xlsx", [ow.Sheet("2024年", [
+        ["单位", "日期", "类别", "主题", "参加人数"],
+        ["u-1", D(2024, 1, 5), "支部党员大会", "学习党章", "共计15人"],
+        ["u-1", D(2024, 2, 5), "主题党日", "合计划生育政策宣传", "合计12人"]])])
+    ledgers = validate(folder)
+    ind = compute_indicators(ledgers, "u-1", 2024, date(2024, 12, 31))
+    assert ind["activity.branch_assembly"].value == 1 and ind["activity.theme_party_day"].value == 1
+    assert any(n.kind == "count" for n in ledgers.notes)  # 共计15人 is no plain count: noted, not guessed
+
+
+def test_a_retyped_summary_sheet_is_caught(tmp_path):
+    header = ["单位", "日期", "类别", "主题", "参加人数"]
+    months = [ow.Sheet("2024年1月", [header, ["u-1", "2024-01-08", "主题党日", "学习", 12],
+                                     ["u-1", "2024-01-20", "支部党员大会", "学习", 12]]),
+              ow.Sheet("2024年3月", [header, ["u-1", "2024-03-05", "理论学习中心组学习", "学习", 12]])]
+    summary = ow.Sheet("2024年全年汇总", [header, ["u-1", "1月8日", "主题党日", "学", None],
+                                         ["u-1", "1月20日", "支部党员大会", "学", None],
+                                         ["u-1", "3月5日", "理论学习中心组学习", "学", None]])
+    folder = Case("b", {"activities.csv": None}).write(tmp_path / "data")
+    _sheet_file(folder, "activities.xlsx", [*months, summary])
+    with pytest.raises(ColumnMissingError, match="2024年全年汇总"):
+        validate(folder)
+
+
+def test_sheets_with_different_optional_columns_are_read(tmp_path):
+    folder = Case("f", {"activities.csv": None}).write(tmp_path / "data")
+    _sheet_file(folder, "activities.xlsx", [
+        ow.Sheet("2024年1月", [["单位", "日期", "类别", "主题", "参加人数"], ["u-1", "2024-01-08", "主题党日", "学习", 12]]),
+        ow.Sheet("2024年2月", [["单位", "日期", "类别"], ["u-1", "2024-02-08", "支部党员大会"]])])
+    ind = compute_indicators(validate(folder), "u-1", 2024, date(2024, 12, 31))
+    assert ind["activity.theme_party_day"].value == 1 and ind["activity.branch_assembly"].value == 1
+
+
+@pytest.mark.parametrize("header, column", [("答复时间", "replied_date"), ("办结时间", "replied_date"),
+                                            ("是否延期办理", "extended"), ("越级", "escalation")])
+def test_common_header_spellings_are_read(tmp_path, header, column):
+    folder = Case("c", {"casework.csv": None}).write(tmp_path / "data")
+    value = {"replied_date": "2024-02-05", "extended": "是", "escalation": "到市"}[column]
+    _sheet_file(folder, "casework.xlsx", [ow.Sheet("2024年", [["信访编号", "承办单位", "收到日期", header],
+                                                              ["C1", "u-1", "2024-01-10", value]])])
+    cases = validate(folder).casework
+    assert bool(cases[column].iloc[0]) and str(cases[column].iloc[0]) not in ("", "NaT", "False")
+
+
+def test_a_header_that_looks_like_a_missing_column_stops(tmp_path):
+    folder = Case("c", {"casework.csv": None}).write(tmp_path / "data")
+    _sheet_file(folder, "casework.xlsx", [ow.Sheet("2024年", [["信访编号", "承办单位", "收到日期", "答复的日期"],
+                                                              ["C1", "u-1", "2024-01-10", "2024-02-05"]])])
+    with pytest.raises(ColumnMissingError, match="第D列的表头“答复的日期”像是“答复日期”"):
+        validate(folder)
+
+
+def test_impossible_dates_are_set_aside_not_lost(tmp_path):
+    folder = Case("d", {"casework.csv": None}).write(tmp_path / "data")
+    _sheet_file(folder, "casework.xlsx", [ow.Sheet("2024年", [
+        ["信访编号", "承办单位", "收到日期", "答复日期"], ["H1", "u-1", D(2024, 3, 5), D(2024, 3, 15)],
+        ["H2", "u-1", dt.datetime(1900, 1, 3), D(2024, 3, 15)], ["H3", "u-1", "2042-03-05", ""]])])
+    rej = validate(folder).rejected
+    assert sorted(rej["row"]) == [3, 4] and all("日期不合理" in r for r in rej["reason"])
+
+
+def test_a_date_without_year_outside_its_month_sheet_is_not_guessed(tmp_path):
+    head = [["2024年度信访事项登记台账"], ["信访编号", "承办单位", "收到日期", "答复日期"]]
+    folder = Case("e", {"casework.csv": None}).write(tmp_path / "data")
+    _sheet_file(folder, "casework.xlsx", [
+        ow.Sheet("1月", [*head, ["K1", "u-1", "1月8日", "1月20日"], ["K0", "u-1", "12月28日", ""]]),
+        ow.Sheet("12月", [*head, ["K2", "u-1", "12月20日", "1月5日"]])])
+    ledgers = validate(folder)
+    assert ledgers.rejected[["sheet", "row"]].values.tolist() == [["1月", 4]]
+    assert "不在本工作表的月份" in ledgers.rejected["reason"].iloc[0]
+    k2 = ledgers.casework.set_index("case_id").loc["K2"]
+    assert k2["replied_date"] == pd.Timestamp(2025, 1, 5)  # a reply after the turn of the year
+
+
+def test_footers_and_notes_without_colons_are_not_records(tmp_path):
+    folder = Case("g", {"casework.csv": None}).write(tmp_path / "data")
+    _sheet_file(folder, "casework.xlsx", [ow.Sheet("2024年", [
+        ["序号", "信访编号", "承办单位", "收到日期", "答复日期"],
+        [1, "C1", "u-1", "2024-01-10", "2024-01-20"], [2, "C2", "u-1", "2024-02-10", "2024-02-20"],
+        ["合  计", "", "", "2件"], ["以下空白"], ["填表人 张三"], ["填表人张三  审核人李四"],
+        ["注：1.是否延期填是/否；2.满意度以回访为准。"], ["总 计：2件"]])])
+    ledgers = validate(folder)
+    assert ledgers.rejected.empty, ledgers.rejected.to_dict("records")
+    assert len(ledgers.casework) == 2 and sum(n.count for n in ledgers.notes if n.kind == "lines") == 6
+
+
+def test_a_blank_row_under_a_merged_unit_cell_is_blank(tmp_path):
+    sheet = ow.Sheet("2024年", [["信访编号", "承办单位", "收到日期"], ["C1", "u-1", "2024-01-10"], ["", "", ""],
+                                 ["C2", "", "2024-02-10"]], merges=[(1, 1, 3, 1)])
+    folder = Case("g2", {"casework.csv": None}).write(tmp_path / "data")
+    _sheet_file(folder, "casework.xlsx", [sheet])
+    ledgers = validate(folder)
+    assert ledgers.rejected.empty, ledgers.rejected.to_dict("records")
+    assert ledgers.casework["unit"].tolist() == ["u-1", "u-1"]
+
+
+def test_tick_columns_for_escalation_say_what_to_do(tmp_path):
+    rows = [["信访编号", "承办单位", "收到日期", "答复日期", "越级情况", "", "", ""],
+            ["", "", "", "", "无", "到市", "赴省", "进京"],
+            ["T1", "u-1", "2024-01-01", "2024-01-16", "√", "", "", ""]]
+    merges = [(0, c, 1, c) for c in range(4)] + [(0, 4, 0, 7)]
+    folder = Case("h", {"casework.csv": None}).write(tmp_path / "data")
+    _sheet_file(folder, "casework.xlsx", [ow.Sheet("2024年", rows, merges)])
+    with pytest.raises(ColumnMissingError, match="只有满意度可以用勾选列"):
+        validate(folder)

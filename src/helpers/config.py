@@ -69,7 +69,8 @@ def rules_schema() -> dict[str, Any]:
             },
             "reading": {
                 "type": "object",
-                "required": ["header_rows", "true_words", "false_words", "none_words", "total_words", "footer_words"],
+                "required": ["header_rows", "true_words", "false_words", "none_words", "total_words", "footer_words",
+                             "note_words", "earliest_year", "latest_years_ahead"],
                 "properties": {
                     "header_rows": {"type": "integer", "minimum": 1, "maximum": 50,
                                     "description": "在前几行中找表头（1 到 50 的整数）"},
@@ -78,6 +79,11 @@ def rules_schema() -> dict[str, Any]:
                     "none_words": _TOKENS,
                     "total_words": _WORDS,
                     "footer_words": _WORDS,
+                    "note_words": _WORDS,
+                    "earliest_year": {"type": "integer", "minimum": 1900, "maximum": 2100,
+                                      "description": "最早的合理年份，如 2000"},
+                    "latest_years_ahead": {"type": "integer", "minimum": 0, "maximum": 10,
+                                           "description": "比今年晚几年以内的日期算合理（整数）"},
                 },
             },
             "data_quality": {

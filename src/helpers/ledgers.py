@@ -22,6 +22,7 @@ import pickle
 import re
 import tempfile
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -290,7 +291,7 @@ class _Problems:
         return np.array([], dtype=int) if not self.parts else self.frame()["_pos"].to_numpy()
 
 
-def parse_dates(values: pd.Series, years: pd.Series | None = None) -> pd.Series:
+def parse_dates(values: pd.Series, years: pd.Series | None = None, months: pd.Series | None = None) -> pd.Series:
     """Parse the contract's date spellings; unreadable or empty values give ``NaT``.
 
     Accepts ``2024-03-05``, ``2024/3/5``, ``2024.3.5``, ``2024年3月5日`` (digits
@@ -305,6 +306,10 @@ def parse_dates(values: pd.Series, years: pd.Series | None = None) -> pd.Series:
         Trimmed text cells.
     years : Series of float, optional
         Per row, the year that dates written without one belong to (NaN: none).
+    months : Series of float, optional
+        Per row, the month its sheet is named for (NaN: none): a date written
+        without a year in another month is left unread (a December case kept on
+        the January sheet may be of the year before).
 
     Returns
     -------
@@ -320,6 +325,11 @@ def parse_dates(values: pd.Series, years: pd.Series | None = None) -> pd.Series:
         todo &= years.notna()
         if todo.any():
             parts = values[todo].str.extract(_MONTH_DAY_RE).astype(int)
+            if months is not None:
+                sheet_month = months[todo]
+                fits = sheet_month.isna() | (sheet_month == parts[0])
+                todo[todo] = fits.to_numpy()
+                parts = parts[fits.to_numpy()]
             out.loc[todo] = pd.to_datetime(
                 {"year": years[todo].astype(int), "month": parts[0], "day": parts[1]}, errors="coerce"
             )
@@ -363,17 +373,36 @@ def _check_required(frame, table, problems):
             problems.add(frame, frame[col.name] == "", col.name, f"必填项“{_label(table, col.name)}”为空")
 
 
-def _check_date(frame, table, column, problems):
+def _check_date(frame, table, column, problems, reading, primary: pd.Series | None = None):
+    """Parse and check a date column; ``primary`` is the row's main date when this column is another.
+
+    A sheet's month applies to the main date only (a case is kept on the sheet of the
+    month it came in); a later date written without a year (答复 1月5日 on the sheet
+    2024年12月) that would fall before the main date belongs to the next year.
+    """
     years = frame["_year"] if "_year" in frame else None
-    parsed = parse_dates(frame[column], years)
+    months = frame["_month"] if "_month" in frame and primary is None else None
+    parsed = parse_dates(frame[column], years, months)
+    if primary is not None and years is not None:
+        wrapped = parsed.notna() & (parsed < primary) & frame[column].str.match(_MONTH_DAY_RE)
+        parsed[wrapped] = parsed[wrapped] + pd.DateOffset(years=1)
     bad = parsed.isna() & (frame[column] != "")
-    no_year = pd.Series(False, index=frame.index)
+    month_day = pd.Series(False, index=frame.index)
     if bad.any():
-        no_year[bad] = frame.loc[bad, column].str.match(_MONTH_DAY_RE).to_numpy(dtype=bool)
-    problems.add(frame, no_year, column,
+        month_day[bad] = frame.loc[bad, column].str.match(_MONTH_DAY_RE).to_numpy(dtype=bool)
+    has_year = years.notna() if years is not None else pd.Series(False, index=frame.index)
+    other_month = month_day & has_year
+    problems.add(frame, other_month, column,
+                 "日期只写了月日，且不在本工作表的月份内，无法确定是哪一年：请写明年份，如2024年12月28日")
+    problems.add(frame, month_day & ~has_year, column,
                  "日期没有写年份，工作表名和标题中也没有年份（请写成2024年3月5日，或把工作表命名为“2024年3月”）")
-    problems.add(frame, bad & ~no_year, column, "日期无法识别（请写成2024-03-05或2024年3月5日）")
-    return parsed
+    problems.add(frame, bad & ~month_day, column, "日期无法识别（请写成2024-03-05或2024年3月5日）")
+    first = pd.Timestamp(int(reading["earliest_year"]), 1, 1)
+    last = pd.Timestamp(date.today().year + int(reading["latest_years_ahead"]), 12, 31)
+    odd = parsed.notna() & ((parsed < first) | (parsed > last))
+    problems.add(frame, odd, column,
+                 f"日期不合理：早于{first.year}年或晚于{last.year}年（日期格式的单元格里输入数字也会这样），请核对")
+    return parsed.where(~odd)
 
 
 def _check_units(frame, units: pd.DataFrame, problems) -> pd.Series:
@@ -412,20 +441,21 @@ def _check_choice(frame, column, allowed, problems, label: str):
 
 
 def _check_int(frame, table, column, problems, notes: list[Note]) -> pd.Series:
+    """A count: ``15`` or ``15人``; a negative count sets the row aside; any other text
+    (全体党员, 约15人, 12-15人) leaves the count empty with a note, and the record still counts."""
     text = frame[column]
     counted = text.str.extract(_COUNT_RE)[0]
-    numeric = pd.to_numeric(counted.where(counted.notna(), text.where(text != "")), errors="coerce")
-    wordy = (text != "") & ~text.str.contains(r"\d") & ~text.str.startswith("-")
-    problems.add(frame, (text != "") & ~wordy & (numeric.isna() | (numeric % 1 != 0)), column, "不是整数")
-    problems.add(frame, numeric < 0, column, "人数不能为负数")
+    numeric = pd.to_numeric(counted, errors="coerce")
+    negative = text.str.match(r"^-\s*\d")
+    problems.add(frame, negative, column, "人数不能为负数")
+    wordy = (text != "") & numeric.isna() & ~negative
     if wordy.any():
         for (file, sheet), part in frame[wordy].groupby(["file", "sheet"], sort=False):
             rows = "、".join(map(str, part["row"].head(5))) + ("等" if len(part) > 5 else "")
             notes.append(Note("count", file, sheet,
-                              f"{_label(table, column)}写的是文字、没有数字（第{rows}行）："
-                              "该项按空白处理，记录照常统计",
-                              len(part)))
-    return numeric.where((numeric % 1 == 0) & ~wordy).astype("Int64")
+                              f"{_label(table, column)}不是一个整数（第{rows}行，如“{part[column].iloc[0][:12]}”）："
+                              "该项按空白处理，记录照常统计", len(part)))
+    return numeric.astype("Int64")
 
 
 def map_distinct(values: pd.Series, fn) -> pd.Series:
@@ -475,9 +505,12 @@ def _check_table(
     _check_required(frame, table, problems)
     frame["unit"] = _check_units(frame, units, problems).fillna("")
     typed: dict[str, pd.Series] = {}
+    primary = None
     for col in table.columns:
         if col.kind == "date":
-            typed[col.name] = _check_date(frame, table, col.name, problems)
+            typed[col.name] = _check_date(frame, table, col.name, problems, reading, primary)
+            if primary is None:
+                primary = typed[col.name]
         elif col.kind == "int":
             typed[col.name] = _check_int(frame, table, col.name, problems, notes)
     for key in table.key:
@@ -624,6 +657,7 @@ def read_table(path: Path, table: schema.Table, reading: dict[str, Any], notes: 
             notes.append(Note("lines", block.file, block.sheet, f"跳过{what}共{lines}行（不是记录）", lines))
         frame = block.frame
         frame["_year"] = np.nan if block.year is None else float(block.year)
+        frame["_month"] = np.nan if block.month is None else float(block.month)
         parts.append(frame)
     if len(parts) > 1:
         _check_repeated_sheets(parts, table)
@@ -639,17 +673,30 @@ def _check_repeated_sheets(parts: list[pd.DataFrame], table: schema.Table) -> No
     """Stop when a sheet repeats the records of other sheets (a 全年汇总 sheet beside the monthly ones).
 
     Every sheet whose header matches is read, so a summary sheet that copies the
-    monthly sheets would count each record twice.
+    monthly sheets would count each record twice. Records are compared by their
+    required fields, dates as dates (a summary retyped with 1月8日 for 2024-01-08,
+    or with a shortened 主题, is still a copy).
 
     Raises
     ------
     ColumnMissingError
         Naming the sheet and how many of its records stand in other sheets too.
     """
-    cols = [c.name for c in table.columns if c.name in parts[0].columns]
-    tagged = pd.concat([p[[*cols, "file", "sheet"]].assign(_block=i) for i, p in enumerate(parts)], ignore_index=True)
-    tagged = tagged[(tagged[cols] != "").any(axis=1)]
-    spread = tagged.groupby(cols, sort=False)["_block"].transform("nunique")
+    cols = [c for c in table.required_columns]
+    prints = []
+    for i, part in enumerate(parts):
+        fp = pd.DataFrame(index=part.index)
+        for col in cols:
+            if col.kind == "date":
+                parsed = parse_dates(part[col.name], part.get("_year"), part.get("_month"))
+                fp[col.name] = parsed.dt.strftime("%Y-%m-%d").fillna(part[col.name])
+            else:
+                fp[col.name] = part[col.name]
+        prints.append(fp.assign(_block=i, sheet=part["sheet"]))
+    tagged = pd.concat(prints, ignore_index=True)
+    names = [c.name for c in cols]
+    tagged = tagged[(tagged[names] != "").any(axis=1)]
+    spread = tagged.groupby(names, sort=False)["_block"].transform("nunique")
     repeated = tagged[spread > 1].groupby("_block").size()
     sizes = tagged.groupby("_block").size()
     if repeated.empty:
@@ -661,7 +708,7 @@ def _check_repeated_sheets(parts: list[pd.DataFrame], table: schema.Table) -> No
         others = sorted(set(tagged.loc[(spread > 1) & (tagged["_block"] != block), "sheet"]))
         raise ColumnMissingError(
             f"{first['file'].iloc[0]} 工作表“{first['sheet'].iloc[0]}”的{sizes[block]}条记录中有{count}条"
-            f"与其他工作表（{'、'.join(others[:4])}{'等' if len(others) > 4 else ''}）的记录完全相同，像是汇总表："
+            f"与其他工作表（{'、'.join(others[:4])}{'等' if len(others) > 4 else ''}）的记录相同，像是汇总表："
             "每条记录只能登记一次，请删除重复的工作表后再统计"
         )
 

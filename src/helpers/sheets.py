@@ -15,6 +15,7 @@ It knows nothing of the checks made on values (:mod:`helpers.ledgers`).
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 from dataclasses import dataclass, field
@@ -69,6 +70,7 @@ class Block:
     year: int | None = None
     skipped_totals: int = 0
     skipped_footers: int = 0
+    month: int | None = None
 
 
 @dataclass
@@ -155,6 +157,7 @@ class _Grid:
     sheet: str
     hidden: bool
     rows: list[list[Any]]  # from the sheet's row 1, column A
+    own: list[bool]  # per row: holds a value of its own (not only copies of merged cells)
 
 
 def _utf8(raw: bytes, name: str) -> bytes:
@@ -203,18 +206,25 @@ def _workbook_grids(path: Path) -> list[_Grid]:
             sheet = wb.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False)
             merges = sheet.merged_cell_ranges or []
-            _fill_merges(rows, merges)
+            copied = _fill_merges(rows, merges)
+            own = [any(v not in ("", None) and (r, c) not in copied for c, v in enumerate(row))
+                   if r in copied_rows else any(v not in ("", None) for v in row)
+                   for copied_rows in [{r for r, _ in copied}] for r, row in enumerate(rows)]
             hidden = str(meta.visible).split(".")[-1].lower() != "visible"
-            grids.append(_Grid(meta.name, hidden, rows))
+            grids.append(_Grid(meta.name, hidden, rows, own))
         return grids
     finally:
         wb.close()
 
 
-def _fill_merges(rows: list[list[Any]], merges: list) -> None:
-    """A value merged over several cells applies to each of them (as a reader sees it)."""
+def _fill_merges(rows: list[list[Any]], merges: list) -> set[tuple[int, int]]:
+    """A value merged over several cells applies to each of them (as a reader sees it).
+
+    Returns the cells that were filled with a copy (every cell of a range but its first).
+    """
+    copied: set[tuple[int, int]] = set()
     if not merges:
-        return
+        return copied
     width = max([len(r) for r in rows] + [m[1][1] + 1 for m in merges])
     height = max(len(rows), *(m[1][0] + 1 for m in merges))
     while len(rows) < height:
@@ -228,6 +238,9 @@ def _fill_merges(rows: list[list[Any]], merges: list) -> None:
             row = rows[r]
             for c in range(c0, c1 + 1):
                 row[c] = value
+                if (r, c) != (r0, c0):
+                    copied.add((r, c))
+    return copied
 
 
 def _grid_frame(rows: list[list[Any]]) -> pd.DataFrame:
@@ -238,11 +251,13 @@ def _grid_frame(rows: list[list[Any]]) -> pd.DataFrame:
     return frame
 
 
-def grids(path: Path) -> list[tuple[str, bool, pd.DataFrame]]:
-    """Every sheet of a file as ``(sheet name, hidden, frame of text cells)``.
+def grids(path: Path) -> list[tuple[str, bool, pd.DataFrame, pd.Series | None]]:
+    """Every sheet of a file as ``(sheet name, hidden, frame of text cells, own)``.
 
     A CSV file is one sheet named ``""``. The frame's index is the row number
-    as the spreadsheet shows it (row 1 first); merged cells are filled.
+    as the spreadsheet shows it (row 1 first); merged cells are filled. ``own``
+    says per row whether it holds a value of its own, not only copies of merged
+    cells (``None`` for CSV: every filled row does).
 
     Raises
     ------
@@ -252,8 +267,12 @@ def grids(path: Path) -> list[tuple[str, bool, pd.DataFrame]]:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            return [("", False, _csv_frame(path))]
-        return [(g.sheet, g.hidden, _grid_frame(g.rows)) for g in _workbook_grids(path)]
+            return [("", False, _csv_frame(path), None)]
+        out = []
+        for g in _workbook_grids(path):
+            frame = _grid_frame(g.rows)
+            out.append((g.sheet, g.hidden, frame, pd.Series(g.own[: len(frame)], index=frame.index, dtype=bool)))
+        return out
     except UnreadableFileError:
         raise
     except Exception as exc:  # calamine and pandas raise many kinds
@@ -401,6 +420,30 @@ def _hits(uniques: np.ndarray, pattern: re.Pattern[str], first_chars: frozenset[
     return hit
 
 
+@dataclass(frozen=True)
+class _Lines:
+    """What marks a line that is not a record (from the ``reading`` rules)."""
+
+    total: re.Pattern[str]  # the first filled cell of a total line: 合计, 本月合计：12件
+    total_cell: re.Pattern[str]  # a contract cell that is a total word and nothing else
+    footer: re.Pattern[str]  # the first filled cell of a footer or note line: 填表人, 注：, 以下空白
+    first_chars: frozenset[str]
+
+    @classmethod
+    def of(cls, reading: dict[str, Any]) -> _Lines:
+        totals = _word_pattern(reading.get("total_words", [])).pattern
+        prefixes = "|".join(_TOTAL_PREFIXES)
+        footers = _word_pattern([*reading.get("footer_words", []), *reading.get("note_words", [])]).pattern
+        words = [*reading.get("total_words", []), *reading.get("footer_words", []), *reading.get("note_words", []),
+                 *_TOTAL_PREFIXES]
+        return cls(
+            total=re.compile(rf"^(?:{prefixes})?(?:{totals})(?![\u4e00-\u9fff])"),
+            total_cell=re.compile(rf"^(?:{prefixes})?(?:{totals})[:：]?$"),
+            footer=re.compile(rf"^(?:{footers})"),
+            first_chars=frozenset(schema.header_key(w)[:1] for w in words if w),
+        )
+
+
 def read_blocks(path: Path, table: schema.Table, reading: dict[str, Any]) -> FileRead:
     """Read every sheet of ``path`` whose header matches ``table``.
 
@@ -429,14 +472,10 @@ def read_blocks(path: Path, table: schema.Table, reading: dict[str, Any]) -> Fil
         The file cannot be opened.
     """
     header_rows = int(reading.get("header_rows", 10))
-    words = [*reading.get("total_words", []), *reading.get("footer_words", []), *_TOTAL_PREFIXES]
-    first_chars = frozenset(schema.header_key(w)[:1] for w in words if w)
-    totals = _word_pattern(reading.get("total_words", [])).pattern
-    total_re = re.compile(rf"^(?:{'|'.join(_TOTAL_PREFIXES)})?(?:{totals})(?![\u4e00-\u9fff])")
-    footer_re = re.compile(rf"^(?:{_word_pattern(reading.get('footer_words', [])).pattern})(?:[:：]|\s|$)")
+    patterns = _Lines.of(reading)
     out = FileRead()
     problems: list[str] = []
-    for sheet, hidden, frame in grids(path):
+    for sheet, hidden, frame, own in grids(path):
         place = where(path.name, sheet)
         if frame.empty or not (frame != "").to_numpy().any():
             out.skipped.append(SheetNote(path.name, sheet, "空白工作表"))
@@ -459,7 +498,7 @@ def read_blocks(path: Path, table: schema.Table, reading: dict[str, Any]) -> Fil
             )
             continue
         try:
-            out.blocks.append(_block(path.name, sheet, frame, header, table, total_re, footer_re, first_chars))
+            out.blocks.append(_block(path.name, sheet, frame, own, header, table, patterns))
         except ColumnMissingError as exc:
             problems.append(str(exc))
     if problems:
@@ -478,31 +517,35 @@ def _has_dated_cells(frame: pd.DataFrame) -> bool:
     return any(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(v)) for v in sample)
 
 
-def _block(file, sheet, frame, header, table, total_re, footer_re, first_chars) -> Block:
+def _block(file, sheet, frame, own, header, table, lines: _Lines) -> Block:
     place = where(file, sheet)
     by_name: dict[str, int] = {}
     last = header.rows[-1]
     data = frame.loc[frame.index > last]
+    head = frame.loc[list(header.rows)]
     for col, name in sorted(header.columns.items()):
         if name in by_name:
             first = by_name[name]
+            subs = [str(v) for v in head.iloc[-1, [first, col]]] if len(head) > 1 else ["", ""]
             same = (data[col] == "") | (data[col] == data[first])
-            if bool(same.all()):
+            if bool(same.all()) and not (all(subs) and subs[0] != subs[1]):
                 continue  # a header merged over two columns: the first holds the values
-            base = name.split(":")[0]
-            raise ColumnMissingError(
-                f"{place}：第{_col_letter(first)}列和第{_col_letter(col)}列都表示“{_label(table, name)}”：请只保留一列"
-            )
+            raise ColumnMissingError(_two_columns(place, table, name, first, col, head))
         by_name[name] = col
+    _near_misses(place, table, head, by_name)
     ticks = {n: c for n, c in by_name.items() if ":" in n}
     plain = {n: c for n, c in by_name.items() if ":" not in n}
     records = pd.DataFrame(index=data.index)
     total = np.zeros(len(data), dtype=bool)
+    identity = {c.name for c in table.columns if c.required and c.kind in ("text", "unit")}
+    filled_required = np.zeros(len(data), dtype=int)
     for name, c in plain.items():
         codes, uniques = _normalised_distinct(data[c])
         records[name] = pd.Series(uniques[codes] if len(uniques) else [], index=data.index, dtype=object)
-        if len(uniques):
-            total |= _hits(uniques, total_re, first_chars)[codes]
+        if name in identity and len(uniques):  # 合计 standing in a unit or village cell, and nothing else
+            total |= _hits(uniques, lines.total_cell, lines.first_chars)[codes]
+        if table.column(name).required:
+            filled_required += (records[name] != "").to_numpy()
     if ticks:
         base = next(iter(ticks)).split(":")[0]
         if base in plain:
@@ -511,12 +554,20 @@ def _block(file, sheet, frame, header, table, total_re, footer_re, first_chars) 
                 f"又有勾选列（{'、'.join(n.split(':')[1] for n in ticks)}）：请只保留一种"
             )
         records[base] = _ticked(pd.DataFrame({n.split(":")[1]: normalise_text(data[c]) for n, c in ticks.items()}))
-    # Lines that are not records: blank lines, 合计/小计 lines, 填表人/审核人 footers.
-    nonblank = (data != "").any(axis=1).to_numpy() if len(data.columns) else np.zeros(len(data), dtype=bool)
-    codes, uniques = _normalised_distinct(_first_filled(data))
+    # Lines that are not records: blank lines (a row holding only copies of merged cells
+    # is blank), 合计/小计 lines, footers and notes (填表人, 审核人, 注：, 以下空白).
+    if own is not None:
+        nonblank = own.loc[data.index].to_numpy()
+    else:
+        nonblank = (data != "").any(axis=1).to_numpy() if len(data.columns) else np.zeros(len(data), dtype=bool)
+    first_raw = _first_filled(data)
+    codes, uniques = _normalised_distinct(first_raw)
     if len(uniques):
-        total |= _hits(uniques, total_re, first_chars)[codes]
-        footer = _hits(uniques, footer_re, first_chars)[codes] & ~total
+        total |= _hits(uniques, lines.total, lines.first_chars)[codes]
+        # a footer word opening the line, with a colon or space after it, or on a line that is no record
+        worded = _hits(uniques, lines.footer, lines.first_chars)[codes]
+        spaced = first_raw.str.match(r"^\s*\S+?\s*[:：\s]").to_numpy(dtype=bool)
+        footer = worded & (spaced | (filled_required <= 1)) & ~total
     else:
         footer = np.zeros(len(data), dtype=bool)
     keep = nonblank & ~total & ~footer
@@ -526,7 +577,48 @@ def _block(file, sheet, frame, header, table, total_re, footer_re, first_chars) 
     records.insert(0, "sheet", sheet)
     records.insert(0, "file", file)
     return Block(file, sheet, records.reset_index(drop=True), header.rows, year,
-                 int((nonblank & total).sum()), int((nonblank & footer).sum()))
+                 int((nonblank & total).sum()), int((nonblank & footer).sum()), _sheet_month(sheet))
+
+
+def _two_columns(place: str, table: schema.Table, name: str, first: int, col: int, head: pd.DataFrame) -> str:
+    """Two columns mean one field: say so, or say that only 满意度 may be kept as tick columns."""
+    subs = [str(v) for v in head.iloc[-1, [first, col]]] if len(head) > 1 else []
+    label = _label(table, name)
+    values = len(subs) == 2 and all(subs) and subs[0] != subs[1]
+    if values and schema.header_key(subs[0]) not in schema.header_lookup(table.name):
+        return (f"{place}：“{label}”下分成了多列（第{_col_letter(first)}列“{subs[0]}”、"
+                f"第{_col_letter(col)}列“{subs[1]}”…）：目前只有满意度可以用勾选列，"
+                f"请把这些列合并为一列“{label}”，填写所勾选的那一项")
+    return f"{place}：第{_col_letter(first)}列和第{_col_letter(col)}列都表示“{label}”：请只保留一列"
+
+
+def _near_misses(place: str, table: schema.Table, head: pd.DataFrame, by_name: dict[str, int]) -> None:
+    """Stop when an unread header looks like a column the table lacks (答复时间 for 答复日期).
+
+    Ignoring it would state a figure as if the column were empty (答复 0 件).
+    """
+    present = {n.split(":")[0] for n in by_name}
+    missing = [c for c in table.columns if c.name not in present]
+    if not missing:
+        return
+    used = set(by_name.values())
+    for col in range(head.shape[1]):
+        if col in used:
+            continue
+        texts = [str(v) for v in head[col] if str(v).strip()]
+        if not texts:
+            continue
+        key = schema.header_key(texts[-1]).replace("时间", "日期")
+        for column in missing:
+            for spelling in column.spellings + column.ticks:
+                alias = schema.header_key(spelling)
+                close = difflib.SequenceMatcher(None, key, alias).ratio() >= 0.75
+                if len(alias) >= 2 and len(key) >= 2 and (close or alias in key or key in alias):
+                    raise ColumnMissingError(
+                        f"{place}：第{_col_letter(col)}列的表头“{texts[-1]}”像是“{_label(table, column.name)}”，"
+                        f"但不是能识别的列名，照此统计会把该列当作没填：请把表头改为“{_label(table, column.name)}”"
+                        "（可用的写法见 nianbao init 生成的模板）"
+                    )
 
 
 def _ticked(ticks: pd.DataFrame) -> pd.Series:
@@ -545,8 +637,14 @@ def _ticked(ticks: pd.DataFrame) -> pd.Series:
         on = key.isin(yes)
         odd = ~on & ~key.isin(no)
         out = out.where(~on, out.where(out == "", out + "+") + name)
-        out = out.where(~odd, "?" + ticks[name].str.slice(0, 10))
+        out = out.where(~odd, f"“{name}”列填了" + ticks[name].str.slice(0, 10))
     return out
+
+
+def _sheet_month(sheet: str) -> int | None:
+    """The month a sheet is named for (2024年3月, 3月), or ``None``."""
+    m = re.search(r"(?<!\d)(\d{1,2})\s*月", sheet or "")
+    return int(m.group(1)) if m and 1 <= int(m.group(1)) <= 12 else None
 
 
 def _sheet_year(sheet: str) -> int | None:
