@@ -130,8 +130,8 @@ CASEWORK = Table(
     (
         Column("case_id", ("信访编号",), True),
         Column("unit", ("承办单位", "单位", "办理单位"), True, "unit"),
-        Column("received_date", ("收到日期", "登记日期", "受理日期", "来信来访日期", "收到时间", "登记时间", "受理时间"),
-               True, "date"),
+        Column("received_date",
+               ("收到日期", "登记日期", "受理日期", "来信来访日期", "收到时间", "登记时间", "受理时间"), True, "date"),
         Column("channel", ("信访形式", "信访方式", "来访形式")),
         Column("category", ("问题类别", "问题类型", "信访类别")),
         Column("replied_date", ("答复日期", "办结日期", "回复日期", "答复时间", "办结时间", "回复时间"), False, "date"),
