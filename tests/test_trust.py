@@ -70,3 +70,19 @@ def test_validate_lists_skipped_sheets_and_lines(tmp_path):
     assert "工作表“填表说明”：未读取该工作表" in proc.stdout
     assert "跳过合计/小计行、表尾的填表人、审核人等行共2行" in proc.stdout
     assert "王某" not in proc.stdout
+
+
+def test_a_broken_categories_file_names_the_key(tmp_path):
+    import os
+    import subprocess
+
+    from conftest import NIANBAO
+    from helpers import paths
+
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "rules.yml").write_text(paths.RULES_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "config" / "categories.yml").write_text("categories:\n  branch_assembly:\n    nme: 支部党员大会\n",
+                                                        encoding="utf-8")
+    proc = subprocess.run([*NIANBAO, "validate"], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "NIANBAO_ROOT": str(tmp_path)})
+    assert proc.returncode == 2 and "categories.branch_assembly.name" in proc.stderr and "nme" in proc.stderr

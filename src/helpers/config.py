@@ -33,6 +33,32 @@ _FONT_LIST = {"type": "array", "items": {"type": "string", "minLength": 1}, "min
               "description": "字体名称列表，按优先顺序"}
 
 
+def categories_schema() -> dict[str, Any]:
+    """The schema of ``config/categories.yml``."""
+    return {
+        "type": "object",
+        "required": ["categories"],
+        "properties": {
+            "prefixes": {"type": "array", "items": {"type": "string", "minLength": 1},
+                         "description": "一组前缀文字（YAML 列表）"},
+            "categories": {
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {
+                        "name": {"type": "string", "minLength": 1, "description": "类别的中文名称"},
+                        "short": {"type": "string", "minLength": 1, "description": "报告中使用的简称"},
+                        "aliases": {"type": "array", "items": {"type": "string", "minLength": 1},
+                                    "description": "一组别名（YAML 列表，每行一个）"},
+                    },
+                },
+            },
+        },
+    }
+
+
 def rules_schema() -> dict[str, Any]:
     """The schema of ``config/rules.yml``."""
     from .schema import CATEGORIES
@@ -322,15 +348,7 @@ def categories(path: Path | None = None) -> dict[str, Any]:
     """
     path = Path(path or paths.CATEGORIES_CONFIG)
     data = _read_yaml(path)
-    cats = data.get("categories")
-    if not isinstance(cats, dict) or not cats:
-        raise ConfigError(f"{path}：缺少 categories 一节（各类别的代码、名称和别名）")
-    for code, item in cats.items():
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            raise ConfigError(f"{path}：categories.{code} 需要 name（中文名称）")
-        aliases = item.get("aliases") or []
-        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-            raise ConfigError(f"{path}：categories.{code}.aliases 应是一组文字（每行一个）")
+    validate(data, categories_schema(), path)
     return data
 
 
@@ -374,9 +392,11 @@ def check_config() -> None:
     """
     rules()
     quarto()
+    categories()
 
 
 def reload() -> None:
     """Forget the files read so far (after a change, or in tests)."""
     rules.cache_clear()
     quarto.cache_clear()
+    categories.cache_clear()
