@@ -25,16 +25,44 @@ from helpers.ledgers import validate
 MONTHS = [(2023 + m // 12, m % 12 + 1) for m in range(24)]
 
 
-def make_workbook(path: Path, rows: int, seed: int = 1) -> None:
-    from openpyxl import Workbook
+class _XlsSheet:
+    """An xlwt sheet with openpyxl's ``append``."""
 
+    def __init__(self, ws) -> None:
+        import xlwt
+
+        self.ws, self.row = ws, 0
+        self.date = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+
+    def append(self, values) -> None:
+        for c, v in enumerate(values):
+            if v is None or v == "":
+                continue
+            if hasattr(v, "year"):
+                self.ws.write(self.row, c, v, self.date)
+            else:
+                self.ws.write(self.row, c, v)
+        self.row += 1
+
+
+def make_workbook(path: Path, rows: int, seed: int = 1) -> None:
+    """Write the workbook: ``.xlsx`` with openpyxl, ``.xls`` (Excel 97-2003) with xlwt."""
     rng = np.random.default_rng(seed)
     units = [f"unit-{i:03d}" for i in range(50)]
-    wb = Workbook(write_only=True)
+    if path.suffix == ".xls":
+        import xlwt
+
+        wb = xlwt.Workbook(encoding="utf-8")
+        create = lambda name: _XlsSheet(wb.add_sheet(name))  # noqa: E731
+    else:
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        create = wb.create_sheet
     per_sheet = rows // len(MONTHS)
     n = 0
     for year, month in MONTHS:
-        ws = wb.create_sheet(f"{year}年{month}月")
+        ws = create(f"{year}年{month}月")
         ws.append([f"{year}年{month}月信访事项登记台账"])
         ws.append(["填报单位：某区信访局", "", "", "", "填报日期：", f"{year}年{month}月28日"])
         ws.append(["信访编号", "承办单位", "姓名", "联系电话", "收到日期", "信访形式",
@@ -52,7 +80,7 @@ def make_workbook(path: Path, rows: int, seed: int = 1) -> None:
         ws.append(["合计", "", "", "", f"{per_sheet}件"])
         ws.append([])
         ws.append(["填表人：李某", "", "审核人：王某", "", "联系电话：0564-1234567"])
-    wb.save(path)
+    wb.save(str(path))
 
 
 def make_folder(folder: Path, rows: int, xls: bool) -> Path:
@@ -61,11 +89,7 @@ def make_folder(folder: Path, rows: int, xls: bool) -> Path:
         folder / "units.csv", index=False)
     pd.DataFrame({"unit": units, "date": "2024-03-05", "category": "支部大会"}).to_csv(
         folder / "activities.csv", index=False)
-    make_workbook(folder / "casework.xlsx", rows)
-    if xls:  # the same workbook as Excel 97-2003, written by LibreOffice
-        subprocess.run(["soffice", "--headless", "--convert-to", "xls", "--outdir", str(folder),
-                        str(folder / "casework.xlsx")], check=True, capture_output=True)
-        (folder / "casework.xlsx").unlink()
+    make_workbook(folder / ("casework.xls" if xls else "casework.xlsx"), rows)
     return folder
 
 
