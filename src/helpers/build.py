@@ -225,6 +225,7 @@ def build(
     scheduler: str | None = None,
     allow_rejected: bool = False,
     wait: bool = False,
+    dry_run: bool = False,
     echo: Callable[[str], None] = print,
     engine: str | None = None,
 ) -> list[Result]:
@@ -253,6 +254,8 @@ def build(
         tables was set aside (the report then says so on its first page).
     wait : bool
         When another build holds the output folder, wait for it instead of refusing.
+    dry_run : bool
+        Build nothing: say which reports would be built and which of their inputs changed.
     echo : callable
         Where progress lines go (when there is no terminal for a bar).
     engine : str, optional
@@ -295,20 +298,42 @@ def build(
         echo(f"提示：{len(generic)}个单位的报告没有本单位的文字材料（narrative/），使用随软件提供的通用稿"
              f"（{'、'.join(generic[:5])}{'等' if len(generic) > 5 else ''}）")
     choices = resolve_all()  # a role without a Chinese font stops the build here
+    if dry_run:
+        return _dry_run(ledgers, wanted, refused, units, as_of, out_dir, formats, choices, force, echo)
     out_dir = prepare_output(out_dir)  # created and writable, before any notebook runs
     with OutputLock(out_dir, wait=wait, echo=lambda line: print(line, file=sys.stderr)), _interruptible():
         return _build_locked(ledgers, wanted, refused, units, as_of, out_dir, formats, choices, jobs, force,
                              scheduler, echo)
 
 
-def _build_locked(ledgers, wanted, refused, units, as_of, out_dir, formats, choices, jobs, force, scheduler, echo):
-    """The part of :func:`build` that writes, run while holding the folder's lock."""
-    cleanup_scratch(out_dir)  # left by an interrupted build (no other build can be writing: we hold the lock)
+def _stamps(ledgers, wanted, units, as_of, out_dir, formats, choices) -> dict[Job, dict[str, str]]:
+    """Every job's inputs (the district summaries' too, for ``--unit all``)."""
     fonts = {role: f"{c.family}|{c.path}|{c.index}" for role, c in choices.items()}
     shared = shared_inputs()
     stamps = {job: {**shared, **unit_inputs(job, ledgers, fonts)} for job in wanted}
     if units == "all":  # each year's district summary, incremental like the reports
         stamps.update(summary_stamps(wanted, stamps, shared, as_of, ledgers.data_dir, out_dir, formats))
+    return stamps
+
+
+def _dry_run(ledgers, wanted, refused, units, as_of, out_dir, formats, choices, force, echo) -> list[Result]:
+    """What a build would do, and why, without writing anything."""
+    from .engine import outdated
+
+    results = []
+    for job, inputs in _stamps(ledgers, wanted, units, as_of, out_dir, formats, choices).items():
+        why = ["--force"] if force else outdated(job, inputs)
+        echo(f"{'将生成' if why else '无变化'} {job.name}" + (f"：{'、'.join(why)}" if why else ""))
+        results.append(Result(job, "skipped", 0.0, error=None))
+    for job, message in refused.items():
+        echo(f"不生成 {job.name}：{message}")
+    return results
+
+
+def _build_locked(ledgers, wanted, refused, units, as_of, out_dir, formats, choices, jobs, force, scheduler, echo):
+    """The part of :func:`build` that writes, run while holding the folder's lock."""
+    cleanup_scratch(out_dir)  # left by an interrupted build (no other build can be writing: we hold the lock)
+    stamps = _stamps(ledgers, wanted, units, as_of, out_dir, formats, choices)
     everything = list(stamps)
     todo = [job for job in everything if force or not up_to_date(job, stamps[job])]
     results: list[Result] = []

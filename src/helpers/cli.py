@@ -148,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="渲染引擎：quarto（用 Quarto）、builtin（内置的 pandoc + typst）或 auto"
                         "（默认：PATH 中有 quarto 时用 Quarto；也可用环境变量 NIANBAO_ENGINE 指定）")
     b.add_argument("--wait", action="store_true", help="输出文件夹正被另一次生成占用时排队等待（默认：退出，状态码 3）")
+    b.add_argument("--dry-run", action="store_true", help="只列出将生成哪些报告、哪些输入变了，不生成")
 
     v = sub.add_parser("validate", help="检查数据文件夹（台账和文字材料），列出每一个问题",
                        description="检查数据文件夹：台账的每一行、narrative/ 下的每份文字材料。")
@@ -190,7 +191,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
         year = str(years[-1]) if years else "all"
     results = build(args.unit, year, as_of=args.as_of, data_dir=args.data, out_dir=args.out,
                     formats=args.formats, jobs=args.jobs, force=args.force, scheduler=args.scheduler,
-                    allow_rejected=args.allow_rejected, engine=args.engine, wait=args.wait)
+                    allow_rejected=args.allow_rejected, engine=args.engine, wait=args.wait, dry_run=args.dry_run)
+    if args.dry_run:
+        return 0
     counts = {s: sum(r.status == s for r in results) for s in _STATUS}
     width = max(len(r.job.name) for r in results)
     print(f"\n{'报告':{width - 2}s}  状态　  用时（秒）")

@@ -197,6 +197,28 @@ def formats_to_write(job: Job, inputs: dict[str, str] | None) -> tuple[tuple[str
     return (job.formats, others) if same else (job.formats + others, ())
 
 
+# What each input of a report is, as `nianbao build --dry-run` names it.
+INPUT_WORDS = {
+    "notebook": "笔记本", "code": "程序代码", "templates": "模板", "quarto_yml": "_quarto.yml", "rules": "规则配置",
+    "ledgers": "本单位台账", "narrative": "文字材料", "fonts": "字体", "params": "参数", "engine": "渲染引擎",
+}
+
+
+def outdated(job: Job, inputs: dict[str, str]) -> list[str]:
+    """Why a report would be built: the inputs that changed since its folder was built (empty: up to date).
+
+    As ``targets::tar_outdated`` says it: ``尚未生成`` for a report never built, the
+    changed inputs by name, and formats the folder lacks.
+    """
+    try:
+        recorded = json.loads((job.folder / "manifest.json").read_text(encoding="utf-8")).get("inputs", {})
+    except (OSError, ValueError):
+        return ["尚未生成"]
+    changed = [INPUT_WORDS.get(k, k) for k in sorted(set(inputs) | set(recorded)) if inputs.get(k) != recorded.get(k)]
+    missing = [f for f in job.formats if not (job.folder / f"report.{f}").is_file()]
+    return changed + ([f"缺少{'、'.join(missing)}"] if missing else [])
+
+
 def up_to_date(job: Job, inputs: dict[str, str]) -> bool:
     """Whether the report's folder was built from exactly these inputs and holds every format."""
     manifest = job.folder / "manifest.json"
