@@ -7,6 +7,7 @@
 --   ::: {.chart}       a chart image, centred
 --   ::: {.note}        the data note, in the table's smaller size
 --   # Title {.attachment-title}   the attachment's title
+--   ::: {.evidence}    核对明细: the rows behind each figure (HTML only; see the end)
 
 -- class = { DOCX paragraph style, typst function (templates/official.typ) }
 local blocks = {
@@ -74,4 +75,22 @@ function Para(el)
     return pandoc.Div({ pandoc.Para({ img }) }, { class = "chart" })
   end
   return nil
+end
+
+-- Evidence (核对明细) is for the HTML report only: each figure of the indicator
+-- table links to its rows ([15](#ev-…){.ev}), listed in ::: {.evidence}.
+-- The PDF and DOCX keep the figure as plain text and leave the section out.
+function Link(el)
+  if el.classes:includes("ev") and not FORMAT:match("html") then
+    return el.content
+  end
+  return nil
+end
+
+local filter_div = Div
+function Div(el)
+  if el.classes:includes("evidence") and not FORMAT:match("html") then
+    return {}
+  end
+  return filter_div(el)
 end

@@ -352,18 +352,27 @@ class Report:
             lines.append("数据质量：台账数据全部通过校验，无剔除记录。")
         if self.narrative_path is not None:
             lines.append(f"文字材料：{md_escape(self.narrative_path.relative_to(led.data_dir).as_posix())}。")
-        return "\n\n".join(lines) + "\n:::\n"
+        from .evidence import evidence_markdown
+
+        return "\n\n".join(lines) + "\n:::\n\n" + evidence_markdown(led, ind)
 
 
-def indicator_table(ind: Indicators) -> str:
-    """The indicator table (本期, 上年同期, 增减, 增幅) as a Pandoc pipe table."""
+def indicator_table(ind: Indicators, links: bool = True) -> str:
+    """The indicator table (本期, 上年同期, 增减, 增幅) as a Pandoc pipe table.
+
+    With ``links``, each figure links to its evidence (:func:`helpers.evidence.cell_link`; HTML only).
+    """
+    from .evidence import cell_link
+
     rows = ["| 指标 | 本期 | 上年同期 | 增减 | 增幅 |",
             # dashes give the relative column widths (the line is longer than pandoc's 72 columns)
             "|:" + "-" * 40 + "|" + "-" * 9 + ":|" + "-" * 11 + ":|" + "-" * 15 + ":|" + "-" * 13 + ":|"]
-    for item in ind.items.values():
+    for key, item in ind.items.items():
         label = item.label + ("" if item.unit == "%" else f"（{item.unit}）")
-        rows.append(f"| {label} | {number(item.value, item.kind)} | {number(item.prior, item.kind)} "
-                    f"| {delta_cell(item)} | {pct_cell(item)} |")
+        value, prior = number(item.value, item.kind), number(item.prior, item.kind)
+        if links:
+            value, prior = cell_link(key, "value", value), cell_link(key, "prior", prior)
+        rows.append(f"| {label} | {value} | {prior} | {delta_cell(item)} | {pct_cell(item)} |")
     return "\n".join(rows)
 
 

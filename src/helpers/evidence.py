@@ -1,0 +1,428 @@
+"""Evidence: the ledger rows behind every figure, for the people who check a report.
+
+A count of :mod:`helpers.indicators` keeps the rows it counted, per span
+(:attr:`~helpers.indicators.Indicator.evidence`); this module writes them out
+beside a report:
+
+- ``evidence.csv``: one line per record counted, for every count and span:
+  ``indicator, span, file, sheet, row``, then the record's contract columns
+  (:data:`CSV_COLUMNS`), plus the reply deadline used and the days taken for a
+  petition. Never a column outside the contract.
+- ``evidence.xlsx``: the 核对表 for people: Chinese headers, a sheet listing
+  every figure with how it was computed, then one sheet per group of figures
+  (组织生活, 信访, 宣传, 覆盖), header frozen, filters on, each record by the
+  file, sheet and row number the office's own ledger shows.
+- In the HTML report, a section (:func:`evidence_markdown`) to which each
+  figure of the indicator table links; the PDF and DOCX leave both out
+  (``templates/nianbao.lua``).
+
+Rates, medians and distinct counts name the counts they come from
+(:attr:`~helpers.indicators.Indicator.basis`); those counts are listed like
+any other (``casework.due``, ``casework.rated`` and ``casework.satisfied`` are
+counts that rates stand on without being figures of the report).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import schema
+from .config import rules as load_rules
+from .errors import ReportError
+from .indicators import SPANS, Indicator, Indicators, judge_cases
+from .ledgers import Ledgers
+from .phrasing import cn_date, md_escape, number
+
+CSV_FILE = "evidence.csv"
+XLSX_FILE = "evidence.xlsx"
+
+
+@dataclass(frozen=True)
+class Group:
+    """A group of figures: its indicator prefix, ledger table and sheet name in the 核对表."""
+
+    prefix: str
+    table: str
+    sheet: str
+
+
+GROUPS: tuple[Group, ...] = (
+    Group("activity", "activities", "组织生活"),
+    Group("casework", "casework", "信访"),
+    Group("publicity", "publicity", "宣传"),
+    Group("coverage", "coverage", "覆盖"),
+)
+TABLE_GROUP = {g.table: g for g in GROUPS}
+SPAN_LABELS = {"value": "本期", "prior": "上年同期", "previous": "上期"}
+ANCHOR_PREFIX = "ev-"
+
+# Columns computed for a petition from the rules: the deadline used and the days taken.
+CASE_EXTRA = {"deadline": "答复期限", "days_taken": "答复用时（天）"}
+LEAD_COLUMNS = ["indicator", "span", "file", "sheet", "row"]
+LEAD_HEADERS = {"indicator": "指标", "label": "指标名称", "span": "统计区间", "file": "文件", "sheet": "工作表",
+                "row": "行号"}
+
+
+def _contract_columns() -> list[str]:
+    """Every contract column of the four ledger tables, once, in the contract's order."""
+    out: list[str] = []
+    for group in GROUPS:
+        for col in schema.TABLES[group.table].columns:
+            if col.name not in out:
+                out.append(col.name)
+    return out
+
+
+CONTRACT_COLUMNS: list[str] = _contract_columns()
+CSV_COLUMNS: list[str] = [*LEAD_COLUMNS, *CONTRACT_COLUMNS, *CASE_EXTRA]
+
+
+def table_columns(table: str) -> list[str]:
+    """The evidence columns of one table's records: its contract columns (and, for casework, the two computed)."""
+    cols = [c.name for c in schema.TABLES[table].columns]
+    return cols + list(CASE_EXTRA) if table == "casework" else cols
+
+
+def header(column: str, table: str) -> str:
+    """The Chinese header of an evidence column: the contract's first alias."""
+    if column in LEAD_HEADERS:
+        return LEAD_HEADERS[column]
+    if column in CASE_EXTRA:
+        return CASE_EXTRA[column]
+    return schema.TABLES[table].column(column).aliases[0]
+
+
+def anchor(key: str, span: str) -> str:
+    """The id of one figure's evidence in the HTML report, e.g. ``ev-casework.on_time-value``."""
+    return f"{ANCHOR_PREFIX}{key}-{span}"
+
+
+def cell_link(key: str, span: str, text: str) -> str:
+    """A table cell's figure linked to its evidence (the link is kept in HTML only)."""
+    if text in ("", "—"):
+        return text
+    return f"[{text}](#{anchor(key, span)}){{.ev}}"
+
+
+# --------------------------------------------------------------------------- what each figure counts
+
+
+def span_words(ind: Indicators, span: str, stock: bool = False) -> str:
+    """``2024年1月1日至2024年12月31日`` (or ``截至…`` for a stock such as coverage)."""
+    s = ind.spans[span]
+    if stock:
+        return f"截至{cn_date(s.end.date())}"
+    return f"{cn_date(s.start.date())}至{cn_date(s.end.date())}"
+
+
+def rule_text(key: str, ind: Indicators, rules: dict | None = None) -> str:
+    """How a figure is computed, in Chinese, with the deadlines and standards of ``config/rules.yml``."""
+    cw = (rules or load_rules())["casework"]
+    item = ind.with_bases()[key]
+    if key.startswith("activity."):
+        code = key.split(".", 1)[1]
+        name, aliases = schema.CATEGORIES[code]
+        also = f"（含{'、'.join(aliases)}等写法）" if aliases else ""
+        return f"活动台账中日期在统计区间内、类别为“{name}”{also}的记录条数"
+    received = "收到日期在统计区间内的信访件"
+    deadline = f"答复期限为收到日期后{cw['reply_days']}天（经批准延期的{cw['extended_reply_days']}天）"
+    texts = {
+        "casework.total": "收到日期在统计区间内的信访件数",
+        "casework.replied": f"{received}中，截止日前已答复的件数",
+        "casework.on_time": f"{received}中，截止日前已答复且答复日期不晚于答复期限的件数；{deadline}",
+        "casework.pending": f"{received}中，截至截止日尚未答复的件数",
+        "casework.overdue": f"{received}中，答复晚于期限，或截至截止日未答复且已过期限的件数；{deadline}",
+        "casework.escalated": f"{received}中，越级情况为{'、'.join(cw['escalation_levels'])}的件数",
+        "casework.due": f"{received}中，已答复的和超期未答复的件数（按期答复率的分母）",
+        "casework.rated": f"{received}中，满意度为{'、'.join(cw['rated'])}的件数（满意率的分母）",
+        "casework.satisfied": f"{received}中，满意度为{'、'.join(cw['satisfied'])}的件数",
+        "casework.median_reply_days": f"{received}中已答复件的答复用时（答复日期减收到日期，天）的中位数",
+        "publicity.total": "刊发日期在统计区间内的宣传报道篇数",
+        "publicity.outlets": "这些报道的不同媒体名称个数",
+        "coverage.villages": "覆盖台账中的村（社区）个数",
+        "coverage.covered": "建成日期不晚于统计截止日的村（社区）个数",
+    }
+    if key in texts:
+        return texts[key]
+    if item.kind == "rate" and len(item.basis) == 2:
+        top, bottom = (ind.with_bases()[b].label for b in item.basis)
+        return f"{top} ÷ {bottom} × 100%，保留一位小数"
+    return item.label
+
+
+def is_stock(key: str) -> bool:
+    """Whether a figure is a stock counted on a date (coverage) rather than over a span."""
+    return key.startswith("coverage.")
+
+
+# --------------------------------------------------------------------------- the rows
+
+
+def _source(frame: pd.DataFrame, ledgers: Ledgers, table: str) -> tuple[pd.Series, pd.Series]:
+    """File and sheet of each record: the frame's own columns when the reader gives them."""
+    file = frame["file"] if "file" in frame.columns else pd.Series(ledgers.sources.get(table, table), index=frame.index)
+    sheet = frame["sheet"] if "sheet" in frame.columns else pd.Series("", index=frame.index)
+    return file.fillna("").astype(str), sheet.fillna("").astype(str)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Values as the evidence shows them: ISO dates, 是/否, whole numbers, empty for missing."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.strftime("%Y-%m-%d").fillna("")
+    if pd.api.types.is_bool_dtype(values):
+        return values.map({True: "是", False: "否"})
+    if pd.api.types.is_float_dtype(values):
+        return values.map(lambda v: "" if pd.isna(v) else f"{v:g}")
+    return values.astype("string").fillna("").astype(object)
+
+
+def table_evidence(ledgers: Ledgers, ind: Indicators, table: str, rules: dict | None = None) -> pd.DataFrame:
+    """The evidence lines of one table's counts: ``indicator, span, file, sheet, row`` and its columns.
+
+    Lines are in the order of the figures (the report's, then the bases), then
+    span (``value``, ``prior``, ``previous``), then ledger order.
+    """
+    frame = getattr(ledgers, table)
+    cols = table_columns(table)
+    keys, spans, labels = [], [], []
+    for key, item in ind.with_bases().items():
+        if item.table != table or not item.counted:
+            continue
+        for span in SPANS:
+            rows = item.evidence.get(span)
+            if rows is not None and item.figure(span) is not None:
+                keys.append((key, span))
+                labels.append(rows)
+    if frame is None or not labels:
+        return pd.DataFrame(columns=[*LEAD_COLUMNS, *cols])
+    sizes = [len(r) for r in labels]
+    picked = frame.loc[np.concatenate([np.asarray(r) for r in labels])] if sum(sizes) else frame.iloc[:0]
+    out = pd.DataFrame(index=range(len(picked)))
+    out["indicator"] = np.repeat([k for k, _ in keys], sizes)
+    out["span"] = np.repeat([s for _, s in keys], sizes)
+    file, sheet = _source(picked, ledgers, table)
+    out["file"], out["sheet"] = file.to_numpy(), sheet.to_numpy()
+    out["row"] = picked["row"].to_numpy()
+    for col in cols:
+        if col not in CASE_EXTRA:
+            out[col] = _text(picked[col]).to_numpy()
+    if table == "casework":
+        judged = {s: judge_cases(frame.loc[ind.items["casework.total"].evidence[s]], ind.spans[s], rules)
+                  for s in {s for _, s in keys}}
+        for col in CASE_EXTRA:
+            parts = [judged[s].loc[np.asarray(r), col] for (_, s), r in zip(keys, labels)]
+            values = pd.concat(parts) if parts else pd.Series(dtype=object)
+            out[col] = (_text(values) if col == "deadline"
+                        else values.map(lambda v: "" if pd.isna(v) else str(int(v)))).to_numpy()
+    return out
+
+
+def evidence_frame(ledgers: Ledgers, ind: Indicators, rules: dict | None = None) -> pd.DataFrame:
+    """Every evidence line of a report, with the columns of :data:`CSV_COLUMNS`."""
+    parts = [table_evidence(ledgers, ind, g.table, rules) for g in GROUPS]
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=CSV_COLUMNS)
+    return pd.concat(parts, ignore_index=True).reindex(columns=CSV_COLUMNS).fillna("")
+
+
+def check_counts(ind: Indicators, published: dict | None = None) -> None:
+    """Every count has exactly as many evidence rows as its figure, in every span.
+
+    Parameters
+    ----------
+    published : dict, optional
+        The ``indicators`` of a written ``indicators.json``; their figures are checked too.
+
+    Raises
+    ------
+    ReportError
+        When a count and its rows disagree (the figure could not be traced).
+    """
+    problems = []
+    for key, item in ind.with_bases().items():
+        if not item.counted:
+            continue
+        for span in SPANS:
+            figure, rows = item.figure(span), item.evidence.get(span)
+            if figure is not None and (rows is None or len(rows) != figure):
+                problems.append(f"{key} {span}: {figure} != {0 if rows is None else len(rows)} 行")
+            if published and key in published and figure != published[key].get(span, figure):
+                problems.append(f"{key} {span}: indicators.json {published[key].get(span)} != {figure}")
+    if problems:
+        raise ReportError("核对明细与指标数不符：" + "；".join(problems))
+
+
+# --------------------------------------------------------------------------- files
+
+
+def write_csv(lines: pd.DataFrame, target: Path) -> Path:
+    """``evidence.csv`` (UTF-8 with BOM, so Excel opens it as it is)."""
+    lines.to_csv(target, index=False, encoding="utf-8-sig")
+    return target
+
+
+def figure_rows(ind: Indicators, rules: dict | None = None) -> list[list]:
+    """The first sheet of the 核对表: every figure, its span, value, rule and basis."""
+    out = []
+    items = ind.with_bases()
+    for key, item in items.items():
+        for span in SPANS:
+            figure = item.figure(span)
+            if span not in ind.spans or (figure is None and span != "value"):
+                continue
+            basis = " ÷ ".join(f"{items[b].label}（{b}）" for b in item.basis if b in items)
+            rows = len(item.evidence[span]) if item.counted and span in item.evidence else ""
+            out.append([key, item.label, SPAN_LABELS[span], span_words(ind, span, is_stock(key)),
+                        number(figure, item.kind), item.unit if item.unit != "%" else "", rows,
+                        rule_text(key, ind, rules), basis])
+    return out
+
+
+FIGURE_HEADERS = ["指标", "指标名称", "统计区间", "日期范围", "数值", "单位", "核对行数", "计算方法", "依据的计数"]
+
+
+def write_xlsx(lines: pd.DataFrame, ind: Indicators, target: Path, rules: dict | None = None) -> Path:
+    """``evidence.xlsx``: the figures, then one sheet per group, header frozen, filters on."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+    labels = {k: i.label for k, i in ind.with_bases().items()}
+
+    def sheet(title: str, headers: list[str], rows, widths: list[int]) -> None:
+        ws = wb.create_sheet(title)
+        ws.freeze_panes = "A2"
+        for i, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+        cells = []
+        for h in headers:
+            cell = WriteOnlyCell(ws, value=h)
+            cell.font = bold
+            cells.append(cell)
+        ws.append(cells)
+        n = 0
+        for n, row in enumerate(rows, start=1):  # noqa: B007
+            ws.append(row)
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{n + 1}"
+
+    sheet("指标", FIGURE_HEADERS, figure_rows(ind, rules), [28, 22, 10, 28, 8, 6, 9, 60, 40])
+    for group in GROUPS:
+        part = lines[lines["indicator"].str.startswith(group.prefix + ".")]
+        if part.empty and getattr(ind, f"has_{group.prefix}", True) is False:
+            continue
+        cols = table_columns(group.table)
+        headers = [LEAD_HEADERS["indicator"], LEAD_HEADERS["label"], LEAD_HEADERS["span"], LEAD_HEADERS["file"],
+                   LEAD_HEADERS["sheet"], LEAD_HEADERS["row"], *(header(c, group.table) for c in cols)]
+        columns = [part["indicator"], part["indicator"].map(labels), part["span"].map(SPAN_LABELS), part["file"],
+                   part["sheet"], part["row"].astype(int), *(part[c] for c in cols)]
+        # an empty cell is left out of the sheet rather than written as an empty string (faster, same look)
+        rows = zip(*(c.replace("", None).tolist() if c.dtype == object else c.tolist() for c in columns))
+        sheet(group.sheet, headers, (list(r) for r in rows), [24, 18, 10, 16, 10, 6] + [12] * len(cols))
+    wb.save(target)
+    return target
+
+
+def write_evidence(folder: Path, ledgers: Ledgers, ind: Indicators, published: dict | None = None) -> list[Path]:
+    """Write ``evidence.csv`` and ``evidence.xlsx`` into a report's folder.
+
+    Parameters
+    ----------
+    folder : Path
+        The report's (scratch) folder.
+    ledgers : Ledgers
+        The ledgers the figures were computed from (for a district summary:
+        the data folder's, not the pooled copy, so each record keeps its unit).
+    ind : Indicators
+        The report's figures, with their evidence.
+    published : dict, optional
+        The ``indicators`` written to ``indicators.json``, checked against the rows.
+
+    Raises
+    ------
+    ReportError
+        When a figure and its rows disagree.
+    """
+    rules = load_rules()
+    check_counts(ind, published)
+    lines = evidence_frame(ledgers, ind, rules)
+    folder = Path(folder)
+    return [write_csv(lines, folder / CSV_FILE), write_xlsx(lines, ind, folder / XLSX_FILE, rules)]
+
+
+def write_report_evidence(folder: Path, data_dir: Path, unit: str, year: int, as_of: str | date | None,
+                          published: dict | None = None) -> list[Path]:
+    """The engine's hook: compute one report's figures again from the (cached) ledgers and write their evidence."""
+    from .indicators import compute_indicators
+    from .ledgers import load_ledgers
+
+    ledgers = load_ledgers(data_dir)
+    return write_evidence(folder, ledgers, compute_indicators(ledgers, unit, year, as_of), published)
+
+
+# --------------------------------------------------------------------------- the HTML section
+
+
+def row_ranges(rows: list[int]) -> str:
+    """``2–5、8、10–11``: sorted row numbers with runs joined."""
+    rows = sorted(set(int(r) for r in rows))
+    out, start = [], None
+    for i, r in enumerate(rows):
+        if start is None:
+            start = r
+        if i + 1 == len(rows) or rows[i + 1] != r + 1:
+            out.append(str(start) if start == r else f"{start}–{r}")
+            start = None
+    return "、".join(out)
+
+
+def _where(ledgers: Ledgers, table: str, labels: pd.Index) -> str:
+    """``casework.csv第2–20、22行`` (a workbook's sheet named too), for one figure's rows."""
+    frame = getattr(ledgers, table)
+    if frame is None or not len(labels):
+        return "无"
+    picked = frame.loc[np.asarray(labels)]
+    file, sheet = _source(picked, ledgers, table)
+    parts = []
+    for (f, s), rows in picked["row"].groupby([file.to_numpy(), sheet.to_numpy()], sort=False):
+        where = md_escape(f) + (f"（工作表{md_escape(s)}）" if s else "")
+        parts.append(f"{where}第{row_ranges(rows.tolist())}行")
+    return "；".join(parts)
+
+
+def evidence_markdown(ledgers: Ledgers, ind: Indicators, rules: dict | None = None) -> str:
+    """The HTML report's evidence section, in Pandoc Markdown (left out of the PDF and DOCX).
+
+    Each figure of each span has an anchor (:func:`anchor`) that the indicator
+    table links to; a count lists its ledger rows by file, sheet and row, a
+    rate or median links to the counts it comes from.
+    """
+    items = ind.with_bases()
+    out = ["::: {.evidence #evidence}", "## 核对明细",
+           "表1中各数字的台账依据：每项计数列出所计记录在本单位台账中的文件、工作表和行号；"
+           f"比率列出其分子、分母。完整明细见同目录{CSV_FILE}和{XLSX_FILE}（核对表）。"]
+    for key, item in items.items():
+        for span in SPANS:
+            figure = item.figure(span)
+            if span not in ind.spans or figure is None:
+                continue
+            head = (f"[**{md_escape(item.label)}**，{SPAN_LABELS[span]}（{span_words(ind, span, is_stock(key))}）"
+                    f"{number(figure, item.kind)}{'' if item.unit == '%' else item.unit}]{{#{anchor(key, span)}}}")
+            if item.counted:
+                body = _where(ledgers, item.table, item.evidence.get(span, pd.Index([])))
+            else:
+                links = [cell_link(b, span, f"{items[b].label}{number(items[b].figure(span), items[b].kind)}"
+                                   f"{items[b].unit}") for b in item.basis if b in items]
+                body = rule_text(key, ind, rules) + ("：" + " ÷ ".join(links) if item.kind == "rate" else
+                                                     "，见" + "、".join(links) if links else "")
+            out.append(f"{head}：{body}。")
+    out.append(":::")
+    return "\n\n".join(out) + "\n"
