@@ -41,6 +41,15 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("doctor", help="show which font serves each role, and why")
 
+    e = sub.add_parser("explain", help="说明一个指标如何计算，并列出所计的台账记录（文件、工作表、行号）")
+    e.add_argument("indicator", help="指标编号，如 casework.on_time、casework.on_time_rate、activity.party_lecture")
+    e.add_argument("--year", type=int, required=True, help="报告年度，如 2024")
+    e.add_argument("--unit", required=True, help="单位代码（unit_id）；_summary 为全区汇总")
+    e.add_argument("--as-of", default=None, metavar="DATE", help="统计截止日 YYYY-MM-DD（默认：年末）")
+    _add_data(e)
+    e.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="报告输出目录（默认：output/），用于指出核对表")
+
     s = sub.add_parser("site", help="write output/index.html: every report, by year and unit, offline")
     s.add_argument("--out", type=Path, default=None, metavar="DIR", help="output root (default: output/)")
     return parser
@@ -102,6 +111,16 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     return status
 
 
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from .explain import explain
+    from .ledgers import load_ledgers
+    from .paths import OUTPUT_DIR
+
+    print(explain(load_ledgers(args.data), args.unit, args.year, args.indicator, args.as_of, args.out or OUTPUT_DIR),
+          end="")
+    return 0
+
+
 def _cmd_site(args: argparse.Namespace) -> int:
     from .site import write_site
 
@@ -113,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nianbao`` console script."""
     args = _parser().parse_args(argv)
     try:
-        commands = {"build": _cmd_build, "validate": _cmd_validate, "doctor": _cmd_doctor, "site": _cmd_site}
+        commands = {"build": _cmd_build, "validate": _cmd_validate, "doctor": _cmd_doctor, "site": _cmd_site,
+                    "explain": _cmd_explain}
         return commands[args.command](args)
     except NianbaoError as exc:
         print(f"nianbao: {exc}", file=sys.stderr)

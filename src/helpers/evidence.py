@@ -34,7 +34,7 @@ import pandas as pd
 from . import schema
 from .config import rules as load_rules
 from .errors import ReportError
-from .indicators import SPANS, Indicator, Indicators, judge_cases
+from .indicators import SPANS, Indicators, judge_cases
 from .ledgers import Ledgers
 from .phrasing import cn_date, md_escape, number
 
@@ -189,7 +189,7 @@ def table_evidence(ledgers: Ledgers, ind: Indicators, table: str, rules: dict | 
     """
     frame = getattr(ledgers, table)
     cols = table_columns(table)
-    keys, spans, labels = [], [], []
+    keys, labels = [], []
     for key, item in ind.with_bases().items():
         if item.table != table or not item.counted:
             continue
@@ -212,8 +212,11 @@ def table_evidence(ledgers: Ledgers, ind: Indicators, table: str, rules: dict | 
         if col not in CASE_EXTRA:
             out[col] = _text(picked[col]).to_numpy()
     if table == "casework":
-        judged = {s: judge_cases(frame.loc[ind.items["casework.total"].evidence[s]], ind.spans[s], rules)
-                  for s in {s for _, s in keys}}
+        # the deadline and days of a case depend on the span's as_of: judge each span's cases at its own
+        judged = {}
+        for span in dict.fromkeys(s for _, s in keys):
+            cases = pd.Index(np.unique(np.concatenate([np.asarray(r) for (_, s), r in zip(keys, labels) if s == span])))
+            judged[span] = judge_cases(frame.loc[cases], ind.spans[span], rules)
         for col in CASE_EXTRA:
             parts = [judged[s].loc[np.asarray(r), col] for (_, s), r in zip(keys, labels)]
             values = pd.concat(parts) if parts else pd.Series(dtype=object)
@@ -225,10 +228,10 @@ def table_evidence(ledgers: Ledgers, ind: Indicators, table: str, rules: dict | 
 def evidence_frame(ledgers: Ledgers, ind: Indicators, rules: dict | None = None) -> pd.DataFrame:
     """Every evidence line of a report, with the columns of :data:`CSV_COLUMNS`."""
     parts = [table_evidence(ledgers, ind, g.table, rules) for g in GROUPS]
-    parts = [p for p in parts if not p.empty]
+    parts = [p.reindex(columns=CSV_COLUMNS, fill_value="") for p in parts if not p.empty]
     if not parts:
         return pd.DataFrame(columns=CSV_COLUMNS)
-    return pd.concat(parts, ignore_index=True).reindex(columns=CSV_COLUMNS).fillna("")
+    return pd.concat(parts, ignore_index=True)
 
 
 def check_counts(ind: Indicators, published: dict | None = None) -> None:
@@ -284,6 +287,15 @@ def figure_rows(ind: Indicators, rules: dict | None = None) -> list[list]:
     return out
 
 
+def _as_text(ws, value: str):
+    """A ledger text that starts with ``=`` stays text in the workbook, never a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    return cell
+
+
 FIGURE_HEADERS = ["指标", "指标名称", "统计区间", "日期范围", "数值", "单位", "核对行数", "计算方法", "依据的计数"]
 
 
@@ -311,7 +323,7 @@ def write_xlsx(lines: pd.DataFrame, ind: Indicators, target: Path, rules: dict |
         ws.append(cells)
         n = 0
         for n, row in enumerate(rows, start=1):  # noqa: B007
-            ws.append(row)
+            ws.append([_as_text(ws, v) if isinstance(v, str) and v.startswith("=") else v for v in row])
         ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{n + 1}"
 
     sheet("指标", FIGURE_HEADERS, figure_rows(ind, rules), [28, 22, 10, 28, 8, 6, 9, 60, 40])
