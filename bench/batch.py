@@ -148,7 +148,8 @@ def soak(n: int, out: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=3, help="copies of the 4 sample units (x3 years each)")
-    parser.add_argument("--naive", type=int, default=6, help="reports to run through the naive loop (0: the engine build only)")
+    parser.add_argument("--naive", type=int, default=6,
+                        help="reports to run through the naive loop (0: the engine build only)")
     parser.add_argument("--soak", type=int, default=0, help="reports for the memory soak (0: skip)")
     args = parser.parse_args()
     nianbao = str(Path(sys.executable).parent / "nianbao")

@@ -156,16 +156,25 @@ def test_evidence_files_csv_and_workbook(sample_ledgers, tmp_path):
     for group in GROUPS:
         ws = wb[group.sheet]
         head = [c.value for c in ws[1]]
-        assert head[:6] == ["指标", "指标名称", "统计区间", "文件", "工作表", "行号"]
+        assert head[:4] == ["统计区间", "文件", "工作表", "行号"]
         assert all(not h.isascii() for h in head), head  # Chinese headers
         assert ws.freeze_panes == "A2"
         assert ws.auto_filter.ref == f"A1:{ws.cell(1, len(head)).column_letter}{ws.max_row}"
-        assert ws.max_row - 1 == lines["indicator"].str.startswith(group.prefix + ".").sum()
+        body = list(ws.iter_rows(min_row=2, values_only=True))
+        for key, item in ind.with_bases().items():  # filter a count's column on ✓: the lines are the figure
+            if item.table == group.table and item.counted:
+                col = head.index(item.label)
+                for span, word in (("value", "本期"), ("prior", "上年同期")):
+                    ticked = [r for r in body if r[0] == word and r[col] == "✓"]
+                    assert len(ticked) == item.figure(span), (key, span)
+                    assert sorted(r[3] for r in ticked) == sorted(
+                        lines_of(lines, key, span)["row"].astype(int).tolist())
     ws = wb["信访"]
     head = [c.value for c in ws[1]]
     first = dict(zip(head, next(ws.iter_rows(min_row=2, max_row=2, values_only=True))))
     assert first["文件"] == "casework.csv" and first["行号"] == lines_of(lines, "casework.total", "value")["row"].astype(int).iloc[0]
-    assert {"信访编号", "收到日期", "答复日期", "答复期限", "答复用时（天）"} <= set(head)
+    assert {"信访编号", "收到日期", "答复日期", "答复期限", "答复用时（天）", "按期答复", "应答复（已答复及超期未答复）"} <= set(head)
+    assert "意识形态工作专题研究" in {r[7] for r in wb["组织生活"].iter_rows(min_row=2, values_only=True)}  # 类别 in Chinese
     figures = {(r[0], r[2]): r for r in wb["指标"].iter_rows(min_row=2, values_only=True)}
     assert figures[("casework.on_time_rate", "本期")][-1] == "按期答复（casework.on_time） ÷ 应答复（已答复及超期未答复）（casework.due）"
     assert figures[("casework.on_time", "上年同期")][6] == ind["casework.on_time"].prior

@@ -10,8 +10,9 @@ beside a report:
   petition. Never a column outside the contract.
 - ``evidence.xlsx``: the 核对表 for people: Chinese headers, a sheet listing
   every figure with how it was computed, then one sheet per group of figures
-  (组织生活, 信访, 宣传, 覆盖), header frozen, filters on, each record by the
-  file, sheet and row number the office's own ledger shows.
+  (组织生活, 信访, 宣传, 覆盖), header frozen, filters on: one line per record
+  and span, by the file, sheet and row number the office's own ledger shows,
+  with a ✓ column per count (filter it: the lines are the figure).
 - In the HTML report, a section (:func:`evidence_markdown`) to which each
   figure of the indicator table links; the PDF and DOCX leave both out
   (``templates/nianbao.lua``).
@@ -34,7 +35,7 @@ import pandas as pd
 from . import schema
 from .config import rules as load_rules
 from .errors import ReportError
-from .indicators import SPANS, Indicators, judge_cases
+from .indicators import SPANS, Indicator, Indicators, judge_cases
 from .ledgers import Ledgers
 from .phrasing import cn_date, md_escape, number
 
@@ -143,7 +144,7 @@ def rule_text(key: str, ind: Indicators, rules: dict | None = None) -> str:
         "casework.satisfied": f"{received}中，满意度为{'、'.join(cw['satisfied'])}的件数",
         "casework.median_reply_days": f"{received}中已答复件的答复用时（答复日期减收到日期，天）的中位数",
         "publicity.total": "刊发日期在统计区间内的宣传报道篇数",
-        "publicity.outlets": "这些报道的不同媒体名称个数",
+        "publicity.outlets": "刊发日期在统计区间内的宣传报道中，不同媒体名称的个数",
         "coverage.villages": "覆盖台账中的村（社区）个数",
         "coverage.covered": "建成日期不晚于统计截止日的村（社区）个数",
     }
@@ -181,53 +182,73 @@ def _text(values: pd.Series) -> pd.Series:
     return values.astype("string").fillna("").astype(object)
 
 
-def table_evidence(ledgers: Ledgers, ind: Indicators, table: str, rules: dict | None = None) -> pd.DataFrame:
+def counted(ind: Indicators, table: str) -> dict[str, Indicator]:
+    """The counts of one ledger table, the report's figures first, then the counts rates stand on."""
+    return {k: i for k, i in ind.with_bases().items() if i.table == table and i.counted}
+
+
+def table_records(ledgers: Ledgers, ind: Indicators, table: str, rules: dict | None = None) -> pd.DataFrame:
+    """One line per span and record that any count of ``table`` counted.
+
+    Returns
+    -------
+    DataFrame
+        ``span, file, sheet, row``, the table's evidence columns
+        (:func:`table_columns`, as text), then one boolean column per count
+        (named by its indicator id): whether the count counted the record in
+        that span. Spans in the order of :data:`SPANS`, records in ledger order.
+    """
+    frame = getattr(ledgers, table)
+    items = counted(ind, table)
+    cols = table_columns(table)
+    parts = []
+    for span in SPANS:
+        rows = {k: i.evidence[span] for k, i in items.items() if i.figure(span) is not None and span in i.evidence}
+        if frame is None or not rows:
+            continue
+        labels = pd.Index(np.unique(np.concatenate([np.asarray(r) for r in rows.values()]))).astype(frame.index.dtype)
+        base = frame.loc[labels]
+        file, sheet = _source(base, ledgers, table)
+        part = {"span": np.full(len(base), span, dtype=object), "file": file.to_numpy(), "sheet": sheet.to_numpy(),
+                "row": base["row"].to_numpy()}
+        for col in cols:
+            if col not in CASE_EXTRA:
+                part[col] = _text(base[col]).to_numpy()
+        if table == "casework":  # the deadline used and the days taken, judged at the span's own as_of
+            judged = judge_cases(base, ind.spans[span], rules)
+            part["deadline"] = _text(judged["deadline"]).to_numpy()
+            part["days_taken"] = judged["days_taken"].map(lambda v: "" if pd.isna(v) else str(int(v))).to_numpy()
+        for key in items:
+            part[key] = labels.isin(rows[key]) if key in rows else np.zeros(len(labels), dtype=bool)
+        parts.append(pd.DataFrame(part))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=bool if c in items else object)
+                             for c in ["span", "file", "sheet", "row", *cols, *items]})
+    return pd.concat(parts, ignore_index=True)
+
+
+def table_evidence(ledgers: Ledgers, ind: Indicators, table: str, rules: dict | None = None,
+                   records: pd.DataFrame | None = None) -> pd.DataFrame:
     """The evidence lines of one table's counts: ``indicator, span, file, sheet, row`` and its columns.
 
     Lines are in the order of the figures (the report's, then the bases), then
     span (``value``, ``prior``, ``previous``), then ledger order.
     """
-    frame = getattr(ledgers, table)
-    cols = table_columns(table)
-    keys, labels = [], []
-    for key, item in ind.with_bases().items():
-        if item.table != table or not item.counted:
-            continue
-        for span in SPANS:
-            rows = item.evidence.get(span)
-            if rows is not None and item.figure(span) is not None:
-                keys.append((key, span))
-                labels.append(rows)
-    if frame is None or not labels:
-        return pd.DataFrame(columns=[*LEAD_COLUMNS, *cols])
-    sizes = [len(r) for r in labels]
-    picked = frame.loc[np.concatenate([np.asarray(r) for r in labels])] if sum(sizes) else frame.iloc[:0]
-    out = pd.DataFrame(index=range(len(picked)))
-    out["indicator"] = np.repeat([k for k, _ in keys], sizes)
-    out["span"] = np.repeat([s for _, s in keys], sizes)
-    file, sheet = _source(picked, ledgers, table)
-    out["file"], out["sheet"] = file.to_numpy(), sheet.to_numpy()
-    out["row"] = picked["row"].to_numpy()
-    for col in cols:
-        if col not in CASE_EXTRA:
-            out[col] = _text(picked[col]).to_numpy()
-    if table == "casework":
-        # the deadline and days of a case depend on the span's as_of: judge each span's cases at its own
-        judged = {}
-        for span in dict.fromkeys(s for _, s in keys):
-            cases = pd.Index(np.unique(np.concatenate([np.asarray(r) for (_, s), r in zip(keys, labels) if s == span])))
-            judged[span] = judge_cases(frame.loc[cases], ind.spans[span], rules)
-        for col in CASE_EXTRA:
-            parts = [judged[s].loc[np.asarray(r), col] for (_, s), r in zip(keys, labels)]
-            values = pd.concat(parts) if parts else pd.Series(dtype=object)
-            out[col] = (_text(values) if col == "deadline"
-                        else values.map(lambda v: "" if pd.isna(v) else str(int(v)))).to_numpy()
-    return out
+    rec = table_records(ledgers, ind, table, rules) if records is None else records
+    keys = list(counted(ind, table))
+    picks = [np.flatnonzero(rec[k].to_numpy(dtype=bool)) for k in keys]
+    out = rec.iloc[np.concatenate(picks) if picks else []][["span", "file", "sheet", "row", *table_columns(table)]]
+    out.insert(0, "indicator", np.repeat(keys, [len(p) for p in picks]) if picks else [])
+    return out.reset_index(drop=True)
 
 
 def evidence_frame(ledgers: Ledgers, ind: Indicators, rules: dict | None = None) -> pd.DataFrame:
     """Every evidence line of a report, with the columns of :data:`CSV_COLUMNS`."""
-    parts = [table_evidence(ledgers, ind, g.table, rules) for g in GROUPS]
+    return _evidence_frame({g.table: table_records(ledgers, ind, g.table, rules) for g in GROUPS}, ledgers, ind)
+
+
+def _evidence_frame(records: dict[str, pd.DataFrame], ledgers: Ledgers, ind: Indicators) -> pd.DataFrame:
+    parts = [table_evidence(ledgers, ind, table, records=rec) for table, rec in records.items()]
     parts = [p.reindex(columns=CSV_COLUMNS, fill_value="") for p in parts if not p.empty]
     if not parts:
         return pd.DataFrame(columns=CSV_COLUMNS)
@@ -259,6 +280,12 @@ def check_counts(ind: Indicators, published: dict | None = None) -> None:
                 problems.append(f"{key} {span}: indicators.json {published[key].get(span)} != {figure}")
     if problems:
         raise ReportError("核对明细与指标数不符：" + "；".join(problems))
+
+
+def for_people(lines: pd.DataFrame) -> pd.DataFrame:
+    """Activity lines as a clerk reads them: the category by its Chinese name, not its code."""
+    names = {code: name for code, (name, _aliases) in schema.CATEGORIES.items()}
+    return lines.assign(category=lines["category"].map(lambda c: names.get(c, c)))
 
 
 # --------------------------------------------------------------------------- files
@@ -299,8 +326,22 @@ def _as_text(ws, value: str):
 FIGURE_HEADERS = ["指标", "指标名称", "统计区间", "日期范围", "数值", "单位", "核对行数", "计算方法", "依据的计数"]
 
 
-def write_xlsx(lines: pd.DataFrame, ind: Indicators, target: Path, rules: dict | None = None) -> Path:
-    """``evidence.xlsx``: the figures, then one sheet per group, header frozen, filters on."""
+TICK = "✓"
+
+
+def write_xlsx(records: dict[str, pd.DataFrame], ind: Indicators, target: Path, rules: dict | None = None) -> Path:
+    """``evidence.xlsx``, the 核对表: the figures, then one sheet per group, header frozen, filters on.
+
+    A group's sheet has one line per record and span, by file, sheet and row
+    as the office's ledger shows them, and a column per count ticked (✓)
+    where the count counted the record: filter a column on ✓ and the number of
+    lines is the figure.
+
+    Parameters
+    ----------
+    records : dict
+        :func:`table_records` of each ledger table.
+    """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -308,7 +349,6 @@ def write_xlsx(lines: pd.DataFrame, ind: Indicators, target: Path, rules: dict |
 
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
-    labels = {k: i.label for k, i in ind.with_bases().items()}
 
     def sheet(title: str, headers: list[str], rows, widths: list[int]) -> None:
         ws = wb.create_sheet(title)
@@ -328,17 +368,21 @@ def write_xlsx(lines: pd.DataFrame, ind: Indicators, target: Path, rules: dict |
 
     sheet("指标", FIGURE_HEADERS, figure_rows(ind, rules), [28, 22, 10, 28, 8, 6, 9, 60, 40])
     for group in GROUPS:
-        part = lines[lines["indicator"].str.startswith(group.prefix + ".")]
-        if part.empty and getattr(ind, f"has_{group.prefix}", True) is False:
+        if getattr(ind, f"has_{group.prefix}", True) is False:
             continue
+        rec = records.get(group.table)
+        if rec is None:
+            continue
+        rec = for_people(rec) if group.table == "activities" else rec
+        items = counted(ind, group.table)
         cols = table_columns(group.table)
-        headers = [LEAD_HEADERS["indicator"], LEAD_HEADERS["label"], LEAD_HEADERS["span"], LEAD_HEADERS["file"],
-                   LEAD_HEADERS["sheet"], LEAD_HEADERS["row"], *(header(c, group.table) for c in cols)]
-        columns = [part["indicator"], part["indicator"].map(labels), part["span"].map(SPAN_LABELS), part["file"],
-                   part["sheet"], part["row"].astype(int), *(part[c] for c in cols)]
+        headers = [LEAD_HEADERS["span"], LEAD_HEADERS["file"], LEAD_HEADERS["sheet"], LEAD_HEADERS["row"],
+                   *(header(c, group.table) for c in cols), *(i.label for i in items.values())]
+        columns = [rec["span"].map(SPAN_LABELS), rec["file"], rec["sheet"], rec["row"].astype(int),
+                   *(rec[c] for c in cols), *(rec[k].map({True: TICK, False: None}) for k in items)]
         # an empty cell is left out of the sheet rather than written as an empty string (faster, same look)
         rows = zip(*(c.replace("", None).tolist() if c.dtype == object else c.tolist() for c in columns))
-        sheet(group.sheet, headers, (list(r) for r in rows), [24, 18, 10, 16, 10, 6] + [12] * len(cols))
+        sheet(group.sheet, headers, (list(r) for r in rows), [10, 16, 10, 6] + [12] * len(cols) + [10] * len(items))
     wb.save(target)
     return target
 
@@ -365,9 +409,10 @@ def write_evidence(folder: Path, ledgers: Ledgers, ind: Indicators, published: d
     """
     rules = load_rules()
     check_counts(ind, published)
-    lines = evidence_frame(ledgers, ind, rules)
+    records = {g.table: table_records(ledgers, ind, g.table, rules) for g in GROUPS}
     folder = Path(folder)
-    return [write_csv(lines, folder / CSV_FILE), write_xlsx(lines, ind, folder / XLSX_FILE, rules)]
+    return [write_csv(_evidence_frame(records, ledgers, ind), folder / CSV_FILE),
+            write_xlsx(records, ind, folder / XLSX_FILE, rules)]
 
 
 def write_report_evidence(folder: Path, data_dir: Path, unit: str, year: int, as_of: str | date | None,

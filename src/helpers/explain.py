@@ -22,6 +22,7 @@ from .evidence import (
     CASE_EXTRA,
     SPAN_LABELS,
     XLSX_FILE,
+    for_people,
     header,
     is_stock,
     rule_text,
@@ -130,6 +131,7 @@ def explain(ledgers: Ledgers, unit: str, year: int, key: str, as_of: str | date 
         for count in counts:
             part = table_evidence(ledgers, _only(ind, count), items[count].table)
             part = part[part["span"] == span]
+            part = for_people(part) if items[count].table == "activities" else part
             role = ""
             if count != key:
                 role = ("分子" if count == item.basis[0] else "分母") if item.kind == "rate" else "所依据"
