@@ -156,7 +156,7 @@ def test_evidence_files_csv_and_workbook(sample_ledgers, tmp_path):
     for group in GROUPS:
         ws = wb[group.sheet]
         head = [c.value for c in ws[1]]
-        assert head[:4] == ["统计区间", "文件", "工作表", "行号"]
+        assert head[:3] == ["统计区间", "文件", "行号"]  # the sample's ledgers have no sheets, one unit
         assert all(not h.isascii() for h in head), head  # Chinese headers
         assert ws.freeze_panes == "A2"
         assert ws.auto_filter.ref == f"A1:{ws.cell(1, len(head)).column_letter}{ws.max_row}"
@@ -167,14 +167,16 @@ def test_evidence_files_csv_and_workbook(sample_ledgers, tmp_path):
                 for span, word in (("value", "本期"), ("prior", "上年同期")):
                     ticked = [r for r in body if r[0] == word and r[col] == "✓"]
                     assert len(ticked) == item.figure(span), (key, span)
-                    assert sorted(r[3] for r in ticked) == sorted(
+                    assert sorted(r[2] for r in ticked) == sorted(
                         lines_of(lines, key, span)["row"].astype(int).tolist())
     ws = wb["信访"]
     head = [c.value for c in ws[1]]
     first = dict(zip(head, next(ws.iter_rows(min_row=2, max_row=2, values_only=True))))
     assert first["文件"] == "casework.csv" and first["行号"] == lines_of(lines, "casework.total", "value")["row"].astype(int).iloc[0]
     assert {"信访编号", "收到日期", "答复日期", "答复期限", "答复用时（天）", "按期答复", "应答复（已答复及超期未答复）"} <= set(head)
-    assert "意识形态工作专题研究" in {r[7] for r in wb["组织生活"].iter_rows(min_row=2, values_only=True)}  # 类别 in Chinese
+    acts = wb["组织生活"]
+    col = [c.value for c in acts[1]].index("类别")
+    assert "意识形态工作专题研究" in {r[col] for r in acts.iter_rows(min_row=2, values_only=True)}  # in Chinese
     figures = {(r[0], r[2]): r for r in wb["指标"].iter_rows(min_row=2, values_only=True)}
     assert figures[("casework.on_time_rate", "本期")][-1] == "按期答复（casework.on_time） ÷ 应答复（已答复及超期未答复）（casework.due）"
     assert figures[("casework.on_time", "上年同期")][6] == ind["casework.on_time"].prior

@@ -361,16 +361,16 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
         indicators = _indicators_from(nb)
         (scratch / "indicators.json").write_text(
             json.dumps(indicators, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        from .evidence import write_report_evidence  # evidence.csv, evidence.xlsx: the rows behind each figure
+        from .evidence import start_report_evidence  # evidence.csv, evidence.xlsx: the rows behind each figure
 
-        t = time.perf_counter()
-        write_report_evidence(scratch, job.data_dir, job.unit, job.year, job.as_of, indicators["indicators"])
-        timings["evidence"] = round(time.perf_counter() - t, 3)
+        evidence_written = start_report_evidence(scratch, job.data_dir, job.unit, job.year, job.as_of,
+                                                 indicators["indicators"], timings)  # while rendering
         if job.rejected_csv is not None:
             shutil.copyfile(job.rejected_csv, scratch / "rejected.csv")
         t = time.perf_counter()
         render(nb, scratch, job.formats, timings=timings)
         timings["render"] = round(time.perf_counter() - t, 3)
+        evidence_written()
         timings["total"] = round(time.perf_counter() - start, 3)
         manifest = {
             "report": job.name,

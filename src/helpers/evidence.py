@@ -25,6 +25,7 @@ counts that rates stand on without being figures of the report).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -37,6 +38,7 @@ from .config import rules as load_rules
 from .errors import ReportError
 from .indicators import SPANS, Indicator, Indicators, judge_cases
 from .ledgers import Ledgers
+from .paths import SUMMARY_ID
 from .phrasing import cn_date, md_escape, number
 
 CSV_FILE = "evidence.csv"
@@ -201,26 +203,27 @@ def table_records(ledgers: Ledgers, ind: Indicators, table: str, rules: dict | N
     frame = getattr(ledgers, table)
     items = counted(ind, table)
     cols = table_columns(table)
+    by_span = {span: {k: i.evidence[span] for k, i in items.items()
+                      if i.figure(span) is not None and span in i.evidence} for span in SPANS}
+    by_span = {span: rows for span, rows in by_span.items() if rows}
     parts = []
-    for span in SPANS:
-        rows = {k: i.evidence[span] for k, i in items.items() if i.figure(span) is not None and span in i.evidence}
-        if frame is None or not rows:
-            continue
-        labels = pd.Index(np.unique(np.concatenate([np.asarray(r) for r in rows.values()]))).astype(frame.index.dtype)
-        base = frame.loc[labels]
+    if frame is not None and by_span:
+        every = pd.Index(np.unique(np.concatenate([np.asarray(r) for rows in by_span.values() for r in rows.values()])))
+        base = frame.loc[every.astype(frame.index.dtype)]
         file, sheet = _source(base, ledgers, table)
-        part = {"span": np.full(len(base), span, dtype=object), "file": file.to_numpy(), "sheet": sheet.to_numpy(),
-                "row": base["row"].to_numpy()}
-        for col in cols:
-            if col not in CASE_EXTRA:
-                part[col] = _text(base[col]).to_numpy()
-        if table == "casework":  # the deadline used and the days taken, judged at the span's own as_of
-            judged = judge_cases(base, ind.spans[span], rules)
-            part["deadline"] = _text(judged["deadline"]).to_numpy()
-            part["days_taken"] = judged["days_taken"].map(lambda v: "" if pd.isna(v) else str(int(v))).to_numpy()
-        for key in items:
-            part[key] = labels.isin(rows[key]) if key in rows else np.zeros(len(labels), dtype=bool)
-        parts.append(pd.DataFrame(part))
+        text = {"file": file.to_numpy(), "sheet": sheet.to_numpy(), "row": base["row"].to_numpy(),
+                **{c: _text(base[c]).to_numpy() for c in cols if c not in CASE_EXTRA}}  # once per record
+        for span, rows in by_span.items():
+            labels = pd.Index(np.unique(np.concatenate([np.asarray(r) for r in rows.values()])))
+            pos = every.get_indexer(labels)
+            part = {"span": np.full(len(pos), span, dtype=object), **{c: v[pos] for c, v in text.items()}}
+            if table == "casework":  # the deadline used and the days taken, judged at the span's own as_of
+                judged = judge_cases(base.iloc[pos], ind.spans[span], rules)
+                part["deadline"] = _text(judged["deadline"]).to_numpy()
+                part["days_taken"] = judged["days_taken"].map(lambda v: "" if pd.isna(v) else str(int(v))).to_numpy()
+            for key in items:
+                part[key] = labels.isin(rows[key]) if key in rows else np.zeros(len(labels), dtype=bool)
+            parts.append(pd.DataFrame(part)[["span", "file", "sheet", "row", *cols, *items]])
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=bool if c in items else object)
                              for c in ["span", "file", "sheet", "row", *cols, *items]})
@@ -375,14 +378,18 @@ def write_xlsx(records: dict[str, pd.DataFrame], ind: Indicators, target: Path, 
             continue
         rec = for_people(rec) if group.table == "activities" else rec
         items = counted(ind, group.table)
-        cols = table_columns(group.table)
-        headers = [LEAD_HEADERS["span"], LEAD_HEADERS["file"], LEAD_HEADERS["sheet"], LEAD_HEADERS["row"],
-                   *(header(c, group.table) for c in cols), *(i.label for i in items.values())]
-        columns = [rec["span"].map(SPAN_LABELS), rec["file"], rec["sheet"], rec["row"].astype(int),
-                   *(rec[c] for c in cols), *(rec[k].map({True: TICK, False: None}) for k in items)]
+        # a CSV ledger has no sheets, and a unit's own report has one unit: such columns are left out
+        cols = [c for c in ("file", "sheet", "row", *table_columns(group.table))
+                if not (c == "sheet" and not rec["sheet"].astype(bool).any())
+                and not (c == "unit" and ind.unit_id != SUMMARY_ID)]
+        headers = [LEAD_HEADERS["span"], *(header(c, group.table) for c in cols), *(i.label for i in items.values())]
+        columns = [rec["span"].map(SPAN_LABELS), *(rec[c].astype(int) if c == "row" else rec[c] for c in cols),
+                   *(rec[k].map({True: TICK, False: None}) for k in items)]
         # an empty cell is left out of the sheet rather than written as an empty string (faster, same look)
         rows = zip(*(c.replace("", None).tolist() if c.dtype == object else c.tolist() for c in columns))
-        sheet(group.sheet, headers, (list(r) for r in rows), [10, 16, 10, 6] + [12] * len(cols) + [10] * len(items))
+        widths = {"file": 16, "sheet": 10, "row": 6}
+        sheet(group.sheet, headers, (list(r) for r in rows),
+              [10, *(widths.get(c, 12) for c in cols)] + [10] * len(items))
     wb.save(target)
     return target
 
@@ -416,13 +423,54 @@ def write_evidence(folder: Path, ledgers: Ledgers, ind: Indicators, published: d
 
 
 def write_report_evidence(folder: Path, data_dir: Path, unit: str, year: int, as_of: str | date | None,
-                          published: dict | None = None) -> list[Path]:
-    """The engine's hook: compute one report's figures again from the (cached) ledgers and write their evidence."""
+                          published: dict | None = None, timings: dict | None = None) -> list[Path]:
+    """The engine's hook: compute one report's figures again from the (cached) ledgers and write their evidence.
+
+    Parameters
+    ----------
+    timings : dict, optional
+        Gets the seconds it took as ``evidence``.
+    """
+    import time
+
     from .indicators import compute_indicators
     from .ledgers import load_ledgers
 
+    start = time.perf_counter()
     ledgers = load_ledgers(data_dir)
-    return write_evidence(folder, ledgers, compute_indicators(ledgers, unit, year, as_of), published)
+    written = write_evidence(folder, ledgers, compute_indicators(ledgers, unit, year, as_of), published)
+    if timings is not None:
+        timings["evidence"] = round(time.perf_counter() - start, 3)
+    return written
+
+
+def start_report_evidence(*args, **kwargs) -> Callable[[], list[Path]]:
+    """Start :func:`write_report_evidence` in a thread; call the result to wait for it (its error is raised there).
+
+    The engine writes a report's evidence while pandoc and typst render it:
+    most of rendering waits on other processes, so the evidence costs the
+    build little time.
+    """
+    import threading
+
+    outcome: dict = {}
+
+    def work() -> None:
+        try:
+            outcome["files"] = write_report_evidence(*args, **kwargs)
+        except BaseException as exc:  # handed to the caller of wait()
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=work, name="nianbao-evidence", daemon=True)
+    thread.start()
+
+    def wait() -> list[Path]:
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["files"]
+
+    return wait
 
 
 # --------------------------------------------------------------------------- the HTML section
@@ -430,7 +478,7 @@ def write_report_evidence(folder: Path, data_dir: Path, unit: str, year: int, as
 
 def row_ranges(rows: list[int]) -> str:
     """``2–5、8、10–11``: sorted row numbers with runs joined."""
-    rows = sorted(set(int(r) for r in rows))
+    rows = sorted(set(rows))
     out, start = [], None
     for i, r in enumerate(rows):
         if start is None:
@@ -441,18 +489,32 @@ def row_ranges(rows: list[int]) -> str:
     return "、".join(out)
 
 
-def _where(ledgers: Ledgers, table: str, labels: pd.Index) -> str:
-    """``casework.csv第2–20、22行`` (a workbook's sheet named too), for one figure's rows."""
-    frame = getattr(ledgers, table)
-    if frame is None or not len(labels):
-        return "无"
-    picked = frame.loc[np.asarray(labels)]
-    file, sheet = _source(picked, ledgers, table)
-    parts = []
-    for (f, s), rows in picked["row"].groupby([file.to_numpy(), sheet.to_numpy()], sort=False):
-        where = md_escape(f) + (f"（工作表{md_escape(s)}）" if s else "")
-        parts.append(f"{where}第{row_ranges(rows.tolist())}行")
-    return "；".join(parts)
+class _Places:
+    """Each record's place in the office's ledger, looked up by index label (for the HTML section)."""
+
+    def __init__(self, ledgers: Ledgers, table: str) -> None:
+        frame = getattr(ledgers, table)
+        self.index = frame.index
+        self.rows = frame["row"].to_numpy()
+        file, sheet = _source(frame, ledgers, table) if "file" in frame.columns or "sheet" in frame.columns \
+            else (None, None)
+        self.single = md_escape(ledgers.sources.get(table, table)) if file is None else None
+        self.places = None if file is None else (file + "\x00" + sheet).to_numpy()
+
+    def where(self, labels: pd.Index) -> str:
+        """``casework.csv第2–20、22行`` (a workbook's sheet named too), for one figure's rows."""
+        if not len(labels):
+            return "无"
+        pos = self.index.get_indexer(labels)
+        if self.places is None:
+            return f"{self.single}第{row_ranges(self.rows[pos].tolist())}行"
+        parts = []
+        places = self.places[pos]
+        for place in dict.fromkeys(places):
+            f, s = place.split("\x00")
+            where = md_escape(f) + (f"（工作表{md_escape(s)}）" if s else "")
+            parts.append(f"{where}第{row_ranges(self.rows[pos][places == place].tolist())}行")
+        return "；".join(parts)
 
 
 def evidence_markdown(ledgers: Ledgers, ind: Indicators, rules: dict | None = None) -> str:
@@ -463,6 +525,7 @@ def evidence_markdown(ledgers: Ledgers, ind: Indicators, rules: dict | None = No
     rate or median links to the counts it comes from.
     """
     items = ind.with_bases()
+    places: dict[str, _Places] = {}
     out = ["::: {.evidence #evidence}", "## 核对明细",
            "表1中各数字的台账依据：每项计数列出所计记录在本单位台账中的文件、工作表和行号；"
            f"比率列出其分子、分母。完整明细见同目录{CSV_FILE}和{XLSX_FILE}（核对表）。"]
@@ -474,7 +537,9 @@ def evidence_markdown(ledgers: Ledgers, ind: Indicators, rules: dict | None = No
             head = (f"[**{md_escape(item.label)}**，{SPAN_LABELS[span]}（{span_words(ind, span, is_stock(key))}）"
                     f"{number(figure, item.kind)}{'' if item.unit == '%' else item.unit}]{{#{anchor(key, span)}}}")
             if item.counted:
-                body = _where(ledgers, item.table, item.evidence.get(span, pd.Index([])))
+                if item.table not in places:
+                    places[item.table] = _Places(ledgers, item.table)
+                body = places[item.table].where(item.evidence.get(span, pd.Index([])))
             else:
                 links = [cell_link(b, span, f"{items[b].label}{number(items[b].figure(span), items[b].kind)}"
                                    f"{items[b].unit}") for b in item.basis if b in items]
