@@ -8,6 +8,7 @@
 --   ::: {.note}        the data note, in the table's smaller size
 --   # Title {.attachment-title}   the attachment's title
 --   ::: {.evidence}    核对明细: the rows behind each figure (HTML only; see the end)
+--   ::: {.ev-table}    a table whose figures link to their evidence in HTML
 
 -- class = { DOCX paragraph style, typst function (templates/official.typ) }
 local blocks = {
@@ -77,9 +78,35 @@ function Para(el)
   return nil
 end
 
--- Evidence (核对明细) is for the HTML report only: each figure of the indicator
--- table links to its rows ([15](#ev-…){.ev}), listed in ::: {.evidence}.
--- The PDF and DOCX keep the figure as plain text and leave the section out.
+-- Evidence (核对明细) is for the HTML report only. In HTML each figure of a table
+-- wrapped in ::: {.ev-table keys="id id …"} (one indicator id per body row)
+-- links to #ev-<id>-value (本期, column 2) and #ev-<id>-prior (上年同期, column 3),
+-- anchors of the section ::: {.evidence}. The PDF and DOCX get the plain table
+-- and leave the section out; links written [15](#ev-…){.ev} become plain text.
+local function ev_link(cell, key, span)
+  local text = pandoc.utils.stringify(cell.contents)
+  if text == "" or text == "—" then return end
+  local inlines = pandoc.utils.blocks_to_inlines(cell.contents)
+  cell.contents = { pandoc.Plain({ pandoc.Link(inlines, "#ev-" .. key .. "-" .. span, "", pandoc.Attr("", { "ev" })) }) }
+end
+
+local function link_table(el)
+  local keys = {}
+  for key in (el.attributes["keys"] or ""):gmatch("%S+") do table.insert(keys, key) end
+  for _, blk in ipairs(el.content) do
+    if blk.t == "Table" then
+      for _, body in ipairs(blk.bodies) do
+        for i, row in ipairs(body.body) do
+          if keys[i] and #row.cells >= 3 then
+            ev_link(row.cells[2], keys[i], "value")
+            ev_link(row.cells[3], keys[i], "prior")
+          end
+        end
+      end
+    end
+  end
+end
+
 function Link(el)
   if el.classes:includes("ev") and not FORMAT:match("html") then
     return el.content
@@ -91,6 +118,10 @@ local filter_div = Div
 function Div(el)
   if el.classes:includes("evidence") and not FORMAT:match("html") then
     return {}
+  end
+  if el.classes:includes("ev-table") then
+    if FORMAT:match("html") then link_table(el) end
+    return el.content
   end
   return filter_div(el)
 end

@@ -222,11 +222,13 @@ def test_table_links_and_evidence_section(sample_ledgers):
 
     report = Report.from_ledgers(sample_ledgers, "yeji-mzj", 2024)
     table = report.appendix_markdown()
-    assert cell_link("casework.total", "value", "33") in table
-    assert cell_link("casework.on_time_rate", "prior", "96.4%") in table
+    assert '::: {.ev-table keys="activity.central_group_study activity.branch_assembly' in table
+    assert "| 信访件总数（件） | 33 | 28 |" in table  # the figures stay plain Markdown; the HTML filter links them
     note = report.data_note_markdown()
     assert "{#ev-casework.total-value}" in note and "::: {.evidence #evidence}" in note
-    assert "[按期答复33件](#ev-casework.on_time-value){.ev} ÷ [应答复（已答复及超期未答复）33件](#ev-casework.due-value){.ev}" in note
+    assert ("[本期100.0%]{#ev-casework.on_time_rate-value}：[按期答复33件](#ev-casework.on_time-value){.ev}"
+            "÷[应答复（已答复及超期未答复）33件](#ev-casework.due-value){.ev}") in note
+    assert "[上年同期1件]{#ev-casework.overdue-prior}：casework\\.csv第27行" in note
     assert cell_link("x", "value", "—") == "—"  # no figure, no link
 
 

@@ -517,34 +517,44 @@ class _Places:
         return "；".join(parts)
 
 
-def evidence_markdown(ledgers: Ledgers, ind: Indicators, rules: dict | None = None) -> str:
+def _unit_word(item: Indicator) -> str:
+    return "" if item.unit == "%" else item.unit
+
+
+def evidence_markdown(ledgers: Ledgers, ind: Indicators) -> str:
     """The HTML report's evidence section, in Pandoc Markdown (left out of the PDF and DOCX).
 
-    Each figure of each span has an anchor (:func:`anchor`) that the indicator
-    table links to; a count lists its ledger rows by file, sheet and row, a
-    rate or median links to the counts it comes from.
+    One paragraph per figure; each span of it has an anchor (:func:`anchor`)
+    that the indicator table links to. A count lists its ledger rows by file,
+    sheet and row; a rate links to its numerator and denominator, a median or
+    a distinct count to the count whose rows it reads.
     """
     items = ind.with_bases()
     places: dict[str, _Places] = {}
+    spans = [s for s in SPANS if s in ind.spans]
+    when = "，".join(f"{SPAN_LABELS[s]}为{span_words(ind, s)}" for s in spans)
     out = ["::: {.evidence #evidence}", "## 核对明细",
-           "表1中各数字的台账依据：每项计数列出所计记录在本单位台账中的文件、工作表和行号；"
-           f"比率列出其分子、分母。完整明细见同目录{CSV_FILE}和{XLSX_FILE}（核对表）。"]
+           f"表1各数字所计的台账记录（文件、工作表、行号）。{when}"
+           f"{'；村（社区）按各期截止日统计' if ind.has_coverage else ''}。"
+           f"比率列出分子、分母。完整明细见同目录{CSV_FILE}和{XLSX_FILE}（核对表）。"]
     for key, item in items.items():
-        for span in SPANS:
+        parts = []
+        for span in spans:
             figure = item.figure(span)
-            if span not in ind.spans or figure is None:
+            if figure is None:
                 continue
-            head = (f"[**{md_escape(item.label)}**，{SPAN_LABELS[span]}（{span_words(ind, span, is_stock(key))}）"
-                    f"{number(figure, item.kind)}{'' if item.unit == '%' else item.unit}]{{#{anchor(key, span)}}}")
+            head = f"[{SPAN_LABELS[span]}{number(figure, item.kind)}{_unit_word(item)}]{{#{anchor(key, span)}}}"
             if item.counted:
                 if item.table not in places:
                     places[item.table] = _Places(ledgers, item.table)
                 body = places[item.table].where(item.evidence.get(span, pd.Index([])))
             else:
-                links = [cell_link(b, span, f"{items[b].label}{number(items[b].figure(span), items[b].kind)}"
-                                   f"{items[b].unit}") for b in item.basis if b in items]
-                body = rule_text(key, ind, rules) + ("：" + " ÷ ".join(links) if item.kind == "rate" else
-                                                     "，见" + "、".join(links) if links else "")
-            out.append(f"{head}：{body}。")
+                links = [cell_link(b, span, f"{items[b].label}{number(items[b].figure(span))}{_unit_word(items[b])}")
+                         for b in item.basis if b in items]
+                body = ("÷".join(links) if item.kind == "rate" else
+                        "、".join(links) + ("的答复用时中位数" if item.kind == "days" else "的不同媒体数"))
+            parts.append(f"{head}：{body}")
+        if parts:
+            out.append(f"**{md_escape(item.label)}**　" + "；".join(parts) + "。")
     out.append(":::")
     return "\n\n".join(out) + "\n"

@@ -360,20 +360,21 @@ class Report:
 def indicator_table(ind: Indicators, links: bool = True) -> str:
     """The indicator table (本期, 上年同期, 增减, 增幅) as a Pandoc pipe table.
 
-    With ``links``, each figure links to its evidence (:func:`helpers.evidence.cell_link`; HTML only).
+    With ``links``, the table is wrapped in ``::: {.ev-table keys="…"}`` naming
+    each row's indicator: in HTML, ``templates/nianbao.lua`` links each figure
+    to its evidence (:mod:`helpers.evidence`); other formats get the plain table.
     """
-    from .evidence import cell_link
-
     rows = ["| 指标 | 本期 | 上年同期 | 增减 | 增幅 |",
             # dashes give the relative column widths (the line is longer than pandoc's 72 columns)
             "|:" + "-" * 40 + "|" + "-" * 9 + ":|" + "-" * 11 + ":|" + "-" * 15 + ":|" + "-" * 13 + ":|"]
-    for key, item in ind.items.items():
+    for item in ind.items.values():
         label = item.label + ("" if item.unit == "%" else f"（{item.unit}）")
-        value, prior = number(item.value, item.kind), number(item.prior, item.kind)
-        if links:
-            value, prior = cell_link(key, "value", value), cell_link(key, "prior", prior)
-        rows.append(f"| {label} | {value} | {prior} | {delta_cell(item)} | {pct_cell(item)} |")
-    return "\n".join(rows)
+        rows.append(f"| {label} | {number(item.value, item.kind)} | {number(item.prior, item.kind)} "
+                    f"| {delta_cell(item)} | {pct_cell(item)} |")
+    table = "\n".join(rows)
+    if links:
+        table = f'::: {{.ev-table keys="{" ".join(ind.items)}"}}\n{table}\n:::'
+    return table
 
 
 # --------------------------------------------------------------------- notebook display
