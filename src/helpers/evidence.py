@@ -500,6 +500,15 @@ class _Places:
             else (None, None)
         self.single = md_escape(ledgers.sources.get(table, table)) if file is None else None
         self.places = None if file is None else (file + "\x00" + sheet).to_numpy()
+        self.units = frame["unit"].to_numpy()
+        self.names = ledgers.units["unit_name"].to_dict()
+
+    def by_unit(self, labels: pd.Index) -> str:
+        """``叶集区民政局33件、…``: how many of one figure's rows each unit's ledger holds (a district summary)."""
+        if not len(labels):
+            return "无"
+        counts = pd.Series(self.units[self.index.get_indexer(labels)]).value_counts(sort=False)
+        return "、".join(f"{md_escape(self.names.get(u, u))}{n}" for u, n in counts.items())
 
     def where(self, labels: pd.Index) -> str:
         """``casework.csv第2–20、22行`` (a workbook's sheet named too), for one figure's rows."""
@@ -534,8 +543,9 @@ def evidence_markdown(ledgers: Ledgers, ind: Indicators) -> str:
     spans = [s for s in SPANS if s in ind.spans]
     when = "，".join(f"{SPAN_LABELS[s]}为{span_words(ind, s)}" for s in spans)
     out = ["::: {.evidence #evidence}", "## 核对明细",
-           f"表1各数字所计的台账记录（文件、工作表、行号）。{when}"
-           f"{'；村（社区）按各期截止日统计' if ind.has_coverage else ''}。"
+           ("表1各数字所计的台账记录，按单位列出条数，逐行明细见核对表或 nianbao explain。" if ind.unit_id == SUMMARY_ID
+            else "表1各数字所计的台账记录（文件、工作表、行号）。") + when
+           + f"{'；村（社区）按各期截止日统计' if ind.has_coverage else ''}。"
            f"比率列出分子、分母。完整明细见同目录{CSV_FILE}和{XLSX_FILE}（核对表）。"]
     for key, item in items.items():
         parts = []
@@ -547,7 +557,9 @@ def evidence_markdown(ledgers: Ledgers, ind: Indicators) -> str:
             if item.counted:
                 if item.table not in places:
                     places[item.table] = _Places(ledgers, item.table)
-                body = places[item.table].where(item.evidence.get(span, pd.Index([])))
+                rows = item.evidence.get(span, pd.Index([]))
+                # a district summary's rows fill pages: the section gives each unit's share, the files the rows
+                body = places[item.table].by_unit(rows) if ind.unit_id == SUMMARY_ID else places[item.table].where(rows)
             else:
                 links = [cell_link(b, span, f"{items[b].label}{number(items[b].figure(span))}{_unit_word(items[b])}")
                          for b in item.basis if b in items]
