@@ -11,13 +11,22 @@ Prints the times, the reports per minute and the ratio. Targets (issue 4), on
 2 cores with all three formats: >= 100 reports a minute, >= 6x the naive loop,
 no-op rebuild <= 2 s, flat worker memory over 200 reports.
 
+Also prints the CPU seconds of the engine build (all its processes, so less
+sensitive than the wall time to other load on the machine) and the time the
+reports spent writing their evidence (issue 15: evidence adds at most 10 % to
+a batch build), from the ``timings`` of each report's ``manifest.json``. Run
+the same script with ``PYTHONPATH`` and ``NIANBAO_ROOT`` pointing at another
+checkout (e.g. ``git archive`` of the commit before) to compare.
+
 Usage: ``.venv/bin/python bench/batch.py [--copies 3] [--naive 6] [--soak 0]``
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -68,12 +77,31 @@ def replicate(target: Path, copies: int) -> None:
         shutil.copytree(paths.DATA_DIR / "narrative" / "yeji-mzj", target / "narrative" / f"yeji-mzj-{k}")
 
 
+def cpu_children() -> float:
+    """CPU seconds (user + system) of every finished child process so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(cmd: list[str]) -> float:
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode:
         sys.exit(f"failed: {' '.join(cmd)}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
     return time.perf_counter() - start
+
+
+def evidence_share(out: Path) -> str:
+    """Seconds the reports spent writing evidence, of their total, from their manifests."""
+    evidence = total = 0.0
+    for manifest in out.glob("*/*/manifest.json"):
+        timings = json.loads(manifest.read_text(encoding="utf-8")).get("timings", {})
+        evidence += timings.get("evidence", 0.0)
+        total += timings.get("total", 0.0)
+    if not total:
+        return "no report timings"
+    return (f"{evidence:.1f} s writing evidence (in a thread, alongside rendering) in {total:.1f} s of report time "
+            f"({100 * evidence / total:.1f} %)")
 
 
 def naive(data: Path, out: Path, pairs: list[tuple[int, str]]) -> float:
@@ -122,7 +150,8 @@ def soak(n: int, out: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=3, help="copies of the 4 sample units (x3 years each)")
-    parser.add_argument("--naive", type=int, default=6, help="reports to run through the naive loop")
+    parser.add_argument("--naive", type=int, default=6,
+                        help="reports to run through the naive loop (0: the engine build only)")
     parser.add_argument("--soak", type=int, default=0, help="reports for the memory soak (0: skip)")
     args = parser.parse_args()
     nianbao = str(Path(sys.executable).parent / "nianbao")
@@ -133,11 +162,16 @@ def main() -> None:
         reports = args.copies * 4 * 3
         print(f"matrix: {reports} reports ({args.copies * 4} units x 3 years), html+pdf+docx, {os.cpu_count()} cores")
 
+        cpu = cpu_children()
         engine_s = run([nianbao, "build", "--unit", "all", "--year", "all", "--data", str(data),
                         "--out", str(tmp / "engine")])
+        cpu = cpu_children() - cpu
         per_engine = engine_s / reports
         print(f"engine: {reports} reports in {engine_s:.1f} s = {60 / per_engine:.0f} reports/min "
-              f"({per_engine:.2f} s per report, warm kernels, default workers)")
+              f"({per_engine:.2f} s per report, warm kernels, default workers); CPU {cpu:.1f} s")
+        print(f"evidence: {evidence_share(tmp / 'engine')}")
+        if not args.naive:
+            return
 
         pairs = [(y, f"{u}-{k}") for k in range(args.copies) for u in ("yeji-mzj", "yeji-rsj") for y in (2023, 2024)]
         pairs = pairs[: args.naive]

@@ -8,6 +8,9 @@
 --   ::: {.note}        the data note, in the table's smaller size
 --   ::: {.table-note}  the line under a table's caption (统计口径), kept with the table
 --   # Title {.attachment-title}   the attachment's title
+--   ::: {.evidence}    核对明细: the rows behind each figure (HTML only; see the end)
+--   ::: {.ev-table}    a table whose figures link to their evidence in HTML
+
 -- Kept together, so that no page holds a few stray lines: the last paragraph of the
 -- body with the 附件 line and the signature; the last chart (and its caption) with the
 -- data note after it.
@@ -191,8 +194,56 @@ function Para(el)
   return nil
 end
 
+-- Evidence (核对明细) is for the HTML report only. In HTML each figure of a table
+-- wrapped in ::: {.ev-table keys="id id …"} (one indicator id per body row)
+-- links to #ev-<id>-value (本期, column 2) and #ev-<id>-prior (上年同期, column 3),
+-- anchors of the section ::: {.evidence}. The PDF and DOCX get the plain table
+-- and leave the section out; links written [15](#ev-…){.ev} become plain text.
+local function ev_link(cell, key, span)
+  local text = pandoc.utils.stringify(cell.contents)
+  if text == "" or text == "—" then return end
+  local inlines = pandoc.utils.blocks_to_inlines(cell.contents)
+  cell.contents = { pandoc.Plain({ pandoc.Link(inlines, "#ev-" .. key .. "-" .. span, "", pandoc.Attr("", { "ev" })) }) }
+end
+
+local function link_table(el)
+  local keys = {}
+  for key in (el.attributes["keys"] or ""):gmatch("%S+") do table.insert(keys, key) end
+  for _, blk in ipairs(el.content) do
+    if blk.t == "Table" then
+      for _, body in ipairs(blk.bodies) do
+        for i, row in ipairs(body.body) do
+          if keys[i] and #row.cells >= 3 then
+            ev_link(row.cells[2], keys[i], "value")
+            ev_link(row.cells[3], keys[i], "prior")
+          end
+        end
+      end
+    end
+  end
+end
+
+function Link(el)
+  if el.classes:includes("ev") and not FORMAT:match("html") then
+    return el.content
+  end
+  return nil
+end
+
+local filter_div = Div
+function Div(el)
+  if el.classes:includes("evidence") and not FORMAT:match("html") then
+    return {}
+  end
+  if el.classes:includes("ev-table") then
+    if FORMAT:match("html") then link_table(el) end
+    return el.content
+  end
+  return filter_div(el)
+end
+
 return {
   { Div = unwrap_quarto },
   { Pandoc = keep_together },
-  { Div = Div, Header = Header, Para = Para, Inlines = Inlines },
+  { Div = Div, Header = Header, Para = Para, Inlines = Inlines, Link = Link },
 }

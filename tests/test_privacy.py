@@ -33,7 +33,7 @@ HOSTILE = "<script>alert(1)</script>"
 def _text_of(path) -> str:
     if path.suffix == ".pdf":
         return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
-    if path.suffix == ".docx":
+    if path.suffix in (".docx", ".xlsx"):  # XML parts inside a zip: read them, not the compressed bytes
         with zipfile.ZipFile(path) as z:
             return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
     return path.read_bytes().decode("utf-8", "replace")
@@ -81,9 +81,9 @@ def test_no_personal_value_in_any_file_or_message(planted_build):
     out, proc, validate, started = planted_build
     written = [p for p in out.rglob("*") if p.is_file()]
     written += [p for p in paths.CACHE_DIR.glob("*") if p.is_file() and p.stat().st_mtime >= started - 1]
-    assert any(p.name == "report.pdf" for p in written)
+    assert {"report.pdf", "evidence.csv", "evidence.xlsx"} <= {p.name for p in written}
     for path in written:
-        text = _text_of(path) if path.suffix in (".pdf", ".docx") else path.read_bytes().decode("utf-8", "replace")
+        text = _text_of(path) if path.suffix in (".pdf", ".docx", ".xlsx") else path.read_bytes().decode("utf-8", "replace")
         raw = path.read_bytes()
         for value in PLANTED.values():
             assert value not in text, (path, value)
@@ -91,6 +91,15 @@ def test_no_personal_value_in_any_file_or_message(planted_build):
     for stream in (proc.stdout, proc.stderr, validate.stdout, validate.stderr):
         for value in PLANTED.values():
             assert value not in stream
+
+
+def test_evidence_counts_the_planted_rows_but_never_their_personal_data(planted_build):
+    out, *_ = planted_build
+    lines = pd.read_csv(out / "2024" / "yeji-mzj" / "evidence.csv", encoding="utf-8-sig", dtype=str,
+                        keep_default_na=False)
+    assert not set(PLANTED) & set(lines.columns)
+    counted = lines[(lines["indicator"] == "casework.total") & (lines["span"] == "value")]
+    assert len(counted) == 33 and "XF-BAD-1" not in set(lines["case_id"])  # the set-aside row is not evidence
 
 
 def test_hostile_text_stays_text(planted_build):

@@ -165,6 +165,15 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("doctor", help="显示排版引擎、正在使用的配置文件，以及每种字体角色用的字体及原因",
                    description="显示排版引擎、正在使用的配置文件（项目的或默认的），以及每种字体角色用的字体及原因。")
 
+    e = sub.add_parser("explain", help="说明一个指标如何计算，并列出所计的台账记录（文件、工作表、行号）")
+    e.add_argument("indicator", help="指标编号，如 casework.on_time、casework.on_time_rate、activity.party_lecture")
+    e.add_argument("--year", type=int, required=True, help="报告年度，如 2024")
+    e.add_argument("--unit", required=True, help="单位代码（unit_id）；_summary 为全区汇总")
+    e.add_argument("--as-of", default=None, metavar="DATE", help="统计截止日 YYYY-MM-DD（默认：年末）")
+    _add_data(e)
+    e.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="报告输出目录（默认：output/），用于指出核对表")
+
     s = sub.add_parser("site", help="生成 output/index.html：按年份和单位列出全部报告，可离线浏览",
                        description="生成 output/index.html：按年份和单位列出全部报告，可离线浏览。")
     s.add_argument("--out", type=Path, default=None, metavar="DIR", help="输出文件夹（默认：output/）")
@@ -270,6 +279,16 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     return status
 
 
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from .explain import explain
+    from .ledgers import load_ledgers
+    from .paths import OUTPUT_DIR
+
+    print(explain(load_ledgers(args.data), args.unit, args.year, args.indicator, args.as_of, args.out or OUTPUT_DIR),
+          end="")
+    return 0
+
+
 def _cmd_site(args: argparse.Namespace) -> int:
     from .ledgers import load_ledgers
     from .outdir import OutputLock, prepare_output
@@ -315,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
 
         check_config()  # config/rules.yml and _quarto.yml, against their schemas, before any work
         commands = {"build": _cmd_build, "validate": _cmd_validate, "init": _cmd_init, "doctor": _cmd_doctor,
-                    "site": _cmd_site}
+                    "site": _cmd_site, "explain": _cmd_explain}
         if args.command not in commands:  # subcommands kept in their own modules
             return args.run(args)
         return commands[args.command](args)

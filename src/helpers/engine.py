@@ -588,6 +588,10 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
         indicators = _indicators_from(nb)
         (scratch / "indicators.json").write_text(
             json.dumps(indicators, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        from .evidence import start_report_evidence  # evidence.csv, evidence.xlsx: the rows behind each figure
+
+        evidence_written = start_report_evidence(scratch, job.data_dir, job.unit, job.year, job.as_of,
+                                                 indicators["indicators"], timings)  # while rendering
         if job.rejected_csv is not None:
             shutil.copyfile(job.rejected_csv, scratch / "rejected.csv")
         t = time.perf_counter()
@@ -596,6 +600,7 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
         for fmt in kept:
             shutil.copyfile(final / f"report.{fmt}", scratch / f"report.{fmt}")
         timings["render"] = round(time.perf_counter() - t, 3)
+        evidence_written()
         timings["total"] = round(time.perf_counter() - start, 3)
         manifest = {
             "report": job.name,

@@ -3,11 +3,17 @@
 Definitions are those of ``shared/data-contract.md``; deadlines and standards
 come from ``config/rules.yml``. Every function takes plain frames, so each can
 be tested on a tiny frame.
+
+Evidence: every count is the number of ledger rows it selects, and those rows
+are kept with it (:attr:`Indicator.evidence`, per span: ``value``, ``prior``,
+and ``previous`` once periods exist), as labels of the ledger frame's index.
+Rates, medians and distinct counts instead name the counts they come from
+(:attr:`Indicator.basis`). :mod:`helpers.evidence` writes them out.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -47,6 +53,11 @@ class Span:
         return (dates >= self.start) & (dates <= self.end)
 
 
+# The spans a figure is given for, in the order evidence lists them. ``previous``
+# (环比, the period just before) has evidence as soon as an indicator carries it.
+SPANS: tuple[str, ...] = ("value", "prior", "previous")
+
+
 @dataclass
 class Indicator:
     """One figure of the report, with its value a year earlier.
@@ -54,6 +65,12 @@ class Indicator:
     ``kind`` is ``count`` (integers), ``rate`` (percent, one decimal; changes
     are percentage points) or ``days``. ``change_pct`` is ``None`` for rates
     and when the prior value is zero or missing.
+
+    ``evidence`` maps a span (``value``, ``prior``, ``previous``) to the index
+    labels, in the ledger table ``table``, of the rows a count counted: its
+    figure is their number. ``basis`` names, for a figure derived from counts,
+    the counts it comes from: ``(numerator, denominator)`` for a rate, the
+    count whose rows it reads for a median or a distinct count.
     """
 
     value: float | int | None
@@ -62,6 +79,18 @@ class Indicator:
     unit: str
     kind: str = "count"
     additive: bool = True  # False for distinct counts (outlets): a district total is not their sum
+    table: str | None = None
+    basis: tuple[str, ...] = ()
+    evidence: dict[str, pd.Index] = field(default_factory=dict, repr=False, compare=False)
+
+    def figure(self, span: str) -> float | int | None:
+        """The figure of one span (``value``, ``prior`` or ``previous``); ``None`` when it has none."""
+        return getattr(self, span, None)
+
+    @property
+    def counted(self) -> bool:
+        """Whether the figure is a count of ledger rows (and so has evidence)."""
+        return self.kind == "count" and self.table is not None and not self.basis
 
     @property
     def change(self) -> float | int | None:
@@ -139,6 +168,12 @@ def activity_counts(activities: pd.DataFrame, span: Span) -> dict[str, int]:
     return out
 
 
+def activity_rows(activities: pd.DataFrame, span: Span) -> dict[str, pd.Index]:
+    """The rows counted for each canonical category in ``span`` (index labels of ``activities``)."""
+    in_span = activities.loc[span.mask(activities["date"]), "category"]
+    return {code: in_span.index[in_span == code] for code in schema.CATEGORIES}
+
+
 def closed_periods(per_year: int, as_of: date) -> int:
     """How many of a rule's periods (``12 / per_year`` months each) closed by ``as_of``."""
     months = as_of.month - 1
@@ -170,14 +205,21 @@ def activity_shortfalls(counts: dict[str, int], as_of: date, rules: dict | None 
 # --------------------------------------------------------------------------- casework
 
 
-def casework_figures(casework: pd.DataFrame, span: Span, rules: dict | None = None) -> dict[str, Any]:
-    """The casework figures of ``span``, judged at ``span.end`` (as_of).
+# The casework counts and the flag of :func:`judge_cases` each one counts.
+CASE_COUNTS: tuple[str, ...] = ("total", "replied", "on_time", "pending", "overdue", "escalated",
+                                "due", "rated", "satisfied")
+
+
+def judge_cases(casework: pd.DataFrame, span: Span, rules: dict | None = None) -> pd.DataFrame:
+    """The cases received in ``span``, each judged at ``span.end`` (as_of).
 
     Returns
     -------
-    dict
-        total, replied, on_time, on_time_rate, pending, overdue, escalated,
-        median_reply_days, satisfaction_rate.
+    DataFrame
+        Indexed like ``casework`` (the cases of the span only): ``deadline``
+        (the reply deadline used: 60 days, 90 when extended), ``days_taken``
+        (days from receipt to a reply on or before as_of, else missing) and one
+        boolean per count of :data:`CASE_COUNTS`.
     """
     cw = (rules or load_rules())["casework"]
     cases = casework[span.mask(casework["received_date"])]
@@ -188,20 +230,49 @@ def casework_figures(casework: pd.DataFrame, span: Span, rules: dict | None = No
     deadline = cases["received_date"] + pd.to_timedelta(limit.astype("int64"), unit="D")
     on_time = replied & (replied_at <= deadline)
     overdue = (replied & ~on_time) | (~replied & (as_of > deadline))
-    due = replied | overdue
-    rated = cases["satisfaction"].isin(cw["rated"])
-    satisfied = cases["satisfaction"].isin(cw["satisfied"])
-    days = (replied_at - cases["received_date"]).dt.days[replied]
+    return pd.DataFrame({
+        "deadline": deadline,
+        "days_taken": (replied_at - cases["received_date"]).dt.days,
+        "total": pd.Series(True, index=cases.index),
+        "replied": replied,
+        "on_time": on_time,
+        "pending": ~replied,
+        "overdue": overdue,
+        "escalated": cases["escalation"].isin(cw["escalation_levels"]),
+        "due": replied | overdue,
+        "rated": cases["satisfaction"].isin(cw["rated"]),
+        "satisfied": cases["satisfaction"].isin(cw["satisfied"]),
+    }, index=cases.index)
+
+
+def casework_rows(judged: pd.DataFrame) -> dict[str, pd.Index]:
+    """The rows each casework count counts (index labels), from :func:`judge_cases`."""
+    return {key: judged.index[judged[key].to_numpy(dtype=bool)] for key in CASE_COUNTS}
+
+
+def casework_figures(casework: pd.DataFrame, span: Span, rules: dict | None = None,
+                     judged: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The casework figures of ``span``, judged at ``span.end`` (as_of).
+
+    Parameters
+    ----------
+    judged : DataFrame, optional
+        :func:`judge_cases` of the same cases and span, when already at hand.
+
+    Returns
+    -------
+    dict
+        total, replied, on_time, on_time_rate, pending, overdue, escalated,
+        median_reply_days, satisfaction_rate, and the bases due, rated, satisfied.
+    """
+    j = judge_cases(casework, span, rules) if judged is None else judged
+    n = {key: int(j[key].sum()) for key in CASE_COUNTS}
+    days = j["days_taken"][j["replied"]]
     return {
-        "total": int(len(cases)),
-        "replied": int(replied.sum()),
-        "on_time": int(on_time.sum()),
-        "on_time_rate": rate(int(on_time.sum()), int(due.sum())),
-        "pending": int((~replied).sum()),
-        "overdue": int(overdue.sum()),
-        "escalated": int(cases["escalation"].isin(cw["escalation_levels"]).sum()),
+        **n,
+        "on_time_rate": rate(n["on_time"], n["due"]),
         "median_reply_days": float(days.median()) if len(days) else None,
-        "satisfaction_rate": rate(int(satisfied.sum()), int(rated.sum())),
+        "satisfaction_rate": rate(n["satisfied"], n["rated"]),
     }
 
 
@@ -254,18 +325,29 @@ def coverage_figures(coverage: pd.DataFrame, on: pd.Timestamp) -> dict[str, Any]
     return {"villages": villages, "covered": covered, "rate": rate(covered, villages)}
 
 
+def coverage_rows(coverage: pd.DataFrame, on: pd.Timestamp) -> dict[str, pd.Index]:
+    """The rows counted as villages and as covered on ``on`` (index labels of ``coverage``)."""
+    return {"villages": coverage.index, "covered": coverage.index[(coverage["established_date"] <= on).to_numpy()]}
+
+
 # --------------------------------------------------------------------------- all of them
 
 _CASE_META = {
-    "total": ("信访件总数", "件", "count"),
-    "replied": ("已答复", "件", "count"),
-    "on_time": ("按期答复", "件", "count"),
-    "on_time_rate": ("按期答复率", "%", "rate"),
-    "pending": ("未答复", "件", "count"),
-    "overdue": ("超期", "件", "count"),
-    "escalated": ("越级信访（{levels}）", "件", "count"),  # levels: casework.escalation_levels
-    "median_reply_days": ("答复用时中位数", "天", "days"),
-    "satisfaction_rate": ("群众满意率", "%", "rate"),
+    "total": ("信访件总数", "件", "count", ()),
+    "replied": ("已答复", "件", "count", ()),
+    "on_time": ("按期答复", "件", "count", ()),
+    "on_time_rate": ("按期答复率", "%", "rate", ("casework.on_time", "casework.due")),
+    "pending": ("未答复", "件", "count", ()),
+    "overdue": ("超期", "件", "count", ()),
+    "escalated": ("越级信访（{levels}）", "件", "count", ()),  # levels: casework.escalation_levels
+    "median_reply_days": ("答复用时中位数", "天", "days", ("casework.replied",)),
+    "satisfaction_rate": ("群众满意率", "%", "rate", ("casework.satisfied", "casework.rated")),
+}
+# Counts that rates stand on without being figures of the report themselves.
+_CASE_BASES = {
+    "due": ("应答复（已答复及超期未答复）", "件"),
+    "rated": ("参评（满意、基本满意、不满意）", "件"),
+    "satisfied": ("满意及基本满意", "件"),
 }
 
 
@@ -289,6 +371,8 @@ class Indicators:
     rejected_rows: int
     has_publicity: bool
     has_coverage: bool
+    spans: dict[str, Span] = field(default_factory=dict)
+    bases: dict[str, Indicator] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> Indicator:
         return self.items[key]
@@ -296,6 +380,10 @@ class Indicators:
     def activity_total(self) -> int:
         """All canonical activities (组织生活) of the span, together."""
         return sum(self.items[f"activity.{code}"].value for code in schema.CATEGORIES)
+
+    def with_bases(self) -> dict[str, Indicator]:
+        """The report's figures and, after them, the counts that rates stand on (:attr:`bases`)."""
+        return {**self.items, **self.bases}
 
     def as_json(self) -> dict[str, Any]:
         """The ``indicators.json`` document of the contract."""
@@ -344,35 +432,50 @@ def compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | str
         )
     span = Span.of(year, as_of)
     prior = span.prior()
+    spans = {"value": span, "prior": prior}
     items: dict[str, Indicator] = {}
+    bases: dict[str, Indicator] = {}
+
+    def reached(frame: pd.DataFrame | None, column: str) -> list[str]:
+        """The spans a table has data for: this one always, earlier ones when its records reach back."""
+        return [name for name, s in spans.items() if name == "value" or _has_prior(frame, column, s)]
 
     acts = ledgers.activities[ledgers.activities["unit"] == unit]
     now_counts = activity_counts(acts, span)
-    has_prior = _has_prior(ledgers.activities, "date", prior)
-    before = activity_counts(acts, prior) if has_prior else {}
+    rows = {name: activity_rows(acts, spans[name]) for name in reached(ledgers.activities, "date")}
     for code in schema.CATEGORIES:
+        ev = {name: r[code] for name, r in rows.items()}
         items[f"activity.{code}"] = Indicator(
-            now_counts[code], before.get(code) if has_prior else None, schema.CATEGORY_SHORT[code], "次"
+            len(ev["value"]), len(ev["prior"]) if "prior" in ev else None, schema.CATEGORY_SHORT[code], "次",
+            table="activities", evidence=ev,
         )
 
     cases = ledgers.casework[ledgers.casework["unit"] == unit]
-    now = casework_figures(cases, span, rules)
-    has_prior = _has_prior(ledgers.casework, "received_date", prior)
-    then = casework_figures(cases, prior, rules) if has_prior else {}
+    judged = {name: judge_cases(cases, spans[name], rules) for name in reached(ledgers.casework, "received_date")}
+    figs = {name: casework_figures(cases, spans[name], rules, j) for name, j in judged.items()}
+    rows = {name: casework_rows(j) for name, j in judged.items()}
     levels = "、".join(rules["casework"]["escalation_levels"])
-    for key, (label, unit_word, kind) in _CASE_META.items():
-        items[f"casework.{key}"] = Indicator(now[key], then.get(key), label.format(levels=levels), unit_word, kind)
+    for key, (label, unit_word, kind, basis) in _CASE_META.items():
+        ev = {name: r[key] for name, r in rows.items()} if key in CASE_COUNTS else {}
+        items[f"casework.{key}"] = Indicator(figs["value"][key], figs.get("prior", {}).get(key),
+                                             label.format(levels=levels), unit_word, kind, table="casework",
+                                             basis=basis, evidence=ev)
+    for key, (label, unit_word) in _CASE_BASES.items():
+        bases[f"casework.{key}"] = Indicator(figs["value"][key], figs.get("prior", {}).get(key), label, unit_word,
+                                             table="casework", evidence={name: r[key] for name, r in rows.items()})
 
     pub = ledgers.publicity
     has_publicity = pub is not None
     outlets: list[str] = []
     if has_publicity:
         pub = pub[pub["unit"] == unit]
-        now = publicity_figures(pub, span)
-        has_prior = _has_prior(ledgers.publicity, "date", prior)
-        then = publicity_figures(pub, prior) if has_prior else {}
-        items["publicity.total"] = Indicator(now["total"], then.get("total"), "宣传报道", "篇")
-        items["publicity.outlets"] = Indicator(now["outlets"], then.get("outlets"), "报道媒体", "家", additive=False)
+        figs = {name: publicity_figures(pub, spans[name]) for name in reached(ledgers.publicity, "date")}
+        ev = {name: pub.index[spans[name].mask(pub["date"]).to_numpy()] for name in figs}
+        items["publicity.total"] = Indicator(figs["value"]["total"], figs.get("prior", {}).get("total"), "宣传报道",
+                                             "篇", table="publicity", evidence=ev)
+        items["publicity.outlets"] = Indicator(figs["value"]["outlets"], figs.get("prior", {}).get("outlets"),
+                                               "报道媒体", "家", additive=False, table="publicity",
+                                               basis=("publicity.total",))
         outlets = outlets_in(pub, span)
 
     cov = ledgers.coverage
@@ -380,9 +483,13 @@ def compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | str
     if has_coverage:
         cov = cov[cov["unit"] == unit]
         now, then = coverage_figures(cov, span.end), coverage_figures(cov, prior.end)
-        items["coverage.villages"] = Indicator(now["villages"], then["villages"], "村（社区）总数", "个")
-        items["coverage.covered"] = Indicator(now["covered"], then["covered"], "已建“救急难”互助社", "个")
-        items["coverage.rate"] = Indicator(now["rate"], then["rate"], "互助社覆盖率", "%", "rate")
+        rows = {name: coverage_rows(cov, spans[name].end) for name in spans}
+        items["coverage.villages"] = Indicator(now["villages"], then["villages"], "村（社区）总数", "个",
+                                               table="coverage", evidence={n: r["villages"] for n, r in rows.items()})
+        items["coverage.covered"] = Indicator(now["covered"], then["covered"], "已建“救急难”互助社", "个",
+                                              table="coverage", evidence={n: r["covered"] for n, r in rows.items()})
+        items["coverage.rate"] = Indicator(now["rate"], then["rate"], "互助社覆盖率", "%", "rate", table="coverage",
+                                           basis=("coverage.covered", "coverage.villages"))
 
     return Indicators(
         unit_id=unit,
@@ -396,4 +503,6 @@ def compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | str
         rejected_rows=ledgers.rejected_rows,
         has_publicity=has_publicity,
         has_coverage=has_coverage,
+        spans=spans,
+        bases=bases,
     )

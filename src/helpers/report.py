@@ -404,14 +404,24 @@ class Report:
             lines.append("文字材料：使用随软件提供的通用稿；可复制到数据文件夹的narrative/default.md后按本单位情况修改。")
         else:
             lines.append(f"文字材料：{md_escape(self.narrative_path.relative_to(led.data_dir).as_posix())}。")
-        return "\n\n".join(lines) + "\n:::\n"
+        from .evidence import evidence_markdown
+
+        return "\n\n".join(lines) + "\n:::\n\n" + evidence_markdown(led, ind)
 
 
-def indicator_table(ind: Indicators) -> str:
-    """The indicator table (本期, 上年同期, 增减, 增幅) as a Pandoc pipe table."""
+def indicator_table(ind: Indicators, links: bool = True) -> str:
+    """The indicator table (本期, 上年同期, 增减, 增幅) as a Pandoc pipe table.
+
+    With ``links``, the table is wrapped in ``::: {.ev-table keys="…"}`` naming
+    each row's indicator: in HTML, ``templates/nianbao.lua`` links each figure
+    to its evidence (:mod:`helpers.evidence`); other formats get the plain table.
+    """
     rows = [[item.label + ("" if item.unit == "%" else f"（{item.unit}）"), number(item.value, item.kind),
              number(item.prior, item.kind), delta_cell(item), pct_cell(item)] for item in ind.items.values()]
-    return pipe_table(["指标", "本期", "上年同期", "增减", "增幅"], rows)
+    table = pipe_table(["指标", "本期", "上年同期", "增减", "增幅"], rows)
+    if links:
+        table = f'::: {{.ev-table keys="{" ".join(ind.items)}"}}\n{table}\n:::'
+    return table
 
 
 # --------------------------------------------------------------------- notebook display

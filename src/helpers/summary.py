@@ -154,6 +154,9 @@ def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, In
     out.append(f"::: {{.caption}}\n图1　各单位{year}年组织生活开展次数\n:::")
     out.append("![](ranking.png)")
     out.append("::: {.note}\n数据来源：各单位台账；汇总数已与各单位数之和逐项核对。\n:::")
+    from .evidence import evidence_markdown
+
+    out.append(evidence_markdown(ledgers, total))
     return "\n\n".join(out) + "\n"
 
 
@@ -190,6 +193,9 @@ def write_summary(ledgers: Ledgers, year: int, out_dir: Path, formats: tuple[str
         doc["units"] = {u: ind.as_json()["indicators"] for u, ind in per_unit.items()}
         (scratch / "indicators.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n",
                                                  encoding="utf-8")
+        from .evidence import write_evidence  # the rows behind each figure, each with its own unit
+
+        write_evidence(scratch, ledgers, total, doc["indicators"])
         with tempfile.TemporaryDirectory(prefix="nianbao-summary-") as tmp:
             work = Path(tmp)
             (work / "ranking.png").write_bytes(ranking_chart(ledgers, per_unit, year))
