@@ -23,7 +23,7 @@ def test_a_family_without_chinese_glyphs_is_passed_over():
     faces = [face("FangSong", cjk=False), face("FandolFang")]
     choice = resolve("body", faces)
     assert choice.family == "FandolFang"
-    assert "no Chinese glyphs" in choice.reason
+    assert "无中文字形" in choice.reason
 
 
 def test_title_prefers_the_bold_cut_of_a_song_substitute():

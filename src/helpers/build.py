@@ -292,10 +292,10 @@ def build(
               for job in plan(ledgers, units, years, as_of, out_dir, formats, write_rejected(ledgers))]
     refused = {} if allow_rejected else untrusted(wanted, ledgers)
     wanted = [job for job in wanted if job not in refused]
-    generic = sorted({job.unit for job in wanted
-                      if paths.is_generic_prose(paths.narrative_file(job.data_dir, job.unit, job.year))})
+    generic = [job.name for job in wanted
+               if paths.is_generic_prose(paths.narrative_file(job.data_dir, job.unit, job.year))]
     if generic:
-        echo(f"提示：{len(generic)}个单位的报告没有本单位的文字材料（narrative/），使用随软件提供的通用稿"
+        echo(f"提示：{len(generic)}份报告没有本单位当年的文字材料（narrative/），使用随软件提供的通用稿"
              f"（{'、'.join(generic[:5])}{'等' if len(generic) > 5 else ''}）")
     choices = resolve_all()  # a role without a Chinese font stops the build here
     if dry_run:

@@ -499,7 +499,7 @@ class _Places:
         file, sheet = _source(frame, ledgers, table) if "file" in frame.columns or "sheet" in frame.columns \
             else (None, None)
         self.single = md_escape(ledgers.sources.get(table, table)) if file is None else None
-        self.places = None if file is None else (file + "\x00" + sheet).to_numpy()
+        self.places = None if file is None else (file + "\x1f" + sheet).to_numpy()
         self.units = frame["unit"].to_numpy()
         self.names = ledgers.units["unit_name"].to_dict()
 
@@ -520,7 +520,7 @@ class _Places:
         parts = []
         places = self.places[pos]
         for place in dict.fromkeys(places):
-            f, s = place.split("\x00")
+            f, s = place.split("\x1f")
             where = md_escape(f) + (f"（工作表{md_escape(s)}）" if s else "")
             parts.append(f"{where}第{row_ranges(self.rows[pos][places == place].tolist())}行")
         return "；".join(parts)

@@ -162,7 +162,7 @@ def resolve(role: str, faces: list[Face] | None = None) -> FontChoice:
     """
     wanted = nianbao_settings()["fonts"].get(role)
     if not wanted:
-        raise FontError(f"_quarto.yml: nianbao.fonts.{role} lists no font")
+        raise FontError(f"_quarto.yml：nianbao.fonts.{role} 没有列出任何字体")
     faces = font_index() if faces is None else faces
     by_name: dict[str, list[Face]] = {}
     for face in faces:
@@ -176,14 +176,13 @@ def resolve(role: str, faces: list[Face] | None = None) -> FontChoice:
         cjk = [f for f in found if f.cjk]
         if cjk:
             face = cjk[0]
-            why = "first choice" if rank == 0 else f"first installed of the list ({', '.join(skipped)} not found)"
+            why = "首选字体" if rank == 0 else f"列表中第一款已安装的字体（{'、'.join(skipped)} 未安装）"
             return FontChoice(role, face.family, face.path, face.index, why, face.postscript, face.style)
-        skipped.append(family if not found else f"{family} (no Chinese glyphs)")
+        skipped.append(family if not found else f"{family}（无中文字形）")
     raise FontError(
-        f"no Chinese font for the role '{role}' ({ROLE_NAMES.get(role, role)}): none of"
-        f" {', '.join(wanted)} is installed. Install one (on Debian: `make fonts`, or"
-        " apt-get install fonts-noto-cjk texlive-lang-chinese) or add a family to"
-        f" nianbao.fonts.{role} in _quarto.yml"
+        f"“{ROLE_NAMES.get(role, role)}”（{role}）没有可用的中文字体：{'、'.join(wanted)} 都没有安装。"
+        "请安装其中一款（Debian 上：make system，或 apt-get install fonts-noto-cjk texlive-lang-chinese），"
+        f"或在 _quarto.yml 的 nianbao.fonts.{role} 中加入已安装的字体"
     )
 
 
@@ -218,8 +217,8 @@ def check_embedded(pdf: Path, choices: dict[str, FontChoice], roles: tuple[str, 
         wanted = choices[role].postscript or choices[role].family.replace(" ", "")
         if wanted not in embedded:
             raise FontError(
-                f"{pdf.name}: the {ROLE_NAMES.get(role, role)} font {choices[role].family}"
-                f" was chosen but is not embedded (embedded: {', '.join(embedded_fonts(pdf))})"
+                f"{pdf.name}：{ROLE_NAMES.get(role, role)}选用的字体 {choices[role].family} 没有嵌入 PDF"
+                f"（已嵌入：{'、'.join(embedded_fonts(pdf))}），请运行 nianbao doctor 检查字体"
             )
 
 
