@@ -165,7 +165,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("doctor", help="显示排版引擎、正在使用的配置文件，以及每种字体角色用的字体及原因",
                    description="显示排版引擎、正在使用的配置文件（项目的或默认的），以及每种字体角色用的字体及原因。")
 
-    e = sub.add_parser("explain", help="说明一个指标如何计算，并列出所计的台账记录（文件、工作表、行号）")
+    e = sub.add_parser("explain", help="说明一个指标如何计算，并列出所计的台账记录（文件、工作表、行号）",
+                       description="说明一个指标如何计算（规则、时限、统计区间），并列出所计的台账记录；"
+                                   "比率同时列出分子和分母的记录。")
     e.add_argument("indicator", help="指标编号，如 casework.on_time、casework.on_time_rate、activity.party_lecture")
     e.add_argument("--year", type=int, required=True, help="报告年度，如 2024")
     e.add_argument("--unit", required=True, help="单位代码（unit_id）；_summary 为全区汇总")

@@ -380,7 +380,7 @@ def write_xlsx(records: dict[str, pd.DataFrame], ind: Indicators, target: Path, 
         items = counted(ind, group.table)
         # a CSV ledger has no sheets, and a unit's own report has one unit: such columns are left out
         cols = [c for c in ("file", "sheet", "row", *table_columns(group.table))
-                if not (c == "sheet" and not rec["sheet"].astype(bool).any())
+                if not (c == "sheet" and not (rec["sheet"].astype(str) != "").any())
                 and not (c == "unit" and ind.unit_id != SUMMARY_ID)]
         headers = [LEAD_HEADERS["span"], *(header(c, group.table) for c in cols), *(i.label for i in items.values())]
         columns = [rec["span"].map(SPAN_LABELS), *(rec[c].astype(int) if c == "row" else rec[c] for c in cols),

@@ -217,7 +217,8 @@ def judge_cases(casework: pd.DataFrame, span: Span, rules: dict | None = None) -
     -------
     DataFrame
         Indexed like ``casework`` (the cases of the span only): ``deadline``
-        (the reply deadline used: 60 days, 90 when extended), ``days_taken``
+        (the reply deadline used: ``casework.reply_days``, or ``extended_reply_days`` when
+        extended), ``days_taken``
         (days from receipt to a reply on or before as_of, else missing) and one
         boolean per count of :data:`CASE_COUNTS`.
     """
