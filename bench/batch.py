@@ -72,7 +72,7 @@ def replicate(target: Path, copies: int) -> None:
         else:
             out.to_csv(target / name, index=False, encoding="utf-8")
     (target / "narrative").mkdir()
-    shutil.copy(paths.DATA_DIR / "narrative" / "default.md", target / "narrative" / "default.md")
+    shutil.copy(paths.narrative_file(paths.DATA_DIR, "-", 0), target / "narrative" / "default.md")  # as offices do
     for k in range(copies):
         shutil.copytree(paths.DATA_DIR / "narrative" / "yeji-mzj", target / "narrative" / f"yeji-mzj-{k}")
 
