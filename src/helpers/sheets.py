@@ -566,7 +566,9 @@ def _block(file, sheet, frame, own, header, table, lines: _Lines) -> Block:
         total |= _hits(uniques, lines.total, lines.first_chars)[codes]
         # a footer word opening the line, with a colon or space after it, or on a line that is no record
         worded = _hits(uniques, lines.footer, lines.first_chars)[codes]
-        spaced = first_raw.str.match(r"^\s*\S+?\s*[:：\s]").to_numpy(dtype=bool)
+        spaced = np.zeros(len(data), dtype=bool)
+        if worded.any():
+            spaced[worded] = first_raw[worded].str.match(r"^\s*\S+?\s*[:：\s]").to_numpy(dtype=bool)
         footer = worded & (spaced | (filled_required <= 1)) & ~total
     else:
         footer = np.zeros(len(data), dtype=bool)
