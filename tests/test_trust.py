@@ -86,3 +86,17 @@ def test_a_broken_categories_file_names_the_key(tmp_path):
     proc = subprocess.run([*NIANBAO, "validate"], cwd=tmp_path, capture_output=True, text=True,
                           env={**os.environ, "NIANBAO_ROOT": str(tmp_path)})
     assert proc.returncode == 2 and "categories.branch_assembly.name" in proc.stderr and "nme" in proc.stderr
+
+
+@pytest.mark.render
+def test_the_district_summary_is_refused_with_a_refused_unit(tmp_path):
+    from corpus import ACTIVITIES
+
+    data = Case("b", {"casework.csv": BROKEN, "activities.csv": ACTIVITIES + "u-2,2024-05-05,支部大会\n"}).write(
+        tmp_path / "d")
+    proc = run_cli("build", "--year", "2024", "--unit", "all", "--data", str(data), "--out", str(tmp_path / "o"),
+                   "--formats", "html")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "2024/_summary" in proc.stdout and "全区汇总要合计各单位的台账，其中u-1被剔除的行过多" in proc.stdout
+    assert not (tmp_path / "o" / "2024" / "_summary" / "report.html").exists()
+    assert (tmp_path / "o" / "2024" / "u-2" / "report.html").is_file()  # the other units are still built

@@ -306,13 +306,25 @@ def build(
                              scheduler, echo)
 
 
-def _stamps(ledgers, wanted, units, as_of, out_dir, formats, choices) -> dict[Job, dict[str, str]]:
-    """Every job's inputs (the district summaries' too, for ``--unit all``)."""
+def _stamps(ledgers, wanted, refused, units, as_of, out_dir, formats, choices) -> dict[Job, dict[str, str]]:
+    """Every job's inputs (the district summaries' too, for ``--unit all``).
+
+    A year's summary adds up every unit's ledgers, so a unit refused for too many
+    rows set aside refuses its year's summary too (added to ``refused``).
+    """
     fonts = {role: f"{c.family}|{c.path}|{c.index}" for role, c in choices.items()}
     shared = shared_inputs()
     stamps = {job: {**shared, **unit_inputs(job, ledgers, fonts)} for job in wanted}
     if units == "all":  # each year's district summary, incremental like the reports
-        stamps.update(summary_stamps(wanted, stamps, shared, as_of, ledgers.data_dir, out_dir, formats))
+        broken: dict[int, list[str]] = {}
+        for job in refused:
+            broken.setdefault(job.year, []).append(job.unit)
+        for job, inputs in summary_stamps(wanted, stamps, shared, as_of, ledgers.data_dir, out_dir, formats).items():
+            if job.year in broken:
+                refused[job] = (f"全区汇总要合计各单位的台账，其中{'、'.join(broken[job.year])}被剔除的行过多，"
+                                "不宜据此出具汇总；请先改正这些单位的台账，或加 --allow-rejected")
+            else:
+                stamps[job] = inputs
     return stamps
 
 
@@ -321,7 +333,7 @@ def _dry_run(ledgers, wanted, refused, units, as_of, out_dir, formats, choices, 
     from .engine import outdated
 
     results = []
-    for job, inputs in _stamps(ledgers, wanted, units, as_of, out_dir, formats, choices).items():
+    for job, inputs in _stamps(ledgers, wanted, refused, units, as_of, out_dir, formats, choices).items():
         why = ["--force"] if force else outdated(job, inputs)
         echo(f"{'将生成' if why else '无变化'} {job.name}" + (f"：{'、'.join(why)}" if why else ""))
         results.append(Result(job, "skipped", 0.0, error=None))
@@ -333,7 +345,7 @@ def _dry_run(ledgers, wanted, refused, units, as_of, out_dir, formats, choices, 
 def _build_locked(ledgers, wanted, refused, units, as_of, out_dir, formats, choices, jobs, force, scheduler, echo):
     """The part of :func:`build` that writes, run while holding the folder's lock."""
     cleanup_scratch(out_dir)  # left by an interrupted build (no other build can be writing: we hold the lock)
-    stamps = _stamps(ledgers, wanted, units, as_of, out_dir, formats, choices)
+    stamps = _stamps(ledgers, wanted, refused, units, as_of, out_dir, formats, choices)
     everything = list(stamps)
     todo = [job for job in everything if force or not up_to_date(job, stamps[job])]
     results: list[Result] = []
