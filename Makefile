@@ -10,8 +10,8 @@ APT_STAMP := $(VENV)/.system-packages
 
 .PHONY: help setup system report site test test-fast lint clean lab
 
-help: ## List the targets
-	@echo "nianbao — ledgers (台账) in, annual reports out"
+help: ## 列出全部目标
+	@echo "nianbao 年报：由台账生成年度工作报告"
 	@echo
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
@@ -25,28 +25,28 @@ $(APT_STAMP):
 	bash scripts/system-packages.sh
 	@mkdir -p $(VENV) && touch $@
 
-system: $(APT_STAMP) ## Install CJK fonts and PDF tools with apt-get when missing
+system: $(APT_STAMP) ## 缺少时用 apt-get 安装中文字体和 PDF 工具
 
-setup: $(STAMP) $(APT_STAMP) ## Create .venv, install the package and the system packages
+setup: $(STAMP) $(APT_STAMP) ## 创建 .venv，安装本软件及所需的系统软件包
 
-report: setup ## Build every sample report into output/, with output/index.html
+report: setup ## 用示例台账生成全部报告到 output/，并生成 output/index.html
 	$(BIN)/nianbao build --unit all --year all
 	$(BIN)/nianbao site
 
-lab: setup ## Open JupyterLab at the project root (the notebook beside data/narrative/)
+lab: setup ## 在项目文件夹打开 JupyterLab（笔记本与 data/narrative/ 并列）
 	@test -x $(BIN)/jupyter-lab || $(BIN)/python -m pip install --quiet -e '.[lab]'
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
 	  --LabApp.default_url=/lab/tree/notebooks/annual_report.ipynb $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-test: setup ## Run the test suite
+test: setup ## 运行全部测试
 	$(BIN)/python -m pytest
 
-test-fast: setup ## Run the tests that render nothing
+test-fast: setup ## 只运行不生成文档的测试（较快）
 	$(BIN)/python -m pytest -m "not render"
 
-lint: setup ## Lint with ruff
+lint: setup ## 用 ruff 检查代码
 	$(BIN)/ruff check src tests scripts bench
 
-clean: ## Remove output/ (keeps its README) and caches
+clean: ## 删除 output/（保留其 README）和缓存
 	find output -mindepth 1 -not -name README.md -exec rm -rf {} +
 	rm -rf .pytest_cache .ruff_cache
