@@ -432,3 +432,11 @@ def test_tick_columns_for_escalation_say_what_to_do(tmp_path):
     _sheet_file(folder, "casework.xlsx", [ow.Sheet("2024年", rows, merges)])
     with pytest.raises(ColumnMissingError, match="只有满意度可以用勾选列"):
         validate(folder)
+
+
+def test_a_header_below_row_10_is_named(tmp_path):
+    rows = [[f"说明第{i}行"] for i in range(1, 12)] + [["信访编号", "承办单位", "收到日期"], ["C1", "u-1", "2024-01-10"]]
+    folder = Case("deep", {"casework.csv": None}).write(tmp_path / "data")
+    ow.write(folder / "casework.xlsx", [ow.Sheet("2024年", rows)])
+    with pytest.raises(ColumnMissingError, match="第12行像是表头，但表头须在前10行内"):
+        validate(folder)

@@ -343,6 +343,12 @@ def find_header(frame: pd.DataFrame, table: schema.Table, header_rows: int) -> t
         if len(found) > best[0] and _is_subheader(known[i], cells[i]):  # header-like, not a record
             best = (len(found), i, found)
     if best[1] < 0:
+        further = frame.iloc[header_rows: header_rows + 40]
+        if len(further) and len(frame) > header_rows:
+            deeper, _, names = find_header(further, table, len(further))
+            if deeper is not None:  # the header is there, only lower than the rules allow
+                return None, (f"第{deeper.rows[0]}行像是表头，但表头须在前{header_rows}行内：请删去表头上方多余的行"
+                              "（或调大 config/rules.yml 中的 reading.header_rows）"), names
         return None, _no_header_found(top, table, header_rows), 0
     row = int(top.index[best[1]])
     have = "、".join(_label(table, n) for n in sorted(best[2] - {""}, key=_order(table)))
