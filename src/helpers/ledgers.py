@@ -363,8 +363,7 @@ def _parse_distinct_dates(values: pd.Series) -> pd.Series:
 
 
 def _label(table: schema.Table, column: str) -> str:
-    col = table.column(column)
-    return col.aliases[0] if col.aliases else col.name
+    return table.column(column).label
 
 
 def _check_required(frame, table, problems):

@@ -48,11 +48,6 @@ def _choices() -> dict[tuple[str, str], list[str]]:
     }
 
 
-def header_of(column: schema.Column) -> str:
-    """The header a template writes for a column: its first Chinese alias."""
-    return column.aliases[0] if column.aliases else column.name
-
-
 def _write_template(path: Path, table: schema.Table, year: int, choices: dict) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -68,7 +63,7 @@ def _write_template(path: Path, table: schema.Table, year: int, choices: dict) -
     ws.cell(row=1, column=1).font = Font(bold=True, size=14)
     ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
     for i, col in enumerate(columns, start=1):
-        cell = ws.cell(row=2, column=i, value=header_of(col))
+        cell = ws.cell(row=2, column=i, value=col.label)
         cell.font = Font(bold=True, color="C00000" if col.required else "000000")
         cell.fill = PatternFill("solid", fgColor="F2F2F2")
         letter = get_column_letter(i)
@@ -90,7 +85,7 @@ def _write_template(path: Path, table: schema.Table, year: int, choices: dict) -
     for col in columns:
         options = choices.get((table.name, col.name))
         note = "从下拉列表选择：" + "、".join(options) if options else _HELP.get(col.kind, "文字")
-        help_sheet.append([header_of(col), "必填" if col.required else "选填", note])
+        help_sheet.append([col.label, "必填" if col.required else "选填", note])
     help_sheet.append([])
     help_sheet.append(["每条记录一行；可按月分工作表（如“2025年3月”），表头相同即可。合计行、填表人等表尾行不计入。"])
     help_sheet.column_dimensions["A"].width = 16
@@ -125,7 +120,7 @@ def init_data_folder(target: Path | str, year: int | None = None) -> list[Path]:
     target.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     units = target / "units.csv"
-    header = ",".join(header_of(c) for c in schema.UNITS.columns)
+    header = ",".join(c.label for c in schema.UNITS.columns)
     units.write_text(f"{header}\nexample-unit,某某局,中共某某局党组,中共某某区委\n", encoding="utf-8-sig")
     written.append(units)
     choices = _choices()
@@ -210,7 +205,7 @@ def _example_rows(years: list[int]) -> dict[str, list[list]]:
 def _fill_example(folder: Path, years: list[int]) -> None:
     from openpyxl import load_workbook
 
-    header = ",".join(header_of(c) for c in schema.UNITS.columns)
+    header = ",".join(c.label for c in schema.UNITS.columns)
     (folder / "units.csv").write_text(header + "\n" + "".join(",".join(u) + "\n" for u in EXAMPLE_UNITS),
                                       encoding="utf-8-sig")
     for table, rows in _example_rows(years).items():

@@ -50,6 +50,11 @@ class Column:
     ticks: tuple[str, ...] = ()
 
     @property
+    def label(self) -> str:
+        """How people call the column: its first Chinese alias (the header a template writes)."""
+        return self.aliases[0] if self.aliases else self.name
+
+    @property
     def spellings(self) -> tuple[str, ...]:
         """Every header that means this column."""
         return (self.name, *self.aliases)

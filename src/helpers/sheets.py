@@ -54,8 +54,6 @@ class Block:
     frame : DataFrame
         One row per record line; the table's columns found in the file (text),
         and ``row``, the row number as the spreadsheet shows it.
-    header_rows : tuple of int
-        The spreadsheet rows that make the header.
     year : int or None
         The year the sheet name (2024年3月) or its title (2024年度…) gives, for
         dates written without one.
@@ -66,7 +64,6 @@ class Block:
     file: str
     sheet: str
     frame: pd.DataFrame
-    header_rows: tuple[int, ...]
     year: int | None = None
     skipped_totals: int = 0
     skipped_footers: int = 0
@@ -368,7 +365,7 @@ def _label(table: schema.Table, name: str, with_aliases: bool = False) -> str:
         return name.split(":", 1)[1]
     if with_aliases:
         return "“" + "”或“".join(col.aliases[:2] + (col.name,)) + "”"
-    return col.aliases[0] if col.aliases else col.name
+    return col.label
 
 
 def _no_header_found(top: pd.DataFrame, table: schema.Table, header_rows: int) -> str:
@@ -584,7 +581,7 @@ def _block(file, sheet, frame, own, header, table, lines: _Lines) -> Block:
     records.insert(0, "row", records.index.to_numpy())
     records.insert(0, "sheet", sheet)
     records.insert(0, "file", file)
-    return Block(file, sheet, records.reset_index(drop=True), header.rows, year,
+    return Block(file, sheet, records.reset_index(drop=True), year,
                  int((nonblank & total).sum()), int((nonblank & footer).sum()), _sheet_month(sheet))
 
 
