@@ -31,9 +31,10 @@ def main() -> None:
         out = Path(sys.argv[1])
     else:
         out = Path(tempfile.mkdtemp(prefix="nianbao-typography-"))
-        subprocess.run([sys.executable, "-m", "helpers.cli", "build", "--year", "all", "--unit", "all",
-                        "--out", str(out), "--formats", "pdf"], check=True, cwd=paths.ROOT)
-    pdfs = sorted(out.glob("*/*/report.pdf"))
+        for args in (["--year", "all"], ["--year", "2024", "--period", "H1"]):  # as `make report` builds them
+            subprocess.run([sys.executable, "-m", "helpers.cli", "build", *args, "--kind", "all", "--unit", "all",
+                            "--out", str(out), "--formats", "pdf"], check=True, cwd=paths.ROOT)
+    pdfs = sorted(out.glob("*/*/*/report.pdf"))
     print(f"{len(pdfs)} PDFs under {out}")
     print(json.dumps(report(pdfs), indent=1))
 

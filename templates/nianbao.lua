@@ -196,8 +196,9 @@ end
 
 -- Evidence (核对明细) is for the HTML report only. In HTML each figure of a table
 -- wrapped in ::: {.ev-table keys="id id …"} (one indicator id per body row)
--- links to #ev-<id>-value (本期, column 2) and #ev-<id>-prior (上年同期, column 3),
--- anchors of the section ::: {.evidence}. The PDF and DOCX get the plain table
+-- links each figure to #ev-<id>-<span>, an anchor of the section ::: {.evidence}.
+-- spans="value prior - previous -" names the span of columns 2, 3, … ("-": no
+-- link); without it, column 2 is value (本期) and column 3 prior (上年同期). The PDF and DOCX get the plain table
 -- and leave the section out; links written [15](#ev-…){.ev} become plain text.
 local function ev_link(cell, key, span)
   local text = pandoc.utils.stringify(cell.contents)
@@ -207,15 +208,17 @@ local function ev_link(cell, key, span)
 end
 
 local function link_table(el)
-  local keys = {}
+  local keys, spans = {}, {}
   for key in (el.attributes["keys"] or ""):gmatch("%S+") do table.insert(keys, key) end
+  for span in (el.attributes["spans"] or "value prior"):gmatch("%S+") do table.insert(spans, span) end
   for _, blk in ipairs(el.content) do
     if blk.t == "Table" then
       for _, body in ipairs(blk.bodies) do
         for i, row in ipairs(body.body) do
-          if keys[i] and #row.cells >= 3 then
-            ev_link(row.cells[2], keys[i], "value")
-            ev_link(row.cells[3], keys[i], "prior")
+          if keys[i] then
+            for c, span in ipairs(spans) do
+              if span ~= "-" and row.cells[c + 1] then ev_link(row.cells[c + 1], keys[i], span) end
+            end
           end
         end
       end

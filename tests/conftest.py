@@ -55,15 +55,19 @@ def built_report(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("out")
     proc = run_cli("build", "--year", "2024", "--unit", "yeji-mzj", "--out", str(out), "--jobs", "1")
     assert proc.returncode == 0, proc.stderr + proc.stdout
-    return out / "2024" / "yeji-mzj"
+    return out / "2024" / "ideology" / "yeji-mzj"
 
 
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory) -> Path:
-    """Every sample report and district summary, built by the CLI into a temporary output root."""
+    """Every sample report and district summary, built by the CLI into a temporary output root, as `make report` does.
+
+    Every kind for every year, and the 2024 half-year reports.
+    """
     out = tmp_path_factory.mktemp("sample-build")
-    proc = run_cli("build", "--year", "all", "--unit", "all", "--out", str(out))
-    assert proc.returncode == 0, proc.stderr + proc.stdout
+    for args in (("--year", "all", "--kind", "all"), ("--year", "2024", "--period", "H1", "--kind", "all")):
+        proc = run_cli("build", *args, "--unit", "all", "--out", str(out))
+        assert proc.returncode == 0, proc.stderr + proc.stdout
     return out
 
 

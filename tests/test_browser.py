@@ -54,7 +54,7 @@ def visit(browser, url: str):
 def test_index_loads_clean_and_every_link_resolves(browser, site, tmp_path):
     page, problems = visit(browser, (site / "index.html").as_uri())
     assert problems == []
-    assert "年度意识形态工作专题报告" in page.inner_text("h1")
+    assert "工作报告" in page.inner_text("h1") and "意识形态工作报告" in page.inner_text("h2")
     hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
     assert len(hrefs) == (8 + 2) * 3  # 8 reports + 2 summaries, 3 formats each
     for href in hrefs:
@@ -73,7 +73,7 @@ def test_filters_by_unit_and_year(browser, site):
     assert problems == []
 
 
-@pytest.mark.parametrize("report", ["2024/yeji-mzj", "2024/_summary"])
+@pytest.mark.parametrize("report", ["2024/ideology/yeji-mzj", "2024/ideology/_summary"])
 def test_report_page_shows_its_charts_and_chinese_text(browser, site, report, tmp_path):
     page, problems = visit(browser, (site / report / "report.html").as_uri())
     assert problems == []
@@ -104,7 +104,7 @@ def test_a_report_downloads_under_its_chinese_title(browser, site):
         page = browser.new_page(accept_downloads=True)
         page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
         with page.expect_download(timeout=20000) as download:
-            page.click('a[href="2024/yeji-mzj/report.pdf"]')
+            page.click('a[href="2024/ideology/yeji-mzj/report.pdf"]')
         assert download.value.suggested_filename == "中共六安市叶集区民政局党组2024年度意识形态工作专题报告.pdf"
         page.close()
     finally:

@@ -49,8 +49,8 @@ def test_unknown_placeholder_fails_that_report_naming_file_line_and_placeholder(
                    "--out", str(tmp_path / "o"))
     assert proc.returncode == 1
     assert "{text.cases}" in proc.stdout and "2024.md" in proc.stdout and "第" in proc.stdout and "行" in proc.stdout
-    assert not (tmp_path / "o" / "2024" / "yeji-mzj").exists()  # no report, not half a report
-    assert "{text.cases}" in (tmp_path / "o" / "2024" / "yeji-mzj.error.txt").read_text(encoding="utf-8")
+    assert not (tmp_path / "o" / "2024" / "ideology" / "yeji-mzj").exists()  # no report, not half a report
+    assert "{text.cases}" in (tmp_path / "o" / "2024" / "ideology" / "yeji-mzj.error.txt").read_text(encoding="utf-8")
 
 
 def test_validate_clean_sample_exits_0():

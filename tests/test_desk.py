@@ -16,8 +16,11 @@ import pytest
 
 from conftest import NIANBAO, ROOT, run_cli, squash
 from helpers import paths
+from helpers.kinds import get as get_kind
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
+
+NOTEBOOK = get_kind(None).notebook  # the first kind's notebook
 
 
 # --------------------------------------------------------------------------- Chinese help
@@ -116,7 +119,7 @@ def test_a_nianbao_error_shows_as_one_short_line_in_ipython():
 def test_a_notebook_saved_with_outputs_has_the_same_fingerprint(tmp_path):
     from helpers.engine import notebook_fingerprint
 
-    nb = nbformat.read(paths.NOTEBOOK, as_version=4)
+    nb = nbformat.read(NOTEBOOK, as_version=4)
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
             cell.execution_count = i
@@ -125,14 +128,14 @@ def test_a_notebook_saved_with_outputs_has_the_same_fingerprint(tmp_path):
     nb.metadata["language_info"] = {"name": "python", "version": "3.99"}
     saved = tmp_path / "saved.ipynb"
     nbformat.write(nb, saved)
-    assert notebook_fingerprint(saved) == notebook_fingerprint(paths.NOTEBOOK)
+    assert notebook_fingerprint(saved) == notebook_fingerprint(NOTEBOOK)
     nb.cells[-1].source += "\n1"
     nbformat.write(nb, saved)
-    assert notebook_fingerprint(saved) != notebook_fingerprint(paths.NOTEBOOK)
+    assert notebook_fingerprint(saved) != notebook_fingerprint(NOTEBOOK)
 
 
 def test_render_refuses_a_notebook_that_was_not_executed(tmp_path):
-    proc = run_cli("render", str(paths.NOTEBOOK), "--out", str(tmp_path / "o"))
+    proc = run_cli("render", str(NOTEBOOK), "--out", str(tmp_path / "o"))
     assert proc.returncode == 1 and "还没有执行结果" in proc.stderr
     proc = run_cli("render", "no-such.ipynb")
     assert proc.returncode == 2 and "找不到笔记本 no-such.ipynb" in proc.stderr
@@ -159,8 +162,8 @@ def papermill_run(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("pm")
     out = folder / "run.ipynb"
-    papermill.execute_notebook(str(paths.NOTEBOOK), str(out), parameters={"year": 2024, "unit": "yeji-rsj"},
-                               cwd=str(paths.NOTEBOOK.parent), progress_bar=False, log_output=False)
+    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters={"year": 2024, "unit": "yeji-rsj"},
+                               cwd=str(NOTEBOOK.parent), progress_bar=False, log_output=False)
     return out
 
 
@@ -191,8 +194,8 @@ def test_a_prose_mistake_in_the_notebook_is_one_short_chinese_message(data_copy,
     p.write_text(p.read_text(encoding="utf-8").replace("{text.casework}", "{text.casewrk}"), encoding="utf-8")
     out = tmp_path / "run.ipynb"
     with pytest.raises(PapermillExecutionError):
-        papermill.execute_notebook(str(paths.NOTEBOOK), str(out), parameters={"data_dir": str(data_copy)},
-                                   cwd=str(paths.NOTEBOOK.parent), progress_bar=False, log_output=False)
+        papermill.execute_notebook(str(NOTEBOOK), str(out), parameters={"data_dir": str(data_copy)},
+                                   cwd=str(NOTEBOOK.parent), progress_bar=False, log_output=False)
     errors = [o for c in nbformat.read(out, as_version=4).cells for o in c.get("outputs", [])
               if o.output_type == "error"]
     (error,) = errors
@@ -208,7 +211,7 @@ def _build(data, out, formats, *extra):
 @pytest.mark.render
 def test_formats_never_lose_files(data_copy, tmp_path):
     out = tmp_path / "out"
-    folder = out / "2024" / "yeji-mzj"
+    folder = out / "2024" / "ideology" / "yeji-mzj"
     assert _build(data_copy, out, "html,pdf,docx").returncode == 0
     first = {f: (folder / f"report.{f}").read_bytes() for f in ("html", "pdf", "docx")}
 
@@ -240,7 +243,7 @@ def test_formats_never_lose_files(data_copy, tmp_path):
 @pytest.mark.render
 def test_a_district_summary_rebuilt_for_some_formats_keeps_the_others(data_copy, tmp_path):
     out = tmp_path / "out"
-    summary = out / "2024" / paths.SUMMARY_ID
+    summary = out / "2024" / "ideology" / paths.SUMMARY_ID
 
     def build(formats):
         return run_cli("build", "--year", "2024", "--unit", "all", "--data", str(data_copy), "--out", str(out),

@@ -66,16 +66,16 @@ def matrix(tmp_path_factory):
 
 def test_second_run_builds_nothing(matrix):
     data, out = matrix
-    before = (out / "2024" / "yeji-mzj" / "manifest.json").read_text(encoding="utf-8")
+    before = (out / "2024" / "ideology" / "yeji-mzj" / "manifest.json").read_text(encoding="utf-8")
     proc = run_cli("build", "--unit", "all", "--year", "all", "--data", str(data), "--out", str(out))
     assert proc.returncode == 0
     assert "已生成 0 份，无变化跳过 15 份，失败 0 份" in proc.stdout  # the district summaries too
-    assert (out / "2024" / "yeji-mzj" / "manifest.json").read_text(encoding="utf-8") == before
+    assert (out / "2024" / "ideology" / "yeji-mzj" / "manifest.json").read_text(encoding="utf-8") == before
 
 
 def test_manifest_records_provenance(matrix):
     _data, out = matrix
-    manifest = json.loads((out / "2023" / "yeji-rsj" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((out / "2023" / "ideology" / "yeji-rsj" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["parameters"]["year"] == 2023 and manifest["parameters"]["unit"] == "yeji-rsj"
     assert {"ledgers", "narrative", "notebook", "code", "templates", "quarto_yml", "rules", "parameters"} \
         <= set(manifest["inputs"])
@@ -90,7 +90,7 @@ def test_a_changed_narrative_rebuilds_only_its_reports(matrix):
                  encoding="utf-8")
     proc = run_cli("build", "--unit", "all", "--year", "all", "--data", str(data), "--out", str(out))
     assert "已生成 2 份，无变化跳过 13 份，失败 0 份" in proc.stdout, proc.stdout  # the report and its year's summary
-    assert "现将有关情况报告如下：" in (out / "2024" / "yeji-mzj" / "report.html").read_text(encoding="utf-8")
+    assert "现将有关情况报告如下：" in (out / "2024" / "ideology" / "yeji-mzj" / "report.html").read_text(encoding="utf-8")
 
 
 def test_a_changed_ledger_row_rebuilds_only_that_unit(matrix):
@@ -115,18 +115,18 @@ def test_force_rebuilds_everything(matrix):
 
 def test_a_broken_unit_fails_alone_and_keeps_its_previous_outputs(matrix):
     data, out = matrix
-    good = (out / "2024" / "yeji-zjj" / "report.pdf").read_bytes()
+    good = (out / "2024" / "ideology" / "yeji-zjj" / "report.pdf").read_bytes()
     narrative = data / "narrative" / "yeji-zjj" / "2024.md"
     narrative.parent.mkdir(parents=True, exist_ok=True)
     narrative.write_text("## 开篇\n\n按照{no_such_figure}要求。\n", encoding="utf-8")
     (data / "activities.csv").write_text((data / "activities.csv").read_text(encoding="utf-8-sig") + "x", encoding="utf-8")
     proc = run_cli("build", "--unit", "all", "--year", "all", "--data", str(data), "--out", str(out))
     assert proc.returncode == 1
-    assert "2024/yeji-zjj" in proc.stdout and "{no_such_figure}" in proc.stdout
+    assert "2024/ideology/yeji-zjj" in proc.stdout and "{no_such_figure}" in proc.stdout
     assert "已生成 11 份，无变化跳过 0 份，失败 1 份" in proc.stdout or "失败" in proc.stdout
-    assert (out / "2024" / "yeji-zjj" / "report.pdf").read_bytes() == good
-    assert "{no_such_figure}" in (out / "2024" / "yeji-zjj.error.txt").read_text(encoding="utf-8")
-    assert not list(out.glob("*/.*.tmp-*"))
+    assert (out / "2024" / "ideology" / "yeji-zjj" / "report.pdf").read_bytes() == good
+    assert "{no_such_figure}" in (out / "2024" / "ideology" / "yeji-zjj.error.txt").read_text(encoding="utf-8")
+    assert not list(out.glob("*/*/.*.tmp-*"))
 
 
 def test_a_report_failing_in_its_notebook_is_isolated(tmp_path, monkeypatch):
@@ -135,14 +135,14 @@ def test_a_report_failing_in_its_notebook_is_isolated(tmp_path, monkeypatch):
     out = tmp_path / "out"
     results = build("yeji-mzj,yeji-rsj", "2024", out_dir=out, jobs=1, formats="html", echo=lambda _l: None)
     assert [r.status for r in results] == ["built", "built"]
-    before = (out / "2024" / "yeji-rsj" / "report.html").read_bytes()
+    before = (out / "2024" / "ideology" / "yeji-rsj" / "report.html").read_bytes()
     # a notebook that raises for one unit only
     import helpers.engine as engine
 
     real = engine.Worker._notebook
 
-    def broken(self):
-        nb = real(self)
+    def broken(self, path):
+        nb = real(self, path)
         nb.cells.insert(3, __import__("nbformat").v4.new_code_cell(
             "if unit == 'yeji-rsj':\n    raise RuntimeError('broken on purpose')", metadata={"tags": []}))
         return nb
@@ -155,7 +155,7 @@ def test_a_report_failing_in_its_notebook_is_isolated(tmp_path, monkeypatch):
     assert status["yeji-rsj"].status == "failed"
     assert "RuntimeError: broken on purpose" in status["yeji-rsj"].error
     assert "notebook cell" in status["yeji-rsj"].error
-    assert (out / "2024" / "yeji-rsj" / "report.html").read_bytes() == before
+    assert (out / "2024" / "ideology" / "yeji-rsj" / "report.html").read_bytes() == before
 
 
 def test_dask_cluster_runs_the_same_tasks(tmp_path):
@@ -167,4 +167,4 @@ def test_dask_cluster_runs_the_same_tasks(tmp_path):
         results = build("yeji-wjw", "2024", out_dir=tmp_path, formats="html,pdf",
                         scheduler=cluster.scheduler_address, echo=lambda _l: None)
     assert [r.status for r in results] == ["built"]
-    assert (tmp_path / "2024" / "yeji-wjw" / "report.pdf").is_file()
+    assert (tmp_path / "2024" / "ideology" / "yeji-wjw" / "report.pdf").is_file()

@@ -1,4 +1,7 @@
-"""Golden tests: the 2024 yeji-mzj figures and report text against committed expectations.
+"""Golden tests: yeji-mzj's figures and report text against committed expectations.
+
+The 2024 意识形态工作专题报告 (the reference report's kind) and the 2024 H1
+信访工作情况报告 (another kind, a half-year with 环比).
 
 After an intended change, regenerate with ``NIANBAO_UPDATE_GOLDEN=1 pytest tests/test_golden.py``
 and review the diff of ``tests/golden/`` like any other change.
@@ -26,18 +29,25 @@ def check(name: str, actual: str) -> None:
     assert actual == path.read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def report(sample_ledgers) -> Report:
-    return Report.from_ledgers(sample_ledgers, "yeji-mzj", 2024)
+CASES = {"yeji-mzj-2024": ("ideology", "year"), "yeji-mzj-2024-H1.casework": ("casework", "H1")}
 
 
-def test_indicators_json(report):
-    check("yeji-mzj-2024.indicators.json",
-          json.dumps(report.indicators.as_json(), ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+@pytest.fixture(scope="module", params=list(CASES))
+def case(request, sample_ledgers) -> tuple[str, Report]:
+    kind, period = CASES[request.param]
+    return request.param, Report.from_ledgers(sample_ledgers, "yeji-mzj", 2024, kind=kind, period=period)
 
 
-def test_report_text(report):
-    check("yeji-mzj-2024.body.md", report.body_markdown() + "\n" + report.appendix_markdown()
+def test_indicators_json(case):
+    name, report = case
+    ind = report.indicators
+    doc = ind.as_json(report.kind.id, report.kind.chosen(ind.items))
+    check(f"{name}.indicators.json", json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+
+
+def test_report_text(case):
+    name, report = case
+    check(f"{name}.body.md", report.body_markdown() + "\n" + report.appendix_markdown()
           + "\n" + report.data_note_markdown())
 
 

@@ -135,9 +135,9 @@ def test_rate_of_nothing_is_none():
 
 
 def test_as_of_outside_the_year_is_refused():
-    with pytest.raises(ParameterError, match="not in the report year"):
+    with pytest.raises(ParameterError, match="不在报告期间"):
         resolve_as_of(2024, "2023-12-31")
-    with pytest.raises(ParameterError, match="not a date"):
+    with pytest.raises(ParameterError, match="不是日期"):
         resolve_as_of(2024, "30/11/2024")
     assert resolve_as_of(2024, None) == date(2024, 12, 31)
 

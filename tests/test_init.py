@@ -81,5 +81,5 @@ def test_a_build_on_a_filled_template_works(fresh, tmp_path):
     proc = run_cli("build", "--year", "2024", "--unit", "mzj", "--data", str(fresh), "--out", str(tmp_path / "o"),
                    "--formats", "html")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    html = (tmp_path / "o" / "2024" / "mzj" / "report.html").read_text(encoding="utf-8")
+    html = (tmp_path / "o" / "2024" / "ideology" / "mzj" / "report.html").read_text(encoding="utf-8")
     assert "共收到群众来信来访2件" in html

@@ -1,4 +1,4 @@
-"""The notebook: exactly four parameters, thin, committed clean, runs under papermill."""
+"""The notebooks, one per report kind: exactly five parameters, thin, committed clean, run under papermill."""
 
 from __future__ import annotations
 
@@ -8,27 +8,34 @@ import nbformat
 import papermill
 import pytest
 
-from helpers import paths
+from helpers.kinds import kinds
 from helpers.report import INDICATORS_MIME
 
+NOTEBOOKS = {kid: kind.notebook for kid, kind in kinds().items()}
+each_kind = pytest.mark.parametrize("kind", list(NOTEBOOKS))
 
-def test_parameters_are_exactly_the_four():
-    params = papermill.inspect_notebook(str(paths.NOTEBOOK))
-    assert list(params) == ["year", "unit", "as_of", "data_dir"]
+
+@each_kind
+def test_parameters_are_exactly_the_five(kind):
+    params = papermill.inspect_notebook(str(NOTEBOOKS[kind]))
+    assert list(params) == ["year", "period", "unit", "as_of", "data_dir"]
     assert params["year"]["default"] == "2024"
+    assert params["period"]["default"] == '"year"'
     assert params["as_of"]["default"] == "None"
 
 
-def test_committed_without_outputs():
-    nb = nbformat.read(paths.NOTEBOOK, as_version=4)
+@each_kind
+def test_committed_without_outputs(kind):
+    nb = nbformat.read(NOTEBOOKS[kind], as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert not cell.outputs and cell.execution_count is None
 
 
-def test_notebook_is_thin():
+@each_kind
+def test_notebook_is_thin(kind):
     """No def, class, loop or comprehension in a notebook cell: they belong in helpers."""
-    nb = nbformat.read(paths.NOTEBOOK, as_version=4)
+    nb = nbformat.read(NOTEBOOKS[kind], as_version=4)
     banned = (ast.FunctionDef, ast.ClassDef, ast.For, ast.While, ast.ListComp, ast.DictComp,
               ast.SetComp, ast.GeneratorExp, ast.Lambda)
     for cell in nb.cells:
@@ -37,24 +44,32 @@ def test_notebook_is_thin():
                 assert not isinstance(node, banned), f"cell {cell.get('id')}: {type(node).__name__}"
 
 
-def test_exactly_one_parameters_cell():
-    nb = nbformat.read(paths.NOTEBOOK, as_version=4)
+@each_kind
+def test_exactly_one_parameters_cell(kind):
+    nb = nbformat.read(NOTEBOOKS[kind], as_version=4)
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
 
 
 @pytest.mark.render
-def test_executes_with_papermill(tmp_path):
+@pytest.mark.parametrize("kind, period, title", [
+    ("ideology", "year", "中共六安市叶集区人力资源和社会保障局党组2023年度意识形态工作专题报告"),
+    ("casework", "Q3", "叶集区人力资源和社会保障局2023年第三季度信访工作情况报告"),
+])
+def test_executes_with_papermill(tmp_path, kind, period, title):
     out = tmp_path / "run.ipynb"
-    papermill.execute_notebook(str(paths.NOTEBOOK), str(out), parameters={"year": 2023, "unit": "yeji-rsj"},
-                               cwd=str(paths.NOTEBOOK.parent), progress_bar=False, kernel_name="python3")
+    notebook = NOTEBOOKS[kind]
+    papermill.execute_notebook(str(notebook), str(out), parameters={"year": 2023, "unit": "yeji-rsj",
+                                                                    "period": period},
+                               cwd=str(notebook.parent), progress_bar=False, kernel_name="python3")
     nb = nbformat.read(out, as_version=4)
     published = [o["data"][INDICATORS_MIME] for c in nb.cells for o in c.get("outputs", [])
                  if INDICATORS_MIME in o.get("data", {})]
     assert len(published) == 1
     assert published[0]["unit_id"] == "yeji-rsj" and published[0]["year"] == 2023
+    assert (published[0]["kind"], published[0]["period"]) == (kind, period)
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) >= 2
     markdown = "".join(o["data"]["text/markdown"] for c in nb.cells for o in c.get("outputs", [])
                        if "text/markdown" in o.get("data", {}))
-    assert "中共六安市叶集区人力资源和社会保障局党组2023年度意识形态工作专题报告" in markdown
+    assert title in markdown

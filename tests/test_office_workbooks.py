@@ -292,7 +292,7 @@ def test_a_report_from_office_workbooks_states_the_hand_count(tmp_path):
     proc = run_cli("build", "--year", "2024", "--unit", "u-1", "--data", str(folder), "--out", str(tmp_path / "o"),
                    "--formats", "html")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    report = tmp_path / "o" / "2024" / "u-1"
+    report = tmp_path / "o" / "2024" / "ideology" / "u-1"
     ind = json.loads((report / "indicators.json").read_text(encoding="utf-8"))["indicators"]
     assert {k: ind[k]["value"] for k in COUNTED} == COUNTED
     assert ind["activity.central_group_study"]["value"] == 12 and ind["activity.branch_assembly"]["value"] == 4

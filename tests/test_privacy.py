@@ -69,7 +69,7 @@ def planted_build(tmp_path_factory):
 def test_build_with_set_aside_rows_still_renders(planted_build):
     out, proc, _validate, _ = planted_build
     assert proc.returncode == 0, proc.stderr
-    report = out / "2024" / "yeji-mzj"
+    report = out / "2024" / "ideology" / "yeji-mzj"
     rejected = pd.read_csv(report / "rejected.csv", encoding="utf-8-sig")
     assert list(rejected.columns) == ["file", "sheet", "row", "column", "value", "reason"]
     assert {"replied_date", "url"} <= set(rejected["column"])
@@ -95,7 +95,7 @@ def test_no_personal_value_in_any_file_or_message(planted_build):
 
 def test_evidence_counts_the_planted_rows_but_never_their_personal_data(planted_build):
     out, *_ = planted_build
-    lines = pd.read_csv(out / "2024" / "yeji-mzj" / "evidence.csv", encoding="utf-8-sig", dtype=str,
+    lines = pd.read_csv(out / "2024" / "ideology" / "yeji-mzj" / "evidence.csv", encoding="utf-8-sig", dtype=str,
                         keep_default_na=False)
     assert not set(PLANTED) & set(lines.columns)
     counted = lines[(lines["indicator"] == "casework.total") & (lines["span"] == "value")]
@@ -104,7 +104,7 @@ def test_evidence_counts_the_planted_rows_but_never_their_personal_data(planted_
 
 def test_hostile_text_stays_text(planted_build):
     out, *_ = planted_build
-    html = (out / "2024" / "yeji-mzj" / "report.html").read_text(encoding="utf-8")
+    html = (out / "2024" / "ideology" / "yeji-mzj" / "report.html").read_text(encoding="utf-8")
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "javascript:" not in html

@@ -44,8 +44,9 @@ def test_init_project_writes_a_project(tmp_path):
     proc = run_cli("init", str(tmp_path / "我的年报"), "--project", "--year", "2025")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     project = tmp_path / "我的年报"
-    for name in ("_quarto.yml", "config/rules.yml", "config/categories.yml", "notebooks/annual_report.ipynb",
-                 "README.md", "data/units.csv", "data/casework.xlsx", "data/narrative/default.md"):
+    for name in ("_quarto.yml", "config/rules.yml", "config/categories.yml", "config/kinds.yml",
+                 "notebooks/ideology.ipynb", "notebooks/casework.ipynb", "README.md", "data/units.csv",
+                 "data/casework.xlsx", "data/narrative/default.md", "data/narrative/default.casework.md"):
         assert (project / name).is_file(), name
     assert "nianbao build" in (project / "README.md").read_text(encoding="utf-8")
     proc = subprocess.run([*__import__("conftest").NIANBAO, "validate"], cwd=project, env=_env_without_root(),
@@ -78,7 +79,7 @@ def test_a_projects_own_quarto_yml_changes_its_layout(tmp_path):
              "--engine", "builtin"]
     proc = subprocess.run(build, cwd=project, env=_env_without_root(), capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    pdf = project / "output" / "2024" / "example-mzj" / "report.pdf"
+    pdf = project / "output" / "2024" / "ideology" / "example-mzj" / "report.pdf"
     assert abs(_left_edge_mm(pdf) - 28) < 1.5
     quarto = project / "_quarto.yml"
     quarto.write_text(quarto.read_text(encoding="utf-8").replace("left: 28mm", "left: 45mm"), encoding="utf-8")
@@ -106,8 +107,8 @@ def test_the_wheel_builds_a_report_in_any_folder(installed, tmp_path):
     proc = subprocess.run([str(installed), "build", "--year", "2024", "--unit", "yeji-mzj", "--formats", "pdf,html"],
                           cwd=tmp_path, env=_env_without_root(), capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert (tmp_path / "output" / "2024" / "yeji-mzj" / "report.pdf").is_file()
-    assert "群众来信来访33件" in (tmp_path / "output" / "2024" / "yeji-mzj" / "report.html").read_text(encoding="utf-8")
+    assert (tmp_path / "output" / "2024" / "ideology" / "yeji-mzj" / "report.pdf").is_file()
+    assert "群众来信来访33件" in (tmp_path / "output" / "2024" / "ideology" / "yeji-mzj" / "report.html").read_text(encoding="utf-8")
     doctor = subprocess.run([str(installed), "doctor"], cwd=tmp_path, env=_env_without_root(), capture_output=True,
                             text=True).stdout
     assert "默认" in doctor and "site-packages" in doctor  # the defaults come from the wheel
@@ -122,4 +123,4 @@ def test_the_wheel_after_init_project(installed, tmp_path):
     proc = subprocess.run([str(installed), "build", "--year", "2024", "--unit", "all", "--formats", "pdf"],
                           cwd=tmp_path / "我的年报", env=_env_without_root(), capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert (tmp_path / "我的年报" / "output" / "2024" / "example-rsj" / "report.pdf").is_file()
+    assert (tmp_path / "我的年报" / "output" / "2024" / "ideology" / "example-rsj" / "report.pdf").is_file()

@@ -138,6 +138,6 @@ def test_the_build_stops_on_a_prose_mistake_with_its_line(data_copy, tmp_path):
     out = tmp_path / "out"
     assert main(["build", "--year", "2024", "--unit", "yeji-mzj", "--data", str(data_copy), "--out", str(out),
                  "--formats", "html", "--jobs", "1"]) == 1
-    error = (out / "2024" / "yeji-mzj.error.txt").read_text(encoding="utf-8")
+    error = (out / "2024" / "ideology" / "yeji-mzj.error.txt").read_text(encoding="utf-8")
     assert "没有闭合" in error and "2024.md，第" in error
     shutil.rmtree(out)

@@ -298,7 +298,7 @@ def test_build_with_engine_quarto_records_it(fake_quarto, tmp_path):
     proc = run_cli("build", "--year", "2024", "--unit", "yeji-mzj", "--out", str(tmp_path / "out"),
                    "--jobs", "1", "--formats", "pdf,html", "--engine", "quarto", env=fake_quarto.env)
     assert proc.returncode == 0, proc.stderr + proc.stdout
-    folder = tmp_path / "out" / "2024" / "yeji-mzj"
+    folder = tmp_path / "out" / "2024" / "ideology" / "yeji-mzj"
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["engine"] == "quarto"
     assert manifest["tools"]["quarto"] == "1.10.18"

@@ -95,7 +95,7 @@ def test_an_interrupted_build_stops_quietly_and_the_next_builds_exactly_what_is_
         time.sleep(0.2)
     assert not [p for p in family if alive(p)], "workers or kernels outlived the build"
 
-    done = {p.parent for p in out.glob("*/*/manifest.json")}
+    done = {p.parent for p in out.glob("*/*/*/manifest.json")}
     assert done, "the first report was moved into place"
     for folder in done:  # whatever is in place is complete
         assert (folder / "report.html").is_file() and (folder / "indicators.json").is_file()
@@ -113,10 +113,10 @@ def test_a_good_report_loses_its_stale_error_file_and_leftover_scratch_is_remove
     out = tmp_path / "out"
     assert run_cli("build", "--unit", "yeji-wjw", "--year", "2024", "--formats", "html",
                    "--out", str(out)).returncode == 0
-    error = out / "2024" / "yeji-wjw.error.txt"
-    error.write_text("2024/yeji-wjw failed: DeadKernelError: Kernel died\n", encoding="utf-8")
-    (out / "2024" / ".yeji-wjw.tmp-0123abcd").mkdir()
-    (out / "2024" / ".yeji-rsj.tmp-4567cdef" / "x").mkdir(parents=True)
+    error = out / "2024" / "ideology" / "yeji-wjw.error.txt"
+    error.write_text("2024/ideology/yeji-wjw failed: DeadKernelError: Kernel died\n", encoding="utf-8")
+    (out / "2024" / "ideology" / ".yeji-wjw.tmp-0123abcd").mkdir()
+    (out / "2024" / "ideology" / ".yeji-rsj.tmp-4567cdef" / "x").mkdir(parents=True)
     proc = run_cli("build", "--unit", "yeji-wjw", "--year", "2024", "--formats", "html", "--out", str(out))
     assert proc.returncode == 0 and "已生成 0 份，无变化跳过 1 份" in proc.stdout
     assert not lies(out)
@@ -239,26 +239,26 @@ def test_every_build_refreshes_the_site_with_true_links_titles_and_the_units_ord
     out = tmp_path / "out"
     quiet = {"echo": lambda _line: None, "jobs": 1, "formats": "html"}
     build("yeji-mzj", "2024", data_dir=data_copy, out_dir=out, **quiet)
-    assert [h for h, _ in links(out)] == ["2024/yeji-mzj/report.html"]
+    assert [h for h, _ in links(out)] == ["2024/ideology/yeji-mzj/report.html"]
     assert links(out)[0][1] == "中共六安市叶集区民政局党组2024年度意识形态工作专题报告.html"
 
     build("all", "2024", data_dir=data_copy, out_dir=out, **quiet)  # a new build, no `nianbao site`
     hrefs = [h for h, _ in links(out)]
-    assert hrefs[0] == "2024/_summary/report.html"
-    assert [h.split("/")[1] for h in hrefs[1:]] == ["yeji-mzj", "yeji-rsj", "yeji-wjw", "yeji-zjj"]  # units.csv
+    assert hrefs[0] == "2024/ideology/_summary/report.html"
+    assert [h.split("/")[2] for h in hrefs[1:]] == ["yeji-mzj", "yeji-rsj", "yeji-wjw", "yeji-zjj"]  # units.csv
     assert all((out / h).is_file() for h in hrefs)
-    assert dict(links(out))["2024/_summary/report.html"] == "2024年度各单位意识形态工作主要指标汇总.html"
-    assert (out / "2024" / paths.SUMMARY_ID / "manifest.json").is_file()
+    assert dict(links(out))["2024/ideology/_summary/report.html"] == "2024年度各单位意识形态工作主要指标汇总.html"
+    assert (out / "2024" / "ideology" / paths.SUMMARY_ID / "manifest.json").is_file()
 
     units = data_copy / "units.csv"
     text = units.read_text(encoding="utf-8-sig").splitlines()
     units.write_text("\n".join([text[0], *reversed(text[1:])]) + "\n", encoding="utf-8-sig")
     result = build("all", "2024", data_dir=data_copy, out_dir=out, **quiet)
     assert {r.status for r in result} == {"skipped"}  # the order of units.csv changes no report
-    assert [h.split("/")[1] for h in [h for h, _ in links(out)][1:]] == ["yeji-zjj", "yeji-wjw", "yeji-rsj",
+    assert [h.split("/")[2] for h in [h for h, _ in links(out)][1:]] == ["yeji-zjj", "yeji-wjw", "yeji-rsj",
                                                                          "yeji-mzj"]
 
-    shutil.rmtree(out / "2024" / "yeji-rsj")
+    shutil.rmtree(out / "2024" / "ideology" / "yeji-rsj")
     write_site(out)
     assert not any("yeji-rsj" in h for h, _ in links(out))  # gone from the folder, gone from the page
 
@@ -333,12 +333,14 @@ def test_every_rule_the_file_declares_is_used(monkeypatch):
     import helpers.indicators as indicators
     import helpers.ledgers as ledgers
     import helpers.report as report
+    import helpers.sentences as sentences
+    from helpers.kinds import get as get_kind
     from helpers.summary import district, summary_markdown
 
     declared = config.rules()
     seen: set[str] = set()
     tracked = Tracking(declared, seen)
-    for module in (indicators, ledgers, report):
+    for module in (indicators, ledgers, sentences):
         monkeypatch.setattr(module, "load_rules", lambda *a, **k: tracked)
     monkeypatch.setattr(config, "rules", lambda *a, **k: tracked)
 
@@ -347,7 +349,7 @@ def test_every_rule_the_file_declares_is_used(monkeypatch):
     rep.body_markdown()
     rep.appendix_markdown()
     total, per_unit = district(data, 2024)
-    summary_markdown(data, total, per_unit)
+    summary_markdown(data, total, per_unit, get_kind("ideology"))
     unused = leaves(declared) - seen
     assert not unused, f"declared in config/rules.yml but never read: {sorted(unused)}"
 
@@ -370,19 +372,20 @@ def test_escalation_words_come_from_the_rules(monkeypatch, sample_ledgers):
     import helpers.config as config
     import helpers.indicators as indicators
     import helpers.report as report
+    import helpers.sentences as sentences
 
     other = json.loads(json.dumps(config.rules()))
     other["casework"]["escalation_levels"] = ["到市", "赴省", "进京", "到区"]
-    for module in (indicators, report):
+    for module in (indicators, sentences):
         monkeypatch.setattr(module, "load_rules", lambda *a, **k: other)
     rep = report.Report.from_ledgers(sample_ledgers, "yeji-mzj", 2024)
-    assert "未发生到市、赴省、进京、到区越级上访" in rep.text_casework()
+    assert "未发生到市、赴省、进京、到区越级上访" in sentences.text_casework(rep)
     assert rep.indicators["casework.escalated"].label == "越级信访（到市、赴省、进京、到区）"
 
 
 def test_no_rule_is_a_literal_in_code():
     src = ROOT / "src" / "helpers"
-    for name in ("indicators.py", "report.py", "phrasing.py", "summary.py"):
+    for name in ("indicators.py", "report.py", "phrasing.py", "summary.py", "sentences.py", "tables.py", "periods.py"):
         code = "\n".join(line.split("#", 1)[0] for line in (src / name).read_text(encoding="utf-8").splitlines())
         for pattern in (r"到市|赴省|进京", r"\b(60|90)\b", r"\.1f", r"round\([^)]*,\s*1\)", r"100\.0%"):
             assert not re.search(pattern, code), f"{name}: {pattern}"

@@ -36,7 +36,7 @@ def test_build_refuses_a_unit_with_too_many_rows_set_aside(tmp_path):
     proc = run_cli("build", "--year", "2024", "--unit", "u-1", "--data", str(data), "--out", str(tmp_path / "o"))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "casework（信访台账）1/3行" in proc.stdout and "--allow-rejected" in proc.stdout
-    assert not (tmp_path / "o" / "2024" / "u-1").exists()
+    assert not (tmp_path / "o" / "2024" / "ideology" / "u-1").exists()
 
 
 def test_generic_prose_used_and_said_once(tmp_path):
@@ -55,7 +55,7 @@ def test_allow_rejected_builds_and_says_so(tmp_path):
                    "--allow-rejected", "--formats", "html")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.count("通用稿") == 1  # the build says once that the generic prose is used
-    folder = tmp_path / "o" / "2024" / "u-1"
+    folder = tmp_path / "o" / "2024" / "ideology" / "u-1"
     assert "数据提示" in (folder / "report.html").read_text(encoding="utf-8")
     assert json.loads((folder / "indicators.json").read_text(encoding="utf-8"))["rejected_rows"] == 1
     assert "sheet" in (folder / "rejected.csv").read_text(encoding="utf-8-sig").splitlines()[0]
@@ -97,6 +97,6 @@ def test_the_district_summary_is_refused_with_a_refused_unit(tmp_path):
     proc = run_cli("build", "--year", "2024", "--unit", "all", "--data", str(data), "--out", str(tmp_path / "o"),
                    "--formats", "html")
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "2024/_summary" in proc.stdout and "全区汇总要合计各单位的台账，其中u-1被剔除的行过多" in proc.stdout
-    assert not (tmp_path / "o" / "2024" / "_summary" / "report.html").exists()
-    assert (tmp_path / "o" / "2024" / "u-2" / "report.html").is_file()  # the other units are still built
+    assert "2024/ideology/_summary" in proc.stdout and "全区汇总要合计各单位的台账，其中u-1被剔除的行过多" in proc.stdout
+    assert not (tmp_path / "o" / "2024" / "ideology" / "_summary" / "report.html").exists()
+    assert (tmp_path / "o" / "2024" / "ideology" / "u-2" / "report.html").is_file()  # the other units are still built

@@ -20,8 +20,9 @@ pytestmark = pytest.mark.render
 
 @pytest.fixture(scope="module")
 def pdfs(sample_build):
-    found = sorted(sample_build.glob("*/*/report.pdf"))
-    assert len(found) >= 15, found  # 4 units x 3 years and 3 district summaries
+    found = sorted(sample_build.glob("*/*/*/report.pdf"))
+    # 2 kinds x (4 units x 3 years + 3 district summaries), and their 2024 half-year reports
+    assert len(found) == 2 * 15 + 2 * 5, found
     return found
 
 
@@ -82,7 +83,7 @@ def test_signature_is_kept_with_the_body(measured):
 
 def test_docx_styles_name_the_office_fonts(sample_build):
     wanted = office_fonts()
-    for docx in sorted(sample_build.glob("*/*/report.docx")):
+    for docx in sorted(sample_build.glob("*/*/*/report.docx")):
         with zipfile.ZipFile(docx) as z:
             styles = z.read("word/styles.xml").decode("utf-8")
             table = z.read("word/fontTable.xml").decode("utf-8")

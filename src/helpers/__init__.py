@@ -1,6 +1,6 @@
 """nianbao's helpers: ledgers in, figures, charts and report text out.
 
-The notebook ``notebooks/annual_report.ipynb`` uses this small public API; the
+The notebooks (``notebooks/ideology.ipynb``, ``notebooks/casework.ipynb``) use this small public API; the
 ``nianbao`` command (:mod:`helpers.cli`) drives notebooks and rendering.
 """
 

@@ -44,7 +44,9 @@ from .engine import (
     up_to_date,
 )
 from .errors import Interrupted, ParameterError
+from .kinds import get as get_kind
 from .ledgers import Ledgers, load_ledgers, rejected_for_output
+from .periods import DEFAULT_PERIOD, PERIODS, Period, parse_period
 from .render import FORMATS, choose_engine, parse_formats
 from .schema import UNIT_ID_PATTERN
 
@@ -96,11 +98,19 @@ def parse_units(text: str, ledgers: Ledgers) -> list[str]:
     return units
 
 
+def parse_periods(text: str | None) -> list[str]:
+    """``year``, ``H1``, ``Q1,Q2`` … or ``all`` (the year, both halves and the four quarters)."""
+    text = str(text or DEFAULT_PERIOD).strip()
+    if text == "all":
+        return list(PERIODS)
+    return list(dict.fromkeys(parse_period(part) for part in text.split(",") if part.strip()))
+
+
 def plan(
     ledgers: Ledgers, units: str, years: str | int, as_of: str | None, out_dir: Path, formats: tuple[str, ...],
-    rejected_csv: Path | None = None,
+    rejected_csv: Path | None = None, kinds: str | None = None, periods: str | None = None,
 ) -> list[Job]:
-    """Every report a build asks for.
+    """Every report a build asks for: each unit × year × period × kind.
 
     With ``--unit all`` or ``--year all``, pairs without any data are left out;
     a pair named explicitly without data is an error.
@@ -108,10 +118,12 @@ def plan(
     Raises
     ------
     InputError
-        Unknown unit, a year without data, a bad ``as_of``.
+        Unknown unit, kind or period, a year without data, a bad ``as_of``.
     """
-    from .indicators import resolve_as_of
+    from .kinds import parse_kinds
 
+    kind_ids = parse_kinds(kinds)
+    period_codes = parse_periods(periods)
     explicit = units != "all" and str(years) != "all"
     jobs = []
     for unit in parse_units(units, ledgers):
@@ -124,8 +136,10 @@ def plan(
                         f" (years with data: {'、'.join(map(str, sorted(have))) or 'none'})"
                     )
                 continue
-            resolve_as_of(year, as_of)
-            jobs.append(Job(year, unit, as_of, ledgers.data_dir, out_dir, formats, rejected_csv))
+            for period in period_codes:
+                Period(year, period).resolve_as_of(as_of)
+                jobs += [Job(year, unit, as_of, ledgers.data_dir, out_dir, formats, rejected_csv, kind=kind,
+                             period=period) for kind in kind_ids]
     if not jobs:
         raise ParameterError(f"nothing to build: no data for --unit {units} --year {years}")
     return jobs
@@ -228,6 +242,8 @@ def build(
     dry_run: bool = False,
     echo: Callable[[str], None] = print,
     engine: str | None = None,
+    kinds: str | None = None,
+    periods: str | None = None,
 ) -> list[Result]:
     """Build every requested report; the function behind ``nianbao build``.
 
@@ -261,6 +277,10 @@ def build(
     engine : str, optional
         ``quarto``, ``builtin`` or ``auto`` (default: ``NIANBAO_ENGINE``, else
         Quarto when it is on PATH); district summaries always use the built-in engines.
+    kinds : str, optional
+        Report kinds: ``ideology``, ``casework``, a comma list or ``all`` (default: the first kind).
+    periods : str, optional
+        ``year`` (default), ``H1``, ``H2``, ``Q1`` … ``Q4``, a comma list or ``all``.
 
     Returns
     -------
@@ -289,11 +309,11 @@ def build(
     out_dir = Path(out_dir or paths.OUTPUT_DIR).resolve()
     ledgers = load_ledgers(data_dir)
     wanted = [replace(job, engine=engine)
-              for job in plan(ledgers, units, years, as_of, out_dir, formats, write_rejected(ledgers))]
+              for job in plan(ledgers, units, years, as_of, out_dir, formats, write_rejected(ledgers), kinds, periods)]
     refused = {} if allow_rejected else untrusted(wanted, ledgers)
     wanted = [job for job in wanted if job not in refused]
     generic = [job.name for job in wanted
-               if paths.is_generic_prose(paths.narrative_file(job.data_dir, job.unit, job.year))]
+               if paths.is_generic_prose(get_kind(job.kind).prose_file(job.data_dir, job.unit, job.year, job.period))]
     if generic:
         echo(f"提示：{len(generic)}份报告没有本单位当年的文字材料（narrative/），使用随软件提供的通用稿"
              f"（{'、'.join(generic[:5])}{'等' if len(generic) > 5 else ''}）")
@@ -315,13 +335,14 @@ def _stamps(ledgers, wanted, refused, units, as_of, out_dir, formats, choices) -
     fonts = {role: f"{c.family}|{c.path}|{c.index}" for role, c in choices.items()}
     shared = shared_inputs()
     stamps = {job: {**shared, **unit_inputs(job, ledgers, fonts)} for job in wanted}
-    if units == "all":  # each year's district summary, incremental like the reports
-        broken: dict[int, list[str]] = {}
+    if units == "all":  # each district summary (per year, period and kind), incremental like the reports
+        broken: dict[tuple, list[str]] = {}
         for job in refused:
-            broken.setdefault(job.year, []).append(job.unit)
+            broken.setdefault((job.year, job.period, job.kind), []).append(job.unit)
         for job, inputs in summary_stamps(wanted, stamps, shared, as_of, ledgers.data_dir, out_dir, formats).items():
-            if job.year in broken:
-                refused[job] = (f"全区汇总要合计各单位的台账，其中{'、'.join(broken[job.year])}被剔除的行过多，"
+            key = (job.year, job.period, job.kind)
+            if key in broken:
+                refused[job] = (f"全区汇总要合计各单位的台账，其中{'、'.join(broken[key])}被剔除的行过多，"
                                 "不宜据此出具汇总；请先改正这些单位的台账，或加 --allow-rejected")
             else:
                 stamps[job] = inputs
@@ -439,21 +460,23 @@ def write_rejected(ledgers: Ledgers) -> Path | None:
         return None
     target = paths.rejected_file(ledgers.digest)
     if not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        rejected_for_output(ledgers.rejected).to_csv(tmp, index=False, encoding="utf-8-sig")
-        os.replace(tmp, target)
+        from .outdir import atomic_file
+
+        with atomic_file(target) as tmp:
+            rejected_for_output(ledgers.rejected).to_csv(tmp, index=False, encoding="utf-8-sig")
     return target
 
 
 def summary_stamps(wanted: list[Job], stamps: dict, shared: dict[str, str], as_of, data_dir: Path, out_dir: Path,
                    formats) -> dict[Job, dict[str, str]]:
-    """Each year's district summary and its inputs: the inputs of every unit's report of that year."""
+    """Each district summary (per year, period and kind) and its inputs: the inputs of every unit's report in it."""
     out = {}
-    for year in sorted({job.year for job in wanted}):
-        units = {job.unit: stamps[job] for job in wanted if job.year == year}
-        job = Job(year, paths.SUMMARY_ID, as_of, data_dir, Path(out_dir), formats)
-        params = {"year": year, "as_of": as_of, "formats": list(formats)}
+    groups = sorted({(job.year, job.period, job.kind) for job in wanted},
+                    key=lambda g: (g[0], list(PERIODS).index(g[1]), g[2]))
+    for year, period, kind in groups:
+        units = {job.unit: stamps[job] for job in wanted if (job.year, job.period, job.kind) == (year, period, kind)}
+        job = Job(year, paths.SUMMARY_ID, as_of, data_dir, Path(out_dir), formats, kind=kind, period=period)
+        params = {"year": year, "period": period, "kind": kind, "as_of": as_of, "formats": list(formats)}
         out[job] = {**shared, "units": _hash_bytes(json.dumps(units, sort_keys=True).encode()),
                     "parameters": _hash_bytes(json.dumps(params, sort_keys=True).encode())}
     return out

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import matplotlib
 import pandas as pd
@@ -13,8 +15,10 @@ from matplotlib.figure import Figure
 from . import schema
 from .config import nianbao_settings
 from .fonts import resolve
-from .indicators import Indicators, Span
-from .ledgers import Ledgers
+from .indicators import Indicators
+
+if TYPE_CHECKING:
+    from .report import Report
 
 THIS_YEAR, LAST_YEAR = "#b22222", "#8c8c8c"
 _REGISTERED: set[str] = set()
@@ -65,8 +69,14 @@ def _style(ax) -> None:
     ax.set_axisbelow(True)
 
 
-def activities_chart(ind: Indicators) -> Chart:
-    """Horizontal bars: each category this year against the same span last year."""
+def _period_name(ind: Indicators) -> str:
+    """``2024年`` or ``2024年上半年``: how a legend names this period."""
+    return f"{ind.year}年" if ind.period.is_year else ind.period.words
+
+
+def activities_chart(r: Report) -> Chart:
+    """Horizontal bars: each category this period against the same span last year."""
+    ind = r.indicators
     use_chart_font()
     codes = list(schema.CATEGORIES)[::-1]
     labels = [schema.CATEGORY_SHORT[c] for c in codes]
@@ -75,7 +85,7 @@ def activities_chart(ind: Indicators) -> Chart:
     fig, ax = _figure(left=0.27)
     y = range(len(codes))
     h = 0.38
-    ax.barh([i + h / 2 for i in y], now, h, color=THIS_YEAR, label=f"{ind.year}年")
+    ax.barh([i + h / 2 for i in y], now, h, color=THIS_YEAR, label=_period_name(ind))
     if all(b is not None for b in before):
         ax.barh([i - h / 2 for i in y], before, h, color=LAST_YEAR, label=f"{ind.year - 1}年同期")
     for i, v in zip(y, now):
@@ -84,60 +94,95 @@ def activities_chart(ind: Indicators) -> Chart:
     ax.set_xlabel("次数", fontsize=9)
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     _style(ax)
-    return Chart(f"各类组织生活开展次数（{ind.year}年与上年同期）", _png(fig))
+    return Chart(f"各类组织生活开展次数（{_period_name(ind)}与上年同期）", _png(fig))
 
 
-def casework_chart(ledgers: Ledgers, ind: Indicators) -> Chart:
-    """Petitions received per month, this year against the same span last year."""
+def months_chart(r: Report) -> Chart | None:
+    """Petitions received per month of the period, against the same months last year."""
+    ind = r.indicators
+    frame = r.months()
+    if frame.empty:
+        return None
     use_chart_font()
-    cases = ledgers.casework[ledgers.casework["unit"] == ind.unit_id]
-    span = Span.of(ind.year, ind.as_of)
     fig, ax = _figure()
-    months = list(range(1, ind.as_of.month + 1))
-    for sp, color, label, style in (
-        (span, THIS_YEAR, f"{ind.year}年", "-"),
-        (span.prior(), LAST_YEAR, f"{ind.year - 1}年同期", "--"),
-    ):
-        if sp is not span and ind["casework.total"].prior is None:
-            continue
-        got = cases.loc[sp.mask(cases["received_date"]), "received_date"].dt.month
-        per_month = got.value_counts().reindex(months, fill_value=0)
-        ax.plot(months, per_month.to_numpy(), style, marker="o", color=color, label=label, linewidth=1.6)
-    ax.set_xticks(months, [f"{m}月" for m in months], fontsize=8)
+    x = list(range(len(frame)))
+    ax.plot(x, frame["本期"].to_numpy(), "-", marker="o", color=THIS_YEAR, label=_period_name(ind), linewidth=1.6)
+    if frame["上年同期"].notna().all():
+        ax.plot(x, frame["上年同期"].to_numpy(), "--", marker="o", color=LAST_YEAR, label=f"{ind.year - 1}年同期",
+                linewidth=1.6)
+    ax.set_xticks(x, list(frame.index), fontsize=8)
+    ax.set_xlim(-0.5, len(x) - 0.5)
     ax.set_ylabel("件数", fontsize=9)
     ax.set_ylim(bottom=0, top=max(1, ax.get_ylim()[1]) * 1.25)  # room for the legend above the lines
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.legend(fontsize=8, frameon=False, loc="upper center", ncol=2)
     _style(ax)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-    return Chart(f"群众来信来访按月收件情况（{ind.year}年与上年同期）", _png(fig))
+    return Chart(f"群众来信来访按月收件情况（{_period_name(ind)}与上年同期）", _png(fig))
 
 
-def trend_chart(trend: dict[int, Indicators], ind: Indicators) -> Chart | None:
-    """Main figures of every year in ``trend`` (:meth:`helpers.report.Report.trend`), same span each year."""
+def channels_chart(r: Report) -> Chart | None:
+    """Horizontal bars: petitions by channel, this period against the same span last year."""
+    ind = r.indicators
+    items = [i for k, i in ind.items.items() if k.startswith("casework.channel.")][::-1]
+    if not items or not ind["casework.total"].value:
+        return None
+    use_chart_font()
+    fig, ax = _figure(left=0.18)
+    y = range(len(items))
+    h = 0.38
+    ax.barh([i + h / 2 for i in y], [i.value for i in items], h, color=THIS_YEAR, label=_period_name(ind))
+    if all(i.prior is not None for i in items):
+        ax.barh([i - h / 2 for i in y], [i.prior for i in items], h, color=LAST_YEAR, label=f"{ind.year - 1}年同期")
+    for i, item in zip(y, items):
+        ax.text(item.value + 0.2, i + h / 2, str(item.value), va="center", fontsize=8)
+    ax.set_yticks(list(y), [i.label for i in items], fontsize=9)
+    ax.set_xlabel("件数", fontsize=9)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    _style(ax)
+    return Chart(f"信访形式分布（{_period_name(ind)}与上年同期）", _png(fig))
+
+
+def trend_chart(r: Report) -> Chart | None:
+    """The kind's first two headline counts in every year of :attr:`Report.trend`, same span each year."""
+    trend, ind = r.trend, r.indicators
     if len(trend) < 2:
+        return None
+    keys = [k for k in r.kind.headline if k in ind.items and ind.items[k].kind == "count"][:2]
+    if not keys:
         return None
     use_chart_font()
     frame = pd.DataFrame(
-        {"组织生活（次）": {y: i.activity_total() for y, i in trend.items()},
-         "来信来访（件）": {y: i["casework.total"].value for y, i in trend.items()}}
+        {f"{ind.items[k].label}（{ind.items[k].unit}）": {y: i.items[k].value if k in i.items else None
+                                                        for y, i in trend.items()} for k in keys}
     ).sort_index()
     fig, ax = _figure()
     for col, color, style in zip(frame.columns, (THIS_YEAR, "#1f4e79"), ("-", "--")):
         ax.plot(frame.index, frame[col], style, marker="o", color=color, label=col, linewidth=1.6)
-        for x, v in frame[col].items():
-            ax.annotate(str(v), (x, v), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=8)
+        for x, v in frame[col].dropna().items():
+            ax.annotate(str(int(v)), (x, v), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=8)
     ax.set_xticks(list(frame.index), [f"{y}年" for y in frame.index], fontsize=9)
     ax.set_xlim(frame.index.min() - 0.3, frame.index.max() + 0.3)
-    ax.set_ylim(bottom=0, top=frame.to_numpy().max() * 1.2)
+    ax.set_ylim(bottom=0, top=max(1, frame.max().max()) * 1.2)
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     _style(ax)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-    return Chart(f"主要指标历年走势（各年1月1日至{ind.as_of.month}月{ind.as_of.day}日）", _png(fig))
+    start = ind.period.start
+    return Chart(f"主要指标历年走势（各年{start.month}月{start.day}日至{ind.as_of.month}月{ind.as_of.day}日）",
+                 _png(fig))
 
 
-def report_charts(ledgers: Ledgers, ind: Indicators, trend: dict[int, Indicators]) -> list[Chart]:
-    """Every chart of one report, in order."""
-    charts = [activities_chart(ind), casework_chart(ledgers, ind)]
-    over_years = trend_chart(trend, ind)
-    return charts + ([over_years] if over_years else [])
+# The blocks of ``appendix:`` in config/kinds.yml that are charts, in the order a kind lists them.
+CHARTS: dict[str, Callable[[Report], Chart | None]] = {
+    "chart.activities": activities_chart,
+    "chart.months": months_chart,
+    "chart.channels": channels_chart,
+    "chart.trend": trend_chart,
+}
+
+
+def report_charts(r: Report) -> list[Chart]:
+    """Every chart of one report, in the order its kind lists them."""
+    charts = [CHARTS[block](r) for block in r.kind.appendix if block in CHARTS]
+    return [c for c in charts if c is not None]

@@ -132,7 +132,12 @@ def _parser() -> argparse.ArgumentParser:
                    help="年份：2024、2023,2024、2022-2024 或 all（默认：数据中最近的一年）")
     b.add_argument("--unit", default="all",
                    help="单位代码（unit_id）、逗号分隔的多个单位代码，或 all（默认，全部单位）")
-    b.add_argument("--as-of", default=None, metavar="DATE", help="统计截止日期 YYYY-MM-DD（默认：年末）")
+    b.add_argument("--kind", default=None,
+                   help="报告类别：ideology（意识形态工作报告，默认）、casework（信访工作情况报告）、"
+                        "逗号分隔的多个类别，或 all（config/kinds.yml 中声明的全部类别）")
+    b.add_argument("--period", default=None,
+                   help="报告期间：year（全年，默认）、H1/H2（上/下半年）、Q1…Q4（各季度）、逗号分隔的多个，或 all")
+    b.add_argument("--as-of", default=None, metavar="DATE", help="统计截止日期 YYYY-MM-DD（默认：期末）")
     _add_data(b)
     b.add_argument("--out", type=Path, default=None, metavar="DIR", help="输出文件夹（默认：output/）")
     b.add_argument("--formats", default="html,pdf,docx",
@@ -171,7 +176,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("indicator", help="指标编号，如 casework.on_time、casework.on_time_rate、activity.party_lecture")
     e.add_argument("--year", type=int, required=True, help="报告年度，如 2024")
     e.add_argument("--unit", required=True, help="单位代码（unit_id）；_summary 为全区汇总")
-    e.add_argument("--as-of", default=None, metavar="DATE", help="统计截止日 YYYY-MM-DD（默认：年末）")
+    e.add_argument("--kind", default=None, help="报告类别：ideology（默认）或 casework")
+    e.add_argument("--period", default="year", help="报告期间：year（默认）、H1、H2、Q1…Q4")
+    e.add_argument("--as-of", default=None, metavar="DATE", help="统计截止日 YYYY-MM-DD（默认：期末）")
     _add_data(e)
     e.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="报告输出目录（默认：output/），用于指出核对表")
@@ -202,7 +209,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         year = str(years[-1]) if years else "all"
     results = build(args.unit, year, as_of=args.as_of, data_dir=args.data, out_dir=args.out,
                     formats=args.formats, jobs=args.jobs, force=args.force, scheduler=args.scheduler,
-                    allow_rejected=args.allow_rejected, engine=args.engine, wait=args.wait, dry_run=args.dry_run)
+                    allow_rejected=args.allow_rejected, engine=args.engine, wait=args.wait, dry_run=args.dry_run,
+                    kinds=args.kind, periods=args.period)
     if args.dry_run:
         return 0
     counts = {s: sum(r.status == s for r in results) for s in _STATUS}
@@ -286,8 +294,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     from .ledgers import load_ledgers
     from .paths import OUTPUT_DIR
 
-    print(explain(load_ledgers(args.data), args.unit, args.year, args.indicator, args.as_of, args.out or OUTPUT_DIR),
-          end="")
+    print(explain(load_ledgers(args.data), args.unit, args.year, args.indicator, args.as_of, args.out or OUTPUT_DIR,
+                  kind=args.kind, period=args.period), end="")
     return 0
 
 

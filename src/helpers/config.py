@@ -1,4 +1,6 @@
-"""Read the two configuration files, ``config/rules.yml`` and ``_quarto.yml``, checked against schemas.
+"""Read the configuration files, checked against schemas.
+
+``config/rules.yml``, ``config/categories.yml``, ``config/kinds.yml`` and ``_quarto.yml``.
 
 The schemas below say which keys the pipeline reads and what each must hold.
 Every command checks both files when it starts (:func:`check_config`): a
@@ -59,9 +61,60 @@ def categories_schema() -> dict[str, Any]:
     }
 
 
+_APPENDIX_BLOCKS = ["indicators", "ring", "trend", "channels", "categories", "months",
+                    "chart.activities", "chart.months", "chart.trend", "chart.channels"]
+_PROBLEMS = ["activities", "timeliness", "escalation", "satisfaction"]
+_IDS = {"type": "array", "items": {"type": "string", "pattern": r"^[a-z_]+(\.[^.\s]+)*\*?$"}, "minItems": 1,
+        "description": "一组指标代码，如 [casework.total, activity.*]"}
+
+
+def kinds_schema() -> dict[str, Any]:
+    """The schema of ``config/kinds.yml`` (report kinds)."""
+    return {
+        "type": "object",
+        "minProperties": 1,
+        "propertyNames": {"pattern": r"^[a-z][a-z0-9_]*$",
+                          "description": "类别代码（小写字母、数字、下划线）"},
+        "additionalProperties": {
+            "type": "object",
+            "required": ["name", "notebook", "title", "body", "figures"],
+            "properties": {
+                "name": {"type": "string", "minLength": 1, "description": "类别的中文名称"},
+                "notebook": {"type": "string", "pattern": r"^notebooks/.+\.ipynb$",
+                             "description": "笔记本路径，如 notebooks/casework.ipynb"},
+                "issuer": {"enum": ["party_org", "unit_name"], "description": "party_org 或 unit_name"},
+                "title": {
+                    "type": "object",
+                    "required": ["year", "half", "quarter"],
+                    "properties": {k: {"type": "string", "minLength": 1, "description": "标题中期间之后的文字"}
+                                   for k in ("year", "half", "quarter")},
+                },
+                "body": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "required": ["section"],
+                        "properties": {
+                            "section": {"type": "string", "minLength": 1, "description": "文字材料中的小节名"},
+                            "heading": {"type": "string", "minLength": 1, "description": "报告中的一级标题"},
+                            "problems": {"type": "array", "items": {"enum": _PROBLEMS},
+                                         "description": f"从数据发现的问题：{'、'.join(_PROBLEMS)}"},
+                        },
+                    },
+                },
+                "figures": _IDS,
+                "headline": _IDS,
+                "appendix": {"type": "array", "items": {"enum": _APPENDIX_BLOCKS},
+                             "description": f"附件的表和图：{'、'.join(_APPENDIX_BLOCKS)}"},
+            },
+        },
+    }
+
+
 def rules_schema() -> dict[str, Any]:
     """The schema of ``config/rules.yml``."""
-    from .schema import CATEGORIES
+    CATEGORIES = list(categories()["categories"])  # noqa: N806  (the codes of config/categories.yml)
 
     return {
         "type": "object",
@@ -133,10 +186,14 @@ def rules_schema() -> dict[str, Any]:
     }
 
 
+# What _quarto.yml may name: the font roles (helpers.fonts) and the paper sizes (helpers.layout).
+FONT_ROLES = ("title", "body", "hei", "kai", "page-number", "chart")
+PAPER_MM = {"a4": (210.0, 297.0), "a3": (297.0, 420.0), "b5": (176.0, 250.0)}
+
+
 def quarto_schema() -> dict[str, Any]:
     """The schema of the parts of ``_quarto.yml`` nianbao reads."""
-    from .fonts import ROLES
-    from .layout import PAPER_MM
+    ROLES = FONT_ROLES  # noqa: N806
 
     positive = {"type": "number", "exclusiveMinimum": 0, "description": "正数"}
     return {
@@ -372,6 +429,21 @@ def quarto(path: Path | None = None) -> dict[str, Any]:
     return data
 
 
+@lru_cache(maxsize=4)
+def kinds_config(path: Path | None = None) -> dict[str, Any]:
+    """Return the report kinds (``config/kinds.yml``), checked against :func:`kinds_schema`.
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing, not YAML, or a key is missing or wrong.
+    """
+    path = Path(path or paths.KINDS_CONFIG)
+    data = _read_yaml(path)
+    validate(data, kinds_schema(), path)
+    return data
+
+
 def nianbao_settings() -> dict[str, Any]:
     """Return the ``nianbao:`` section of ``_quarto.yml`` (grid, sizes, fonts)."""
     return quarto()["nianbao"]
@@ -393,6 +465,7 @@ def check_config() -> None:
     rules()
     quarto()
     categories()
+    kinds_config()
 
 
 def reload() -> None:
@@ -400,3 +473,4 @@ def reload() -> None:
     rules.cache_clear()
     quarto.cache_clear()
     categories.cache_clear()
+    kinds_config.cache_clear()

@@ -22,7 +22,6 @@ import hashlib
 import json
 import re
 import subprocess
-import uuid
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
@@ -127,11 +126,11 @@ def _font_table(path: Path, fonts: dict[str, str]) -> None:
                  + f'<w:charset w:val="{GB2312_CHARSET}"/><w:family w:val="auto"/><w:pitch w:val="variable"/></w:font>')
         xml = xml.replace("</w:fonts>", entry + "</w:fonts>")
     parts["word/fontTable.xml"] = xml.encode("utf-8")
-    tmp = path.with_suffix(".fonts.tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+    from .outdir import atomic_file
+
+    with atomic_file(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts.items():
             z.writestr(name, data)
-    tmp.replace(path)
 
 
 def _default_fonts(doc, family: str) -> None:
@@ -259,101 +258,102 @@ def build_reference(target: Path, layout: Layout) -> Path:
         check=True, capture_output=True,
     ).stdout
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(f".{uuid.uuid4().hex[:8]}.tmp.docx")  # workers may write it at once
-    tmp.write_bytes(default)
-    doc = Document(str(tmp))
+    from .outdir import atomic_file
 
-    section = doc.sections[0]
-    section.start_type = WD_SECTION_START.NEW_PAGE
-    section.page_width, section.page_height = Mm(layout.page_w_mm), Mm(layout.page_h_mm)
-    section.top_margin, section.bottom_margin = Mm(layout.margin_mm["top"]), Mm(layout.margin_mm["bottom"])
-    section.left_margin, section.right_margin = Mm(layout.margin_mm["left"]), Mm(layout.margin_mm["right"])
-    section.footer_distance = Mm(layout.margin_mm["bottom"] - 7 - 5)
-    section.header_distance = Mm(15)
-    doc.settings.odd_and_even_pages_header_footer = True
-    _page_number_footer(section.footer, layout, WD_ALIGN_PARAGRAPH.RIGHT)
-    _page_number_footer(section.even_page_footer, layout, WD_ALIGN_PARAGRAPH.LEFT)
-    grid = section._sectPr.find(qn("w:docGrid"))
-    if grid is None:
-        grid = OxmlElement("w:docGrid")
-        section._sectPr.append(grid)
-    # No snapping to a document grid: the exact line spacing of the body styles
-    # gives the 22 lines, and tables, captions and charts keep their own spacing.
-    grid.attrib.pop(qn("w:type"), None)
-    grid.set(qn("w:linePitch"), str(round(layout.line_pitch_pt * 20)))
+    with atomic_file(target) as tmp:  # workers may write it at once
+        tmp.write_bytes(default)
+        doc = Document(str(tmp))
 
-    named = {role: pair[0] for role, pair in docx_fonts(layout).items()}
-    body, tracking = named["body"], layout.tracking_pt
-    _default_fonts(doc, body)
-    for name in ("Normal", "Body Text", "First Paragraph", "Compact"):
-        style = _style(doc, name)
-        _set_fonts(style, body, layout.body_pt, tracking_pt=tracking)
-        _paragraph(style, layout)
-    for name, role in (("Heading 1", "hei"), ("Heading 2", "kai"), ("Heading 3", "body"), ("Heading 4", "body")):
-        style = _style(doc, name)
-        _set_fonts(style, named[role], layout.body_pt, tracking_pt=tracking)
-        _paragraph(style, layout)
-        style.paragraph_format.keep_with_next = True
-    title = _style(doc, "Title")
-    _set_fonts(title, named["title"], layout.title_pt, bold=layout.title_bold)
-    _paragraph(title, layout, indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER)
-    title.paragraph_format.line_spacing = Pt(layout.title_pt * 1.4)
-    title.paragraph_format.space_after = Pt(layout.line_pitch_pt)
-    for name in ("Subtitle", "Author", "Date", "Abstract"):
-        style = _style(doc, name)
-        style.font.hidden = name in ("Author", "Date")
-    own = {
-        "Recipient": dict(indent_chars=0, align=WD_ALIGN_PARAGRAPH.LEFT),
-        "Signature Block": dict(indent_chars=0, align=WD_ALIGN_PARAGRAPH.RIGHT),
-        "Attachment Note": dict(indent_chars=2),
-        "Attachment Mark": dict(indent_chars=0, align=WD_ALIGN_PARAGRAPH.LEFT),
-        "Attachment Title": dict(indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False),
-        "Caption Centered": dict(indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False),
-        "Chart": dict(indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False),
-        "Data Note": dict(indent_chars=2, align=WD_ALIGN_PARAGRAPH.LEFT, exact=False),
-        "Table Note": dict(indent_chars=2),
-        "Body Text Kept": dict(indent_chars=2),
-        "Chart Kept": dict(indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False),
-    }
-    for name, kw in own.items():
-        style = _style(doc, name)
-        _paragraph(style, layout, **kw)
-    _set_fonts(_style(doc, "Recipient"), body, layout.body_pt, tracking_pt=tracking)
-    _set_fonts(_style(doc, "Signature Block"), body, layout.body_pt, tracking_pt=tracking)
-    _style(doc, "Signature Block").paragraph_format.right_indent = Pt(layout.body_pt * 2)
-    _style(doc, "Attachment Note").paragraph_format.space_before = Pt(layout.line_pitch_pt)
-    _style(doc, "Signature Block").paragraph_format.space_before = Pt(0)
-    _set_fonts(_style(doc, "Attachment Mark"), named["hei"], layout.body_pt)
-    _style(doc, "Attachment Mark").paragraph_format.page_break_before = True
-    _set_fonts(_style(doc, "Attachment Title"), named["title"], layout.title_pt, bold=layout.title_bold)
-    _style(doc, "Attachment Title").paragraph_format.space_after = Pt(layout.line_pitch_pt)
-    _set_fonts(_style(doc, "Caption Centered"), named["hei"], layout.table_pt)
-    _style(doc, "Caption Centered").paragraph_format.space_before = Pt(layout.body_pt / 2)
-    _style(doc, "Caption Centered").paragraph_format.keep_with_next = True
-    _style(doc, "Attachment Mark").paragraph_format.keep_with_next = True
-    _set_fonts(_style(doc, "Data Note"), body, layout.table_pt)
-    _set_fonts(_style(doc, "Table Note"), body, layout.body_pt, tracking_pt=tracking)
-    _set_fonts(_style(doc, "Body Text Kept"), body, layout.body_pt, tracking_pt=tracking)
-    # kept with what follows, so that no page holds a few stray lines (templates/nianbao.lua)
-    for name in ("Table Note", "Body Text Kept", "Chart Kept", "Attachment Note", "Data Note"):
-        _style(doc, name).paragraph_format.keep_with_next = True
-    for name in ("Body Text Kept", "Data Note"):
-        _style(doc, name).paragraph_format.keep_together = True
-    compact = _style(doc, "Compact")
-    _set_fonts(compact, body, layout.cell_pt)
-    _paragraph(compact, layout, indent_chars=0, align=WD_ALIGN_PARAGRAPH.LEFT, exact=False)
-    compact.paragraph_format.line_spacing = 1.0
-    _table_borders(doc)
-    for fonts in doc.styles.element.iter(qn("w:rFonts")):  # no style falls back to the theme's 等线
-        if fonts.get(qn("w:eastAsiaTheme")) is not None:
-            for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-                fonts.attrib.pop(qn(attr), None)
-            for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-                fonts.set(qn(attr), body)
-    doc.core_properties.title = "nianbao reference document"
-    doc.save(str(tmp))
-    _font_table(tmp, {name: alt for name, alt in docx_fonts(layout).values()})
-    tmp.replace(target)
+        section = doc.sections[0]
+        section.start_type = WD_SECTION_START.NEW_PAGE
+        section.page_width, section.page_height = Mm(layout.page_w_mm), Mm(layout.page_h_mm)
+        section.top_margin, section.bottom_margin = Mm(layout.margin_mm["top"]), Mm(layout.margin_mm["bottom"])
+        section.left_margin, section.right_margin = Mm(layout.margin_mm["left"]), Mm(layout.margin_mm["right"])
+        section.footer_distance = Mm(layout.margin_mm["bottom"] - 7 - 5)
+        section.header_distance = Mm(15)
+        doc.settings.odd_and_even_pages_header_footer = True
+        _page_number_footer(section.footer, layout, WD_ALIGN_PARAGRAPH.RIGHT)
+        _page_number_footer(section.even_page_footer, layout, WD_ALIGN_PARAGRAPH.LEFT)
+        grid = section._sectPr.find(qn("w:docGrid"))
+        if grid is None:
+            grid = OxmlElement("w:docGrid")
+            section._sectPr.append(grid)
+        # No snapping to a document grid: the exact line spacing of the body styles
+        # gives the 22 lines, and tables, captions and charts keep their own spacing.
+        grid.attrib.pop(qn("w:type"), None)
+        grid.set(qn("w:linePitch"), str(round(layout.line_pitch_pt * 20)))
+
+        named = {role: pair[0] for role, pair in docx_fonts(layout).items()}
+        body, tracking = named["body"], layout.tracking_pt
+        _default_fonts(doc, body)
+        for name in ("Normal", "Body Text", "First Paragraph", "Compact"):
+            style = _style(doc, name)
+            _set_fonts(style, body, layout.body_pt, tracking_pt=tracking)
+            _paragraph(style, layout)
+        for name, role in (("Heading 1", "hei"), ("Heading 2", "kai"), ("Heading 3", "body"), ("Heading 4", "body")):
+            style = _style(doc, name)
+            _set_fonts(style, named[role], layout.body_pt, tracking_pt=tracking)
+            _paragraph(style, layout)
+            style.paragraph_format.keep_with_next = True
+        title = _style(doc, "Title")
+        _set_fonts(title, named["title"], layout.title_pt, bold=layout.title_bold)
+        _paragraph(title, layout, indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER)
+        title.paragraph_format.line_spacing = Pt(layout.title_pt * 1.4)
+        title.paragraph_format.space_after = Pt(layout.line_pitch_pt)
+        for name in ("Subtitle", "Author", "Date", "Abstract"):
+            style = _style(doc, name)
+            style.font.hidden = name in ("Author", "Date")
+        own = {
+            "Recipient": dict(indent_chars=0, align=WD_ALIGN_PARAGRAPH.LEFT),
+            "Signature Block": dict(indent_chars=0, align=WD_ALIGN_PARAGRAPH.RIGHT),
+            "Attachment Note": dict(indent_chars=2),
+            "Attachment Mark": dict(indent_chars=0, align=WD_ALIGN_PARAGRAPH.LEFT),
+            "Attachment Title": dict(indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False),
+            "Caption Centered": dict(indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False),
+            "Chart": dict(indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False),
+            "Data Note": dict(indent_chars=2, align=WD_ALIGN_PARAGRAPH.LEFT, exact=False),
+            "Table Note": dict(indent_chars=2),
+            "Body Text Kept": dict(indent_chars=2),
+            "Chart Kept": dict(indent_chars=0, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False),
+        }
+        for name, kw in own.items():
+            style = _style(doc, name)
+            _paragraph(style, layout, **kw)
+        _set_fonts(_style(doc, "Recipient"), body, layout.body_pt, tracking_pt=tracking)
+        _set_fonts(_style(doc, "Signature Block"), body, layout.body_pt, tracking_pt=tracking)
+        _style(doc, "Signature Block").paragraph_format.right_indent = Pt(layout.body_pt * 2)
+        _style(doc, "Attachment Note").paragraph_format.space_before = Pt(layout.line_pitch_pt)
+        _style(doc, "Signature Block").paragraph_format.space_before = Pt(0)
+        _set_fonts(_style(doc, "Attachment Mark"), named["hei"], layout.body_pt)
+        _style(doc, "Attachment Mark").paragraph_format.page_break_before = True
+        _set_fonts(_style(doc, "Attachment Title"), named["title"], layout.title_pt, bold=layout.title_bold)
+        _style(doc, "Attachment Title").paragraph_format.space_after = Pt(layout.line_pitch_pt)
+        _set_fonts(_style(doc, "Caption Centered"), named["hei"], layout.table_pt)
+        _style(doc, "Caption Centered").paragraph_format.space_before = Pt(layout.body_pt / 2)
+        _style(doc, "Caption Centered").paragraph_format.keep_with_next = True
+        _style(doc, "Attachment Mark").paragraph_format.keep_with_next = True
+        _set_fonts(_style(doc, "Data Note"), body, layout.table_pt)
+        _set_fonts(_style(doc, "Table Note"), body, layout.body_pt, tracking_pt=tracking)
+        _set_fonts(_style(doc, "Body Text Kept"), body, layout.body_pt, tracking_pt=tracking)
+        # kept with what follows, so that no page holds a few stray lines (templates/nianbao.lua)
+        for name in ("Table Note", "Body Text Kept", "Chart Kept", "Attachment Note", "Data Note"):
+            _style(doc, name).paragraph_format.keep_with_next = True
+        for name in ("Body Text Kept", "Data Note"):
+            _style(doc, name).paragraph_format.keep_together = True
+        compact = _style(doc, "Compact")
+        _set_fonts(compact, body, layout.cell_pt)
+        _paragraph(compact, layout, indent_chars=0, align=WD_ALIGN_PARAGRAPH.LEFT, exact=False)
+        compact.paragraph_format.line_spacing = 1.0
+        _table_borders(doc)
+        for fonts in doc.styles.element.iter(qn("w:rFonts")):  # no style falls back to the theme's 等线
+            if fonts.get(qn("w:eastAsiaTheme")) is not None:
+                for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+                    fonts.attrib.pop(qn(attr), None)
+                for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+                    fonts.set(qn(attr), body)
+        doc.core_properties.title = "nianbao reference document"
+        doc.save(str(tmp))
+        _font_table(tmp, {name: alt for name, alt in docx_fonts(layout).values()})
     return target
 
 

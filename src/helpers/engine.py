@@ -21,7 +21,6 @@ import signal
 import threading
 import time
 import traceback
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -29,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from . import paths
+from .outdir import atomic_folder, scratch_names
+from .periods import Period
 from .render import FORMATS
 
 # Between reports: forget every name the report defined, drop the output cache,
@@ -50,7 +51,7 @@ KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 
 @dataclass(frozen=True)
 class Job:
-    """One report to build."""
+    """One report to build: a unit (or the district summary), a kind, a year and a period."""
 
     year: int
     unit: str
@@ -60,28 +61,43 @@ class Job:
     formats: tuple[str, ...] = FORMATS
     rejected_csv: Path | None = None  # the folder's set-aside rows, written once per build
     engine: str = "builtin"  # quarto | builtin, chosen once per build (render.choose_engine)
+    kind: str = "ideology"  # config/kinds.yml
+    period: str = "year"  # year | H1 | H2 | Q1 … Q4
 
     @property
     def is_summary(self) -> bool:
-        """Whether this is a year's district summary rather than a unit's report."""
+        """Whether this is a district summary rather than a unit's report."""
         return self.unit == paths.SUMMARY_ID
 
     @property
+    def the_period(self) -> Period:
+        return Period(self.year, self.period)
+
+    @property
     def name(self) -> str:
-        return f"{self.year}/{self.unit}"
+        """``2024/ideology/yeji-mzj``, ``2024-H1/casework/_summary``: the folder under the output root."""
+        return f"{self.the_period.label}/{self.kind}/{self.unit}"
 
     @property
     def folder(self) -> Path:
-        return paths.report_dir(self.out_dir, self.year, self.unit)
+        return paths.report_dir(self.out_dir, self.the_period.label, self.unit, self.kind)
 
     @property
     def error_file(self) -> Path:
-        """``<year>/<unit>.error.txt``: kept beside the folder while the last attempt failed."""
+        """``<period>/<kind>/<unit>.error.txt``: kept beside the folder while the last attempt failed."""
         return self.folder.parent / f"{self.unit}.error.txt"
 
+    @property
+    def notebook(self) -> Path:
+        """The kind's notebook in force."""
+        from .kinds import get
+
+        return get(self.kind).notebook
+
     def parameters(self) -> dict[str, Any]:
-        """The notebook's four parameters."""
-        return {"year": self.year, "unit": self.unit, "as_of": self.as_of, "data_dir": str(self.data_dir)}
+        """The notebook's parameters (its kind is the notebook itself)."""
+        return {"year": self.year, "period": self.period, "unit": self.unit, "as_of": self.as_of,
+                "data_dir": str(self.data_dir)}
 
 
 @dataclass
@@ -129,35 +145,90 @@ def notebook_fingerprint(path: Path) -> bytes:
     return json.dumps(cells, ensure_ascii=False).encode()
 
 
-def shared_inputs() -> dict[str, str]:
-    """Hashes of what every report shares: notebook (without outputs), code, templates, configuration."""
+# Modules no report runs: the command line, the build's bookkeeping, the site and the
+# analysts' desk tools. Editing them makes no report stale; every other module of
+# helpers (and the kind's notebook) is part of a report's inputs.
+NOT_REPORT_CODE = frozenset({"build", "cli", "distributed", "explain", "outdir", "preview", "render_notebook",
+                             "scaffold", "site", "validation"})
+
+
+def report_code() -> list[Path]:
+    """The modules of ``helpers`` a report runs (everything but :data:`NOT_REPORT_CODE`), and its prose."""
     src = Path(__file__).resolve().parent
+    return [p for p in src.glob("*.py") if p.stem not in NOT_REPORT_CODE] + sorted((src / "prose").glob("*.md"))
+
+
+_NOTEBOOK_HASHES: dict[tuple[Path, float], str] = {}
+
+
+def notebook_hash(path: Path) -> str:
+    """The hash of a notebook without its outputs (:func:`notebook_fingerprint`), cached by mtime."""
+    key = (Path(path), Path(path).stat().st_mtime)
+    if key not in _NOTEBOOK_HASHES:
+        _NOTEBOOK_HASHES[key] = _hash_bytes(notebook_fingerprint(path))
+    return _NOTEBOOK_HASHES[key]
+
+
+def shared_inputs() -> dict[str, str]:
+    """Hashes of what every report shares: the code reports run, templates, configuration."""
     return {
-        "notebook": _hash_bytes(notebook_fingerprint(paths.NOTEBOOK)),
-        "code": _hash_files(list(src.glob("*.py"))),
+        "code": _hash_files(report_code()),
         "templates": _hash_files(list(paths.template_files().values())),
         "quarto_yml": _hash_files([paths.QUARTO_CONFIG]),
-        "rules": _hash_files([paths.RULES_CONFIG]),
+        "rules": _hash_files([paths.RULES_CONFIG, paths.CATEGORIES_CONFIG, paths.KINDS_CONFIG]),
     }
 
 
-def unit_inputs(job: Job, ledgers, fonts: dict[str, str]) -> dict[str, str]:
-    """Hashes of one report's own inputs: its unit's slice of the ledgers, its prose, its parameters."""
-    from .indicators import resolve_as_of
+_UNIT_SLICES: dict[tuple, bytes] = {}
 
-    slices = []
-    for name in ("activities", "casework", "publicity", "coverage"):
-        frame = getattr(ledgers, name)
-        part = None if frame is None else frame[frame["unit"] == job.unit]
-        # a table's first date decides whether the prior year has data at all
-        first = "" if frame is None or frame.empty else str(frame.select_dtypes("datetime").min().min())
-        slices.append(_frame_hash(part) + first.encode())
-    unit_row = json.dumps(ledgers.unit(job.unit), ensure_ascii=False, sort_keys=True).encode()
-    narrative = paths.narrative_file(ledgers.data_dir, job.unit, job.year)
+
+def ledger_slice(ledgers, unit: str) -> bytes:
+    """The hash of one unit's rows of every table (and the set-aside rows), as bytes.
+
+    Each table's rows are hashed once per ledgers (a unit's reports of every kind,
+    year and period share them), then picked out per unit.
+    """
+    key = (id(ledgers), ledgers.digest, unit)
+    if key not in _UNIT_SLICES:
+        if len(_UNIT_SLICES) > 256 or any(k[0] != id(ledgers) for k in _UNIT_SLICES):
+            _UNIT_SLICES.clear()
+        import pandas as pd
+
+        rows = {}
+        for name in ("activities", "casework", "publicity", "coverage"):
+            frame = getattr(ledgers, name)
+            if frame is None:
+                rows[name] = None
+                continue
+            hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+            # a table's first date decides whether the prior year has data at all
+            first = "" if frame.empty else str(frame.select_dtypes("datetime").min().min())
+            rows[name] = (frame["unit"].to_numpy(), hashed, (",".join(frame.columns) + first).encode())
+        for u in ledgers.units.index:
+            parts = []
+            for got in rows.values():
+                if got is None:
+                    parts.append(b"absent")
+                    continue
+                units, hashed, tail = got
+                parts.append(hashed[units == u].tobytes() + tail)
+            unit_row = json.dumps(ledgers.unit(u), ensure_ascii=False, sort_keys=True).encode()
+            _UNIT_SLICES[(id(ledgers), ledgers.digest, u)] = bytes.fromhex(
+                _hash_bytes(unit_row, *parts, _frame_hash(ledgers.rejected)))
+    return _UNIT_SLICES[key]
+
+
+def unit_inputs(job: Job, ledgers, fonts: dict[str, str]) -> dict[str, str]:
+    """Hashes of one report's own inputs: its notebook, its unit's slice of the ledgers, its prose, its parameters."""
+    from .kinds import get as get_kind
+
+    narrative = get_kind(job.kind).prose_file(ledgers.data_dir, job.unit, job.year, job.period)
     # formats are not an input: a folder keeps the formats built from the same inputs (formats_to_write)
-    params = {**job.parameters(), "as_of": resolve_as_of(job.year, job.as_of).isoformat(), "engine": job.engine}
+    params = {**job.parameters(), "kind": job.kind, "as_of": job.the_period.resolve_as_of(job.as_of).isoformat(),
+              "engine": job.engine}
     return {
-        "ledgers": _hash_bytes(unit_row, *slices, _frame_hash(ledgers.rejected)),
+        "notebook": notebook_hash(job.notebook),
+        "ledgers": ledger_slice(ledgers, job.unit).hex(),
         "narrative": _hash_bytes(str(narrative).encode(), narrative.read_bytes()) if narrative else "none",
         "fonts": _hash_bytes(json.dumps(fonts, sort_keys=True).encode()),
         "parameters": _hash_bytes(json.dumps(params, sort_keys=True).encode()),
@@ -268,16 +339,17 @@ class Worker:
         self.km = None
         self.kc = None
         self.reports = 0
-        self._template = None
+        self._templates: dict[tuple[Path, float], Any] = {}
 
-    def _notebook(self):
+    def _notebook(self, path: Path):
         import nbformat
 
-        if self._template is None:
-            self._template = nbformat.read(paths.NOTEBOOK, as_version=4)
-        return copy.deepcopy(self._template)
+        key = (path, path.stat().st_mtime)
+        if key not in self._templates:
+            self._templates[key] = nbformat.read(path, as_version=4)
+        return copy.deepcopy(self._templates[key])
 
-    def _run(self, nb) -> Any:
+    def _run(self, nb, folder: Path | None = None) -> Any:
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
         from nbclient import NotebookClient
@@ -286,7 +358,7 @@ class Worker:
             self.km = AsyncKernelManager(kernel_name="python3")
         client = NotebookClient(
             nb, km=self.km, kernel_name="python3", timeout=600, startup_timeout=120,
-            extra_arguments=KERNEL_ARGS, resources={"metadata": {"path": str(paths.NOTEBOOK.parent)}},
+            extra_arguments=KERNEL_ARGS, resources={"metadata": {"path": str(folder or paths.ROOT)}},
         )
         client.kc = self.kc
         try:  # the env reaches a kernel when it starts: batch notebooks skip JupyterLab's HTML view
@@ -300,11 +372,12 @@ class Worker:
         import nbformat
         from papermill.parameterize import parameterize_notebook
 
-        nb = self._notebook()
-        nb.metadata["papermill"] = nbformat.from_dict({"input_path": str(paths.NOTEBOOK), "parameters": {}})
+        notebook = job.notebook
+        nb = self._notebook(notebook)
+        nb.metadata["papermill"] = nbformat.from_dict({"input_path": str(notebook), "parameters": {}})
         nb = parameterize_notebook(nb, job.parameters(), kernel_name="python3", language="python")
         try:
-            return self._run(nb)
+            return self._run(nb, notebook.parent)
         except Exception as exc:
             # name the cell that failed: its position and id in the notebook
             for index, cell in enumerate(nb.cells):
@@ -391,15 +464,6 @@ def _indicators_from(nb) -> dict:
     raise ReportError("the executed notebook published no indicators (cell tagged 'indicators')")
 
 
-def swap_into_place(scratch: Path, final: Path) -> None:
-    """Replace ``final`` by ``scratch`` with renames only (one file system)."""
-    old = final.parent / f".{final.name}.old-{uuid.uuid4().hex[:8]}"
-    if final.exists():
-        os.rename(final, old)
-    os.rename(scratch, final)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def describe_error(exc: BaseException) -> str:
     """``notebook cell N: Name: message`` for a notebook error, else ``Name: message``."""
     ename = getattr(exc, "ename", None)
@@ -425,13 +489,14 @@ def cleanup_scratch(out_dir: Path) -> list[Path]:
     Call it only while holding the folder's lock: another build's scratch folders look the same.
     """
     removed = []
-    for pattern in ("*/.*.tmp-*", "*/.*.old-*", f"{paths.SITE_NAME}.tmp", ".nianbao-write-test-*"):
-        for stale in Path(out_dir).glob(pattern):
-            if stale.is_dir():
-                shutil.rmtree(stale, ignore_errors=True)
-            else:
-                stale.unlink(missing_ok=True)
-            removed.append(stale)
+    for stale in scratch_names(out_dir):
+        if not stale.exists():  # inside a scratch folder removed just before
+            continue
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
+        removed.append(stale)
     return removed
 
 
@@ -529,8 +594,8 @@ def summary_manifest(job: Job, inputs: dict[str, str] | None, tools: dict[str, s
     """The provenance of a district summary (its inputs are every unit's inputs of the year)."""
     return {
         "report": job.name,
-        "parameters": {"year": job.year, "unit": job.unit, "as_of": job.as_of, "data_dir": str(job.data_dir),
-                       "formats": list(job.formats)},
+        "parameters": {"year": job.year, "period": job.period, "kind": job.kind, "unit": job.unit,
+                       "as_of": job.as_of, "data_dir": str(job.data_dir), "formats": list(job.formats)},
         "inputs": inputs,
         "code_version": (inputs or {}).get("code"),
         "tools": tools,
@@ -539,7 +604,7 @@ def summary_manifest(job: Job, inputs: dict[str, str] | None, tools: dict[str, s
 
 
 def run_summary(job: Job, inputs: dict[str, str] | None = None, tools: dict[str, str] | None = None) -> Result:
-    """Write the district summary of ``job.year`` (``job.unit`` is the summary's id)."""
+    """Write the district summary of ``job``'s kind and period (``job.unit`` is the summary's id)."""
     from .ledgers import load_ledgers
     from .summary import write_summary
 
@@ -548,7 +613,8 @@ def run_summary(job: Job, inputs: dict[str, str] | None = None, tools: dict[str,
         # a summary is rebuilt only on new inputs: the formats its folder held are rendered again too
         formats = formats_to_write(job, None)[0]
         folder = write_summary(load_ledgers(job.data_dir), job.year, job.out_dir, formats, job.as_of,
-                               manifest=summary_manifest(job, inputs, tools or {}), guard=_Uninterrupted)
+                               manifest=summary_manifest(job, inputs, tools or {}), guard=_Uninterrupted,
+                               kind=job.kind, period=job.period)
         job.error_file.unlink(missing_ok=True)
         return Result(job, "built", time.perf_counter() - start, files=sorted(p.name for p in folder.iterdir()))
     except Exception as exc:  # a summary's failure is reported like a report's
@@ -576,52 +642,49 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
         return run_summary(job, inputs, tools)
     start = time.perf_counter()
     final = job.folder
-    final.parent.mkdir(parents=True, exist_ok=True)
-    scratch = final.parent / f".{job.unit}.tmp-{uuid.uuid4().hex[:8]}"
-    scratch.mkdir()
     failure = job.error_file
     timings: dict[str, Any] = {}
     try:
-        nb = worker().execute(job)
-        timings["execute"] = round(time.perf_counter() - start, 3)
-        nbformat.write(nb, scratch / "report.ipynb")
-        indicators = _indicators_from(nb)
-        (scratch / "indicators.json").write_text(
-            json.dumps(indicators, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        from .evidence import start_report_evidence  # evidence.csv, evidence.xlsx: the rows behind each figure
+        with atomic_folder(final, guard=_Uninterrupted) as scratch:
+            nb = worker().execute(job)
+            timings["execute"] = round(time.perf_counter() - start, 3)
+            nbformat.write(nb, scratch / "report.ipynb")
+            indicators = _indicators_from(nb)
+            (scratch / "indicators.json").write_text(
+                json.dumps(indicators, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            from .evidence import start_report_evidence  # evidence.csv, evidence.xlsx: the rows behind each figure
 
-        evidence_written = start_report_evidence(scratch, job.data_dir, job.unit, job.year, job.as_of,
-                                                 indicators["indicators"], timings)  # while rendering
-        if job.rejected_csv is not None:
-            shutil.copyfile(job.rejected_csv, scratch / "rejected.csv")
-        t = time.perf_counter()
-        rendered, kept = formats_to_write(job, inputs)
-        render(nb, scratch, rendered, timings=timings, engine=job.engine)
-        for fmt in kept:
-            shutil.copyfile(final / f"report.{fmt}", scratch / f"report.{fmt}")
-        timings["render"] = round(time.perf_counter() - t, 3)
-        evidence_written()
-        timings["total"] = round(time.perf_counter() - start, 3)
-        manifest = {
-            "report": job.name,
-            "parameters": {**job.parameters(), "formats": [f for f in FORMATS if f in rendered + kept]},
-            "as_of": indicators["as_of"],
-            "engine": job.engine,
-            "inputs": inputs,
-            "code_version": inputs.get("code"),
-            "tools": tools,
-            "timings": timings,
-            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        }
-        (scratch / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
-                                               encoding="utf-8")
-        files = sorted(p.name for p in scratch.iterdir())
+            evidence_written = start_report_evidence(scratch, job.data_dir, job.unit, job.year, job.as_of,
+                                                     indicators["indicators"], timings, period=job.period)
+            if job.rejected_csv is not None:
+                shutil.copyfile(job.rejected_csv, scratch / "rejected.csv")
+            t = time.perf_counter()
+            rendered, kept = formats_to_write(job, inputs)
+            render(nb, scratch, rendered, timings=timings, engine=job.engine)
+            for fmt in kept:
+                shutil.copyfile(final / f"report.{fmt}", scratch / f"report.{fmt}")
+            timings["render"] = round(time.perf_counter() - t, 3)
+            evidence_written()
+            timings["total"] = round(time.perf_counter() - start, 3)
+            manifest = {
+                "report": job.name,
+                "parameters": {**job.parameters(), "kind": job.kind,
+                               "formats": [f for f in FORMATS if f in rendered + kept]},
+                "as_of": indicators["as_of"],
+                "engine": job.engine,
+                "inputs": inputs,
+                "code_version": inputs.get("code"),
+                "tools": tools,
+                "timings": timings,
+                "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            }
+            (scratch / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
+                                                   encoding="utf-8")
+            files = sorted(p.name for p in scratch.iterdir())
         with _Uninterrupted():
-            swap_into_place(scratch, final)
             failure.unlink(missing_ok=True)
         return Result(job, "built", time.perf_counter() - start, files=files)
     except BaseException as exc:  # isolate: one report's failure never stops the others
-        shutil.rmtree(scratch, ignore_errors=True)
         if isinstance(exc, KeyboardInterrupt) or stopping():
             # interrupted, not failed (nbclient may have turned the interrupt into DeadKernelError)
             raise KeyboardInterrupt from None

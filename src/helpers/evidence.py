@@ -127,6 +127,10 @@ def rule_text(key: str, ind: Indicators, rules: dict | None = None) -> str:
     """How a figure is computed, in Chinese, with the deadlines and standards of ``config/rules.yml``."""
     cw = (rules or load_rules())["casework"]
     item = ind.with_bases()[key]
+    if key == "activity.total":
+        return "活动台账中日期在统计区间内、类别为各规定类别的记录条数（各类组织生活合计）"
+    if key.startswith("casework.channel."):
+        return f"收到日期在统计区间内、信访形式为“{item.label}”的信访件数"
     if key.startswith("activity."):
         code = key.split(".", 1)[1]
         name, aliases = schema.CATEGORIES[code]
@@ -423,7 +427,8 @@ def write_evidence(folder: Path, ledgers: Ledgers, ind: Indicators, published: d
 
 
 def write_report_evidence(folder: Path, data_dir: Path, unit: str, year: int, as_of: str | date | None,
-                          published: dict | None = None, timings: dict | None = None) -> list[Path]:
+                          published: dict | None = None, timings: dict | None = None,
+                          period: str = "year") -> list[Path]:
     """The engine's hook: compute one report's figures again from the (cached) ledgers and write their evidence.
 
     Parameters
@@ -438,7 +443,10 @@ def write_report_evidence(folder: Path, data_dir: Path, unit: str, year: int, as
 
     start = time.perf_counter()
     ledgers = load_ledgers(data_dir)
-    written = write_evidence(folder, ledgers, compute_indicators(ledgers, unit, year, as_of), published)
+    ind = compute_indicators(ledgers, unit, year, as_of, period)
+    if published is not None:  # the report kind's figures
+        ind = ind.only(published)
+    written = write_evidence(folder, ledgers, ind, published)
     if timings is not None:
         timings["evidence"] = round(time.perf_counter() - start, 3)
     return written

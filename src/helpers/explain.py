@@ -35,16 +35,18 @@ from .ledgers import Ledgers
 from .phrasing import cn_date, number
 
 
-def figures_of(ledgers: Ledgers, unit: str, year: int, as_of: str | date | None = None) -> Indicators:
+def figures_of(ledgers: Ledgers, unit: str, year: int, as_of: str | date | None = None,
+               period: str = "year") -> Indicators:
     """The figures of one report; ``unit`` may be the district summary's id (every unit with data pooled)."""
     if unit != paths.SUMMARY_ID:
-        return compute_indicators(ledgers, unit, year, as_of)
+        return compute_indicators(ledgers, unit, year, as_of, period)
     from .summary import pooled
 
     units = [u for u in ledgers.units.index if int(year) in ledgers.years(u)]
     if not units:
         raise ParameterError(f"{year}年没有任何单位的台账数据，无法汇总")
-    return compute_indicators(pooled(ledgers, units), paths.SUMMARY_ID, int(year), resolve_as_of(int(year), as_of))
+    return compute_indicators(pooled(ledgers, units), paths.SUMMARY_ID, int(year),
+                              resolve_as_of(int(year), as_of, period), period)
 
 
 def _width(text: str) -> int:
@@ -70,7 +72,7 @@ def rows_table(lines: pd.DataFrame, table: str, show_unit: bool) -> list[str]:
 
 
 def explain(ledgers: Ledgers, unit: str, year: int, key: str, as_of: str | date | None = None,
-            out_dir: Path | str | None = None) -> str:
+            out_dir: Path | str | None = None, *, kind: str | None = None, period: str = "year") -> str:
     """Say, in Chinese, how figure ``key`` of a report was computed and which rows it counts.
 
     Parameters
@@ -88,6 +90,9 @@ def explain(ledgers: Ledgers, unit: str, year: int, key: str, as_of: str | date 
         The report's cut-off date.
     out_dir : Path, optional
         The output root; the report's 核对表 there is named when it exists.
+    kind, period : str, optional
+        The report kind (its 核对表 is named) and the period (``year``, ``H1`` … ``Q4``;
+        a shorter period is explained for 环比 too).
 
     Returns
     -------
@@ -99,7 +104,11 @@ def explain(ledgers: Ledgers, unit: str, year: int, key: str, as_of: str | date 
     ParameterError
         Unknown unit, year or indicator (the nearest indicator ids are suggested).
     """
-    ind = figures_of(ledgers, unit, int(year), as_of)
+    from .kinds import get as get_kind
+    from .periods import parse_period
+
+    the_kind = get_kind(kind)
+    ind = figures_of(ledgers, unit, int(year), as_of, parse_period(period))
     items = ind.with_bases()
     if key not in items:
         near = difflib.get_close_matches(key, list(items), n=3, cutoff=0.5)
@@ -108,7 +117,7 @@ def explain(ledgers: Ledgers, unit: str, year: int, key: str, as_of: str | date 
     item = items[key]
     name = "各单位汇总" if unit == paths.SUMMARY_ID else ledgers.unit(unit)["unit_name"]
     out = [f"指标：{key}　{item.label}",
-           f"报告：{name}（{unit}）{ind.year}年度，统计截止日{cn_date(ind.as_of)}",
+           f"报告：{name}（{unit}）{ind.period.words}{the_kind.name}报告，统计截止日{cn_date(ind.as_of)}",
            f"计算方法：{rule_text(key, ind)}。"]
     spans = [s for s in SPANS if s in ind.spans]
     if item.basis:
@@ -147,7 +156,7 @@ def explain(ledgers: Ledgers, unit: str, year: int, key: str, as_of: str | date 
             names = sorted(set(part.loc[part["span"] == span, "outlet"]))
             out.append(f"  不同媒体{len(names)}家：{'、'.join(names)}")
     if out_dir is not None:
-        target = paths.report_dir(Path(out_dir), ind.year, unit) / XLSX_FILE
+        target = paths.report_dir(Path(out_dir), ind.period.label, unit, the_kind.id) / XLSX_FILE
         if target.is_file():
             out += ["", f"核对表：{target}"]
     return "\n".join(out) + "\n"

@@ -18,10 +18,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import paths
-from .config import nianbao_settings
+from .config import FONT_ROLES, nianbao_settings
 from .errors import FontError
 
-ROLES = ("title", "body", "hei", "kai", "page-number", "chart")
+ROLES = FONT_ROLES
 ROLE_NAMES = {
     "title": "标题（小标宋）",
     "body": "正文（仿宋）",
@@ -140,10 +140,10 @@ def font_index() -> list[Face]:
     if cache.is_file():
         return [Face(**{**d, "names": tuple(d["names"])}) for d in json.loads(cache.read_text())]
     faces = [face for f in files for face in _faces_of(f, test)]
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps([asdict(f) for f in faces], ensure_ascii=False))
-    os.replace(tmp, cache)
+    from .outdir import atomic_file
+
+    with atomic_file(cache) as tmp:
+        tmp.write_text(json.dumps([asdict(f) for f in faces], ensure_ascii=False))
     return faces
 
 

@@ -24,25 +24,34 @@ from .config import decimals
 from .config import rules as load_rules
 from .errors import ParameterError
 from .ledgers import Ledgers
+from .periods import Period
 
 
 @dataclass(frozen=True)
 class Span:
-    """1 January .. ``end`` of one year, both inclusive."""
+    """The days ``start`` .. ``end`` (both inclusive): a period's days up to as_of."""
 
     start: pd.Timestamp
     end: pd.Timestamp
 
     @classmethod
-    def of(cls, year: int, as_of: date) -> Span:
-        """The span of ``year`` up to ``as_of``."""
-        return cls(pd.Timestamp(year, 1, 1), pd.Timestamp(as_of))
+    def of(cls, year: int, as_of: date, period: str = "year") -> Span:
+        """The span of a period of ``year`` (the whole year by default) up to ``as_of``."""
+        return cls(pd.Timestamp(Period(year, period).start), pd.Timestamp(as_of))
+
+    @classmethod
+    def whole(cls, period: Period) -> Span:
+        """Every day of a period."""
+        return cls(pd.Timestamp(period.start), pd.Timestamp(period.end))
 
     def in_year(self, year: int) -> Span:
         """The same span in another year (29 February becomes 28 February)."""
-        end = self.end
-        day = min(end.day, 28) if (end.month == 2 and end.day == 29) else end.day
-        return Span(pd.Timestamp(year, 1, 1), pd.Timestamp(year, end.month, day))
+
+        def move(day: pd.Timestamp) -> pd.Timestamp:
+            d = min(day.day, 28) if (day.month == 2 and day.day == 29) else day.day
+            return pd.Timestamp(year, day.month, d)
+
+        return Span(move(self.start), move(self.end))
 
     def prior(self) -> Span:
         """The same span one year earlier."""
@@ -53,8 +62,9 @@ class Span:
         return (dates >= self.start) & (dates <= self.end)
 
 
-# The spans a figure is given for, in the order evidence lists them. ``previous``
-# (环比, the period just before) has evidence as soon as an indicator carries it.
+# The spans a figure is given for, in the order evidence lists them: this period
+# up to as_of, the same span a year earlier (同比), and the whole period just
+# before (环比, for periods shorter than a year).
 SPANS: tuple[str, ...] = ("value", "prior", "previous")
 
 
@@ -82,6 +92,7 @@ class Indicator:
     table: str | None = None
     basis: tuple[str, ...] = ()
     evidence: dict[str, pd.Index] = field(default_factory=dict, repr=False, compare=False)
+    previous: float | int | None = None  # the period just before (环比); None for a year's report
 
     def figure(self, span: str) -> float | int | None:
         """The figure of one span (``value``, ``prior`` or ``previous``); ``None`` when it has none."""
@@ -91,6 +102,17 @@ class Indicator:
     def counted(self) -> bool:
         """Whether the figure is a count of ledger rows (and so has evidence)."""
         return self.kind == "count" and self.table is not None and not self.basis
+
+    def against(self, span: str = "prior") -> Indicator:
+        """This figure compared with another span: ``prior`` (同比) or ``previous`` (环比).
+
+        The returned indicator's ``prior`` is that span's figure, so every phrase and
+        table cell written for 同比 serves 环比 too.
+        """
+        if span == "prior":
+            return self
+        return Indicator(self.value, self.figure(span), self.label, self.unit, self.kind, self.additive, self.table,
+                         self.basis)
 
     @property
     def change(self) -> float | int | None:
@@ -105,42 +127,38 @@ class Indicator:
             return None
         return round(100.0 * self.change / self.prior, decimals())
 
-    def as_json(self) -> dict[str, Any]:
-        """The contract's shape: value, prior, change, change_pct (plus label, unit)."""
-        return {
+    def as_json(self, with_previous: bool = False) -> dict[str, Any]:
+        """The contract's shape: value, prior, change, change_pct (plus label, unit).
+
+        With ``with_previous`` (a period shorter than a year), also ``previous`` and its
+        ``previous_change``, ``previous_change_pct`` (环比).
+        """
+        out = {
             "value": self.value,
             "prior": self.prior,
             "change": self.change,
             "change_pct": self.change_pct,
-            "label": self.label,
-            "unit": self.unit,
         }
+        if with_previous:
+            ring = self.against("previous")
+            out.update(previous=self.previous, previous_change=ring.change, previous_change_pct=ring.change_pct)
+        return {**out, "label": self.label, "unit": self.unit}
 
 
-def default_as_of(year: int, today: date | None = None) -> date:
-    """The last day of ``year``, or today when ``year`` is the current year."""
-    today = today or date.today()
-    return today if year == today.year else date(year, 12, 31)
+def default_as_of(year: int, today: date | None = None, period: str = "year") -> date:
+    """The last day of the period (of ``year`` by default), or today while it is running."""
+    return Period(year, period).default_as_of(today)
 
 
-def resolve_as_of(year: int, as_of: str | date | None) -> date:
-    """Check and return the cut-off date of a report.
+def resolve_as_of(year: int, as_of: str | date | None, period: str = "year") -> date:
+    """Check and return the cut-off date of a report (of ``year``, or of a period of it).
 
     Raises
     ------
     ParameterError
-        When ``as_of`` cannot be read or is not within ``year``.
+        When ``as_of`` cannot be read or is not within the period.
     """
-    if as_of in (None, ""):
-        return default_as_of(int(year))
-    if isinstance(as_of, str):
-        try:
-            as_of = date.fromisoformat(as_of.strip())
-        except ValueError:
-            raise ParameterError(f"as_of '{as_of}' is not a date: write it as 2024-11-30") from None
-    if as_of.year != int(year):
-        raise ParameterError(f"as_of {as_of} is not in the report year {year}")
-    return as_of
+    return Period(year, period).resolve_as_of(as_of)
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -174,17 +192,14 @@ def activity_rows(activities: pd.DataFrame, span: Span) -> dict[str, pd.Index]:
     return {code: in_span.index[in_span == code] for code in schema.CATEGORIES}
 
 
-def closed_periods(per_year: int, as_of: date) -> int:
-    """How many of a rule's periods (``12 / per_year`` months each) closed by ``as_of``."""
-    months = as_of.month - 1
-    next_day = pd.Timestamp(as_of) + pd.Timedelta(days=1)
-    if next_day.month != as_of.month:  # as_of is a month's last day
-        months += 1
-    return months // (12 // per_year)
+def closed_periods(per_year: int, as_of: date, period: str = "year") -> int:
+    """How many of a rule's periods (``12 / per_year`` months each) lie in the report period and closed by ``as_of``."""
+    return Period(as_of.year, period).closed_rule_periods(per_year, as_of)
 
 
-def activity_shortfalls(counts: dict[str, int], as_of: date, rules: dict | None = None) -> list[dict]:
-    """Compare counts with the prorated minimums of ``config/rules.yml``.
+def activity_shortfalls(counts: dict[str, int], as_of: date, rules: dict | None = None,
+                        period: str = "year") -> list[dict]:
+    """Compare counts with the minimums of ``config/rules.yml``, prorated to the period up to as_of.
 
     Returns
     -------
@@ -195,7 +210,7 @@ def activity_shortfalls(counts: dict[str, int], as_of: date, rules: dict | None 
     rules = rules or load_rules()
     out = []
     for code, rule in rules["activity_minimums"].items():
-        required = closed_periods(rule["per_year"], as_of)
+        required = closed_periods(rule["per_year"], as_of, period)
         if counts.get(code, 0) < required:
             out.append({"code": code, "count": counts.get(code, 0), "required": required,
                         "per_year": rule["per_year"], "rule": rule.get("rule", "")})
@@ -274,6 +289,7 @@ def casework_figures(casework: pd.DataFrame, span: Span, rules: dict | None = No
         "on_time_rate": rate(n["on_time"], n["due"]),
         "median_reply_days": float(days.median()) if len(days) else None,
         "satisfaction_rate": rate(n["satisfied"], n["rated"]),
+        "participation_rate": rate(n["rated"], n["total"]),
     }
 
 
@@ -343,6 +359,7 @@ _CASE_META = {
     "escalated": ("越级信访（{levels}）", "件", "count", ()),  # levels: casework.escalation_levels
     "median_reply_days": ("答复用时中位数", "天", "days", ("casework.replied",)),
     "satisfaction_rate": ("群众满意率", "%", "rate", ("casework.satisfied", "casework.rated")),
+    "participation_rate": ("参评率", "%", "rate", ("casework.rated", "casework.total")),
 }
 # Counts that rates stand on without being figures of the report themselves.
 _CASE_BASES = {
@@ -374,31 +391,54 @@ class Indicators:
     has_coverage: bool
     spans: dict[str, Span] = field(default_factory=dict)
     bases: dict[str, Indicator] = field(default_factory=dict)
+    period: Period | None = None  # None: the whole year
+
+    def __post_init__(self) -> None:
+        if self.period is None:
+            self.period = Period(self.year)
+
+    @property
+    def has_previous(self) -> bool:
+        """Whether the figures carry 环比 (a period shorter than a year)."""
+        return not self.period.is_year
 
     def __getitem__(self, key: str) -> Indicator:
         return self.items[key]
 
     def activity_total(self) -> int:
-        """All canonical activities (组织生活) of the span, together."""
-        return sum(self.items[f"activity.{code}"].value for code in schema.CATEGORIES)
+        """All canonical activities (组织生活) of the span, together (``activity.total``)."""
+        return self.items["activity.total"].value
+
+    def only(self, keys) -> Indicators:
+        """A copy holding only the figures ``keys`` (a report kind's), with the same context."""
+        from dataclasses import replace
+
+        return replace(self, items={k: self.items[k] for k in keys if k in self.items})
 
     def with_bases(self) -> dict[str, Indicator]:
         """The report's figures and, after them, the counts that rates stand on (:attr:`bases`)."""
         return {**self.items, **self.bases}
 
-    def as_json(self) -> dict[str, Any]:
-        """The ``indicators.json`` document of the contract."""
-        return {
+    def as_json(self, kind: str | None = None, keys: list[str] | None = None) -> dict[str, Any]:
+        """The ``indicators.json`` document of the contract (the figures ``keys``, by default all)."""
+        chosen = self.items if keys is None else {k: self.items[k] for k in keys if k in self.items}
+        doc = {
             "unit_id": self.unit_id,
             "unit_name": self.unit_name,
             "year": self.year,
+            "period": self.period.code,
             "as_of": self.as_of.isoformat(),
-            "indicators": {k: v.as_json() for k, v in self.items.items()},
+            "indicators": {k: v.as_json(self.has_previous) for k, v in chosen.items()},
             "rejected_rows": self.rejected_rows,
         }
+        if kind is not None:
+            doc = {"unit_id": doc.pop("unit_id"), "unit_name": doc.pop("unit_name"), "year": doc.pop("year"),
+                   "kind": kind, **doc}
+        return doc
 
 
-def compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | str | None = None) -> Indicators:
+def compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | str | None = None,
+                       period: str = "year") -> Indicators:
     """Compute every indicator of one unit's report.
 
     Parameters
@@ -410,7 +450,10 @@ def compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | str
     year : int
         The report year.
     as_of : date or str, optional
-        Cut-off date; default the last day of ``year`` (today in the current year).
+        Cut-off date; default the last day of the period (today while it is running).
+    period : str
+        ``year`` (default), ``H1``, ``H2`` or ``Q1``…``Q4`` (:mod:`helpers.periods`).
+        A period shorter than a year also gets ``previous`` (环比) figures.
 
     Returns
     -------
@@ -419,21 +462,24 @@ def compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | str
     Raises
     ------
     ParameterError
-        Unknown unit, ``as_of`` outside the year, or no data at all in ``year``.
+        Unknown unit or period, ``as_of`` outside the period, or no data at all in ``year``.
     """
     rules = load_rules()
     year = int(year)
     ledgers.unit(unit)  # raises for an unknown unit
-    as_of = resolve_as_of(year, as_of)
+    the_period = Period(year, period)
+    as_of = the_period.resolve_as_of(as_of)
     if year not in ledgers.years(unit):
         have = "、".join(str(y) for y in ledgers.years(unit)) or "none"
         raise ParameterError(
             f"year {year}: the ledgers hold no record of unit '{unit}' in that year"
             f" (years with data: {have})"
         )
-    span = Span.of(year, as_of)
-    prior = span.prior()
-    spans = {"value": span, "prior": prior}
+    span = Span(pd.Timestamp(the_period.start), pd.Timestamp(as_of))
+    spans = {"value": span, "prior": span.prior()}
+    before = the_period.previous()
+    if before is not None:
+        spans["previous"] = Span.whole(before)
     items: dict[str, Indicator] = {}
     bases: dict[str, Indicator] = {}
 
@@ -441,15 +487,23 @@ def compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | str
         """The spans a table has data for: this one always, earlier ones when its records reach back."""
         return [name for name, s in spans.items() if name == "value" or _has_prior(frame, column, s)]
 
+    def figure(name: str, **kwargs) -> Indicator:
+        """An indicator from its figures per span (``{span: figure}``) and what describes it."""
+        per_span = kwargs.pop("figures")
+        return Indicator(per_span.get("value"), per_span.get("prior"), previous=per_span.get("previous"), **kwargs)
+
     acts = ledgers.activities[ledgers.activities["unit"] == unit]
     now_counts = activity_counts(acts, span)
     rows = {name: activity_rows(acts, spans[name]) for name in reached(ledgers.activities, "date")}
     for code in schema.CATEGORIES:
         ev = {name: r[code] for name, r in rows.items()}
-        items[f"activity.{code}"] = Indicator(
-            len(ev["value"]), len(ev["prior"]) if "prior" in ev else None, schema.CATEGORY_SHORT[code], "次",
-            table="activities", evidence=ev,
-        )
+        items[f"activity.{code}"] = figure(f"activity.{code}", figures={n: len(e) for n, e in ev.items()},
+                                           label=schema.CATEGORY_SHORT[code], unit="次", table="activities",
+                                           evidence=ev)
+    codes = list(schema.CATEGORIES)
+    ev = {name: r[codes[0]].append([r[c] for c in codes[1:]]).sort_values() for name, r in rows.items()}
+    items["activity.total"] = figure("activity.total", figures={n: len(e) for n, e in ev.items()},
+                                     label="各类组织生活合计", unit="次", table="activities", evidence=ev)
 
     cases = ledgers.casework[ledgers.casework["unit"] == unit]
     judged = {name: judge_cases(cases, spans[name], rules) for name in reached(ledgers.casework, "received_date")}
@@ -458,12 +512,19 @@ def compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | str
     levels = "、".join(rules["casework"]["escalation_levels"])
     for key, (label, unit_word, kind, basis) in _CASE_META.items():
         ev = {name: r[key] for name, r in rows.items()} if key in CASE_COUNTS else {}
-        items[f"casework.{key}"] = Indicator(figs["value"][key], figs.get("prior", {}).get(key),
-                                             label.format(levels=levels), unit_word, kind, table="casework",
-                                             basis=basis, evidence=ev)
+        items[f"casework.{key}"] = figure(key, figures={n: f[key] for n, f in figs.items()},
+                                          label=label.format(levels=levels), unit=unit_word, kind=kind,
+                                          table="casework", basis=basis, evidence=ev)
     for key, (label, unit_word) in _CASE_BASES.items():
-        bases[f"casework.{key}"] = Indicator(figs["value"][key], figs.get("prior", {}).get(key), label, unit_word,
-                                             table="casework", evidence={name: r[key] for name, r in rows.items()})
+        bases[f"casework.{key}"] = figure(key, figures={n: f[key] for n, f in figs.items()}, label=label,
+                                          unit=unit_word, table="casework",
+                                          evidence={name: r[key] for name, r in rows.items()})
+    channel_rows = {name: _channel_rows(cases, spans[name], rules) for name in judged}
+    for channel in channel_rows["value"]:
+        ev = {name: r.get(channel, cases.index[:0]) for name, r in channel_rows.items()}
+        items[f"casework.channel.{channel}"] = figure(
+            channel, figures={n: len(e) for n, e in ev.items()}, label=f"{channel}", unit="件", table="casework",
+            evidence=ev)
 
     pub = ledgers.publicity
     has_publicity = pub is not None
@@ -472,25 +533,28 @@ def compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | str
         pub = pub[pub["unit"] == unit]
         figs = {name: publicity_figures(pub, spans[name]) for name in reached(ledgers.publicity, "date")}
         ev = {name: pub.index[spans[name].mask(pub["date"]).to_numpy()] for name in figs}
-        items["publicity.total"] = Indicator(figs["value"]["total"], figs.get("prior", {}).get("total"), "宣传报道",
-                                             "篇", table="publicity", evidence=ev)
-        items["publicity.outlets"] = Indicator(figs["value"]["outlets"], figs.get("prior", {}).get("outlets"),
-                                               "报道媒体", "家", additive=False, table="publicity",
-                                               basis=("publicity.total",))
+        items["publicity.total"] = figure("total", figures={n: f["total"] for n, f in figs.items()},
+                                          label="宣传报道", unit="篇", table="publicity", evidence=ev)
+        items["publicity.outlets"] = figure("outlets", figures={n: f["outlets"] for n, f in figs.items()},
+                                            label="报道媒体", unit="家", additive=False, table="publicity",
+                                            basis=("publicity.total",))
         outlets = outlets_in(pub, span)
 
     cov = ledgers.coverage
     has_coverage = cov is not None and bool((cov["unit"] == unit).any())
     if has_coverage:
         cov = cov[cov["unit"] == unit]
-        now, then = coverage_figures(cov, span.end), coverage_figures(cov, prior.end)
+        figs = {name: coverage_figures(cov, s.end) for name, s in spans.items()}
         rows = {name: coverage_rows(cov, spans[name].end) for name in spans}
-        items["coverage.villages"] = Indicator(now["villages"], then["villages"], "村（社区）总数", "个",
-                                               table="coverage", evidence={n: r["villages"] for n, r in rows.items()})
-        items["coverage.covered"] = Indicator(now["covered"], then["covered"], "已建“救急难”互助社", "个",
-                                              table="coverage", evidence={n: r["covered"] for n, r in rows.items()})
-        items["coverage.rate"] = Indicator(now["rate"], then["rate"], "互助社覆盖率", "%", "rate", table="coverage",
-                                           basis=("coverage.covered", "coverage.villages"))
+        items["coverage.villages"] = figure("villages", figures={n: f["villages"] for n, f in figs.items()},
+                                            label="村（社区）总数", unit="个", table="coverage",
+                                            evidence={n: r["villages"] for n, r in rows.items()})
+        items["coverage.covered"] = figure("covered", figures={n: f["covered"] for n, f in figs.items()},
+                                           label="已建“救急难”互助社", unit="个", table="coverage",
+                                           evidence={n: r["covered"] for n, r in rows.items()})
+        items["coverage.rate"] = figure("rate", figures={n: f["rate"] for n, f in figs.items()},
+                                        label="互助社覆盖率", unit="%", kind="rate", table="coverage",
+                                        basis=("coverage.covered", "coverage.villages"))
 
     return Indicators(
         unit_id=unit,
@@ -499,11 +563,29 @@ def compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | str
         items=items,
         unit_name=ledgers.unit(unit)["unit_name"],
         activity_counts=now_counts,
-        shortfalls=activity_shortfalls(now_counts, as_of, rules),
+        shortfalls=activity_shortfalls(now_counts, as_of, rules, the_period.code),
         outlets=outlets,
         rejected_rows=ledgers.rejected_rows,
         has_publicity=has_publicity,
         has_coverage=has_coverage,
         spans=spans,
         bases=bases,
+        period=the_period,
     )
+
+
+def _channel_rows(cases: pd.DataFrame, span: Span, rules: dict) -> dict[str, pd.Index]:
+    """The cases of ``span`` per channel: the configured channels in order, then 其他 and 未填写 when any."""
+    in_span = cases.loc[span.mask(cases["received_date"]), "channel"].fillna("").astype(str).str.strip()
+    channels = list(rules["casework"]["channels"])
+    out = {name: in_span.index[(in_span == name).to_numpy()] for name in channels}
+    other = in_span.index[(~in_span.isin(channels) & (in_span != "")).to_numpy()]
+    blank = in_span.index[(in_span == "").to_numpy()]
+    for name, idx in ((OTHER_CHANNEL, other), (BLANK_CHANNEL, blank)):
+        if len(idx):
+            out[name] = idx
+    return out
+
+
+OTHER_CHANNEL = "其他形式"
+BLANK_CHANNEL = "未填写形式"

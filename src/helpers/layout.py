@@ -11,12 +11,11 @@ import math
 import re
 from dataclasses import asdict, dataclass, field
 
-from .config import nianbao_settings, quarto
+from .config import PAPER_MM, nianbao_settings, quarto
 from .errors import ConfigError
 from .fonts import FontChoice, resolve_all
 
 PT_PER_MM = 72 / 25.4
-PAPER_MM = {"a4": (210.0, 297.0), "a3": (297.0, 420.0), "b5": (176.0, 250.0)}
 
 
 def length_mm(value: str | int | float, what: str) -> float:

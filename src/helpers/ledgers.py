@@ -17,10 +17,8 @@ row number as the spreadsheet shows it).
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -625,15 +623,10 @@ def _remember(data_dir: Path, digest: str, ledgers: Ledgers) -> None:
 
 
 def _write_atomic_pickle(target: Path, obj: Any) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from .outdir import atomic_file
+
+    with atomic_file(target) as tmp, open(tmp, "wb") as fh:
+        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def read_table(path: Path, table: schema.Table, reading: dict[str, Any], notes: list[Note]) -> pd.DataFrame:

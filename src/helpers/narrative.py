@@ -40,7 +40,6 @@ from pathlib import Path
 
 from .errors import NarrativeError
 
-SECTIONS = ("开篇", "工作开展情况", "存在问题和短板", "工作谋划")
 # one token of a line: an escaped brace, a placeholder (half- or full-width braces), or a lone brace
 _TOKEN = re.compile(r"\{\{|\}\}|[{｛]([^{}｛｝\n]*)[}｝]|[{｛]|[}｝]")
 _NAME_START = re.compile(r"\s*[A-Za-z_]")
@@ -188,8 +187,32 @@ def front_matter(path: Path) -> dict:
     return meta
 
 
+def kind_of(path: Path) -> str:
+    """The report kind a prose file is written for: ``2024-H1.casework.md`` is ``casework``.
+
+    A file name without ``.<kind>`` (``2024.md``, ``default.md``) belongs to the first
+    kind of ``config/kinds.yml``; an unknown kind is an error naming the file.
+    """
+    from .kinds import default_kind, kinds
+
+    parts = Path(path).name.split(".")
+    if len(parts) <= 2:
+        return default_kind()
+    if parts[1] not in kinds():
+        raise NarrativeError(f"{path}：文件名中的“{parts[1]}”不是已声明的报告类别（可用：{'、'.join(kinds())}）；"
+                             "文件名写作 2024.md、2024-H1.md 或 2024.casework.md")
+    return parts[1]
+
+
+def sections_of(kind: str | None = None) -> tuple[str, ...]:
+    """The prose sections of a report kind (the first kind's by default)."""
+    from .kinds import get
+
+    return get(kind).sections
+
+
 def read(path: Path, known: Collection[str], values: dict[str, str] | None = None,
-         ) -> tuple[dict[str, Section], list[Problem]]:
+         sections_wanted: Collection[str] | None = None) -> tuple[dict[str, Section], list[Problem]]:
     """Read a narrative file into sections and collect every problem in it.
 
     Parameters
@@ -204,20 +227,21 @@ def read(path: Path, known: Collection[str], values: dict[str, str] | None = Non
     Returns
     -------
     sections : dict
-        Section name (one of :data:`SECTIONS`) to :class:`Section`.
+        Section name (one of the kind's sections, ``config/kinds.yml``) to :class:`Section`.
     problems : list of Problem
         Errors (bad placeholders, unknown headings, text outside sections) and warnings
         (empty or missing sections), in the order of the file.
     """
     source = str(path)
-    sections: dict[str, Section] = {name: Section() for name in SECTIONS}
+    wanted = tuple(sections_wanted) if sections_wanted is not None else sections_of(kind_of(path))
+    sections: dict[str, Section] = {name: Section() for name in wanted}
     seen: dict[str, int] = {}
     problems: list[Problem] = []
     current: Section | None = None
     sub: list[str] | None = None
     para: list[str] = []
     para_line = 0
-    known_list = f"{'、'.join('## ' + s for s in SECTIONS)}"
+    known_list = f"{'、'.join('## ' + s for s in wanted)}"
 
     def text_of(raw: str, first: int) -> str:
         filled, found = scan(raw, known, source=source, first_line=first, values=values)
@@ -251,7 +275,7 @@ def read(path: Path, known: Collection[str], values: dict[str, str] | None = Non
             flush()
             name = line[3:].strip()
             if name not in sections:
-                near = suggest(name, SECTIONS)
+                near = suggest(name, wanted)
                 hint = f"是不是“## {near}”？" if near else ""
                 problems.append(Problem(source, number, f"“## {name}”不是报告的小节，{hint}"
                                                         f"可用的小节：{known_list}"))
@@ -281,7 +305,7 @@ def read(path: Path, known: Collection[str], values: dict[str, str] | None = Non
             para_line = number
         para.append(line.strip())
     flush()
-    for name in SECTIONS:
+    for name in wanted:
         section = sections[name]
         if name not in seen:
             problems.append(Problem(source, None, f"缺少“## {name}”一节，报告中这一部分将没有本单位撰写的文字",
@@ -292,7 +316,7 @@ def read(path: Path, known: Collection[str], values: dict[str, str] | None = Non
     return sections, sorted(problems, key=lambda p: (p.line or 10**9))
 
 
-def parse(path: Path, values: dict[str, str]) -> dict[str, Section]:
+def parse(path: Path, values: dict[str, str], sections: Collection[str] | None = None) -> dict[str, Section]:
     """Read a narrative file and fill its placeholders.
 
     Parameters
@@ -305,7 +329,7 @@ def parse(path: Path, values: dict[str, str]) -> dict[str, Section]:
     Returns
     -------
     dict
-        Section name (one of :data:`SECTIONS`) to :class:`Section`.
+        Section name (one of the kind's sections, ``config/kinds.yml``) to :class:`Section`.
 
     Raises
     ------
@@ -314,13 +338,13 @@ def parse(path: Path, values: dict[str, str]) -> dict[str, Section]:
         unclosed braces, unknown section, text outside any section. Warnings (empty or missing
         sections) are issued as :class:`NarrativeWarning`.
     """
-    sections, problems = read(path, values, values)
+    found, problems = read(path, values, values, sections)
     errors = [p for p in problems if p.error]
     if errors:
         raise NarrativeError("\n".join(map(str, errors)))
     for p in problems:
         warnings.warn(str(p), NarrativeWarning, stacklevel=2)
-    return sections
+    return found
 
 
 def prose_files(data_dir: Path) -> list[Path]:
@@ -353,8 +377,10 @@ def check_folder(data_dir: Path, known_for: Callable[[Path], tuple[set[str], set
         known, partial = known_for(path)
         try:
             front_matter(path)
+            kind_of(path)
         except NarrativeError as exc:
             problems.append(Problem(shown, None, str(exc).split("：", 1)[-1]))
+            continue
         for p in read(path, known | partial)[1]:
             problems.append(Problem(shown, p.line, p.message, p.error))
         problems += _partial(path, shown, known, partial)

@@ -1,4 +1,4 @@
-"""The output folder of a build: checked writable first, then held by one build at a time.
+"""The output folder of a build: checked writable first, held by one build at a time, written atomically.
 
 :func:`prepare_output` creates the folder and proves it can be written
 before any notebook runs (exit 2 otherwise). :class:`OutputLock` is an
@@ -7,17 +7,25 @@ Windows) whose file records the holder's pid, start time and command. The
 operating system drops the lock when its holder dies, so the lock of a dead
 process is simply taken over; the file then still names the dead pid, and the
 new holder says that it took it over.
+
+:func:`atomic_folder` and :func:`atomic_file` are the one way anything is
+written in place: into a scratch name beside the target, then moved there
+with renames only, so a reader never sees half a report, a half-written
+cache or a half-written page, and an interrupted write leaves only scratch
+names (``.<name>.tmp-<id>``) that :func:`scratch_names` finds.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
+import shutil
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -225,3 +233,67 @@ class OutputLock:
 
 
 __all__ = ["OutputLock", "prepare_output", "read_holder"]
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+SCRATCH_MARK = ".tmp-"  # in every scratch name: .<name>.tmp-<id>
+OLD_MARK = ".old-"  # a replaced folder, removed right after the swap
+
+
+def _scratch(final: Path) -> Path:
+    return final.parent / f".{final.name}{SCRATCH_MARK}{uuid.uuid4().hex[:8]}"
+
+
+@contextlib.contextmanager
+def atomic_folder(final: Path, guard: Callable[[], contextlib.AbstractContextManager] | None = None,
+                  ) -> Iterator[Path]:
+    """Write a folder in one step: yield a scratch folder beside ``final``, then swap it into place.
+
+    Parameters
+    ----------
+    final : Path
+        The folder to (re)place.
+    guard : callable, optional
+        A context manager held while the folders are swapped (the engine's holds
+        interrupts back).
+
+    On an exception (or an interrupt) the scratch folder is removed and ``final`` is untouched.
+    """
+    final.parent.mkdir(parents=True, exist_ok=True)
+    scratch = _scratch(final)
+    scratch.mkdir()
+    try:
+        yield scratch
+        with guard() if guard is not None else contextlib.nullcontext():
+            old = final.parent / f".{final.name}{OLD_MARK}{uuid.uuid4().hex[:8]}"
+            if final.exists():
+                os.rename(final, old)
+            os.rename(scratch, final)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_file(target: Path) -> Iterator[Path]:
+    """Write a file in one step: yield a scratch path beside ``target`` (same suffix), then replace ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _scratch(target)
+    tmp = tmp.with_name(tmp.name + target.suffix)  # the same suffix: some writers go by it (.docx)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def scratch_names(out_dir: Path) -> list[Path]:
+    """Scratch folders and files under ``out_dir`` left by an interrupted write (never a finished one)."""
+    found = []
+    for path in Path(out_dir).rglob(".*"):
+        if SCRATCH_MARK in path.name or OLD_MARK in path.name or path.name.startswith(".nianbao-write-test-"):
+            found.append(path)
+    return sorted(found, key=lambda p: len(p.parts))

@@ -95,10 +95,10 @@ def template(name: str) -> Path:
 DATA_DIR: Path = ROOT / "data"
 OUTPUT_DIR: Path = ROOT / "output"
 CACHE_DIR: Path = OUTPUT_DIR / ".cache"
-NOTEBOOK: Path = resource("notebooks/annual_report.ipynb")
 QUARTO_CONFIG: Path = resource("_quarto.yml")
 RULES_CONFIG: Path = resource("config/rules.yml")
 CATEGORIES_CONFIG: Path = resource("config/categories.yml")
+KINDS_CONFIG: Path = resource("config/kinds.yml")  # report kinds and their notebooks (helpers.kinds)
 PROSE_DIR: Path = PACKAGE_DIR / "prose"  # generic prose shipped with the package
 TEMPLATES_DIR: Path = template("")  # the templates folder in force (single files: template())
 NARRATIVE_SUBDIR = "narrative"
@@ -107,7 +107,8 @@ NARRATIVE_SUBDIR = "narrative"
 LAB_HTML_ENV = "NIANBAO_LAB_HTML"
 SUMMARY_ID = "_summary"  # folder of a year's district summary, beside the units' folders
 # What a project folder may override, as `nianbao doctor` lists it.
-OVERRIDABLE = ("_quarto.yml", "config/rules.yml", "config/categories.yml", "notebooks/annual_report.ipynb")
+OVERRIDABLE = ("_quarto.yml", "config/rules.yml", "config/categories.yml", "config/kinds.yml",
+               "notebooks/ideology.ipynb", "notebooks/casework.ipynb")
 LOCK_NAME = ".nianbao.lock"  # one build at a time per output folder
 SITE_NAME = "index.html"  # the output folder's page of every report
 
@@ -122,44 +123,52 @@ def rejected_file(digest: str) -> Path:
     return CACHE_DIR / f"rejected-{digest}.csv"
 
 
-def report_dir(out_dir: Path, year: int, unit_id: str) -> Path:
-    """Return the folder of one report: ``<out_dir>/<year>/<unit_id>``.
+def report_dir(out_dir: Path, period_label: str | int, unit_id: str, kind: str = "ideology") -> Path:
+    """Return the folder of one report: ``<out_dir>/<period>/<kind>/<unit_id>``.
 
     Parameters
     ----------
     out_dir : Path
         The output root (``output/`` by default).
-    year : int
-        The report year.
+    period_label : str or int
+        ``2024``, ``2024-H1`` or ``2024-Q3`` (:attr:`helpers.periods.Period.label`).
     unit_id : str
-        A unit id already checked against its pattern.
+        A unit id already checked against its pattern, or :data:`SUMMARY_ID`.
+    kind : str
+        The report kind (``config/kinds.yml``).
 
     Returns
     -------
     Path
         The report's folder (not created).
     """
-    return Path(out_dir) / str(int(year)) / unit_id
+    return Path(out_dir) / str(period_label) / kind / unit_id
 
 
-def narrative_file(data_dir: Path, unit_id: str, year: int) -> Path:
-    """Return the analysts' prose for a report.
+def narrative_file(data_dir: Path, unit_id: str, year: int, kind: str = "ideology", period: str = "year",
+                   suffix: str = "") -> Path:
+    """Return the analysts' prose for a report (:meth:`helpers.kinds.Kind.prose_file` gives ``suffix``).
 
-    ``narrative/<unit_id>/<year>.md`` wins over ``narrative/default.md``; with
-    neither, the generic prose shipped with the package (:func:`generic_prose`).
+    ``narrative/<unit_id>/<year>[-<period>]<suffix>.md`` wins over
+    ``narrative/default<suffix>.md``, where ``<suffix>`` is ``.<kind>`` (nothing for
+    the first kind of ``config/kinds.yml``); with neither, the kind's generic prose
+    (:func:`generic_prose`). A half-year or quarter report does not take the year's
+    file: its text is written for the whole year.
     """
+    stem = str(int(year)) if period == "year" else f"{int(year)}-{period}"
     base = Path(data_dir) / NARRATIVE_SUBDIR
-    for candidate in (base / unit_id / f"{int(year)}.md", base / "default.md"):
+    for candidate in (base / unit_id / f"{stem}{suffix}.md", base / f"default{suffix}.md"):
         if candidate.is_file():
             return candidate
-    return generic_prose()
+    return generic_prose(kind)
 
 
 def generic_prose(kind: str = "ideology") -> Path:
-    """The generic prose of a report kind, shipped with the package."""
-    return PROSE_DIR / f"{kind}.md"
+    """The generic prose of a report kind: the project's ``prose/<kind>.md``, else the one shipped with the package."""
+    own = ROOT / "prose" / f"{kind}.md"
+    return own if own.is_file() else PROSE_DIR / f"{kind}.md"
 
 
 def is_generic_prose(path: Path) -> bool:
-    """Whether ``path`` is prose shipped with the package (not the analysts' own)."""
-    return Path(path).resolve().parent == PROSE_DIR.resolve()
+    """Whether ``path`` is a kind's generic prose (not the analysts' own for their unit)."""
+    return Path(path).resolve().parent in (PROSE_DIR.resolve(), (ROOT / "prose").resolve())

@@ -37,44 +37,57 @@ def number(value: float | int | None, kind: str = "count") -> str:
     return f"{int(value)}"
 
 
-def change_phrase(ind: Indicator, *, lead: str = "同比") -> str:
-    """Phrase the change of one indicator against the same period last year.
+# How a comparison is phrased: its lead word and what it compares with.
+COMPARISONS = {"prior": ("同比", "上年同期"), "previous": ("环比", "上期")}
+
+
+def change_phrase(ind: Indicator, *, lead: str = "同比", span: str = "prior") -> str:
+    """Phrase the change of one indicator against the same period last year (or, ``span="previous"``, 环比).
 
     Counts: ``同比增长17.9%``, ``同比下降2.3%``, ``与上年同期持平``, ``新增`` when
     the base is zero, ``上年同期无数据`` when there is no prior data. Rates:
-    ``同比提高1.5个百分点`` / ``下降`` — never ``%``.
+    ``同比提高1.5个百分点`` / ``下降`` — never ``%``. Against the period just
+    before: ``环比增长…``, ``与上期持平``, ``上期无数据``.
     """
+    if span != "prior":
+        lead, base = COMPARISONS[span]
+        ind = ind.against(span)
+    else:
+        base = COMPARISONS["prior"][1]
     if ind.value is None:
-        return NO_PRIOR if ind.prior is None else "本期无数据"
+        return f"{base}无数据" if ind.prior is None else "本期无数据"
     if ind.prior is None:
-        return NO_PRIOR
+        return f"{base}无数据"
     change = ind.change
     if ind.kind == "rate":
         if is_zero(change):
-            return "与上年同期持平"
+            return f"与{base}持平"
         word = "提高" if change > 0 else "下降"
         return f"{lead}{word}{fixed(abs(change))}个百分点"
     if ind.kind == "days":
         if is_zero(change):
-            return "与上年同期持平"
+            return f"与{base}持平"
         word = "增加" if change > 0 else "缩短"
         return f"{lead}{word}{fixed(abs(change))}天"
     if ind.prior == 0:
-        return "上年同期为0，本期新增" if ind.value else "与上年同期持平"
+        return f"{base}为0，本期新增" if ind.value else f"与{base}持平"
     pct = ind.change_pct
     if change == 0 or is_zero(pct):
-        return "与上年同期持平"
+        return f"与{base}持平"
     word = "增长" if change > 0 else "下降"
     return f"{lead}{word}{fixed(abs(pct))}%"
 
 
-def delta_cell(ind: Indicator) -> str:
+def delta_cell(ind: Indicator, span: str = "prior") -> str:
     """The 增减 cell of the indicator table, in words (个百分点 for rates).
 
-    Words, not signs: ``增加5件``, ``减少1次``, ``提高3.6个百分点``, ``持平``.
+    Words, not signs: ``增加5件``, ``减少1次``, ``提高3.6个百分点``, ``持平``;
+    ``span="previous"`` compares with the period just before (环比).
     """
+    if span != "prior":
+        ind = ind.against(span)
     if ind.value is None or ind.prior is None:
-        return NO_PRIOR if ind.prior is None else "—"
+        return f"{COMPARISONS[span][1]}无数据" if ind.prior is None else "—"
     change = ind.change
     if ind.kind == "count" and change == 0 or ind.kind != "count" and is_zero(change):
         return "持平"
@@ -85,10 +98,15 @@ def delta_cell(ind: Indicator) -> str:
     return f"{'增加' if change > 0 else '减少'}{abs(change)}{ind.unit}"
 
 
-def pct_cell(ind: Indicator) -> str:
-    """The 增幅 cell: percent change of counts (``增长17.9%``), ``新增``, ``—`` for rates."""
+def pct_cell(ind: Indicator, span: str = "prior") -> str:
+    """The 增幅 cell: percent change of counts (``增长17.9%``), ``新增``, ``—`` for rates.
+
+    ``span="previous"`` compares with the period just before (环比), as :func:`delta_cell`.
+    """
+    if span != "prior":
+        ind = ind.against(span)
     if ind.prior is None or ind.value is None:
-        return NO_PRIOR if ind.prior is None else "—"
+        return f"{COMPARISONS[span][1]}无数据" if ind.prior is None else "—"
     if ind.kind != "count":
         return "—"
     if ind.prior == 0:

@@ -99,12 +99,15 @@ class Preview:
     """
 
     def __init__(self, year: int, unit: str, data_dir: Path | str | None = None, as_of: str | None = None,
-                 port: int = DEFAULT_PORT) -> None:
+                 port: int = DEFAULT_PORT, kind: str | None = None, period: str = "year") -> None:
         from .engine import Job
+        from .kinds import get as get_kind
+        from .periods import parse_period
 
         self.data_dir = Path(data_dir or paths.DATA_DIR).resolve()
         self.workdir = Path(tempfile.mkdtemp(prefix="nianbao-preview-"))
-        self.job = Job(int(year), unit, as_of, self.data_dir, self.workdir, ("html", "pdf"))
+        self.job = Job(int(year), unit, as_of, self.data_dir, self.workdir, ("html", "pdf"),
+                       kind=get_kind(kind).id, period=parse_period(period))
         self.state = State()
         self.changed = threading.Condition()
         self.stopping = threading.Event()
@@ -123,7 +126,7 @@ class Preview:
 
     def watched(self) -> list[Path]:
         """The files and folders whose saves re-render the report."""
-        candidates = [self.data_dir, paths.NOTEBOOK, paths.RULES_CONFIG.parent, paths.QUARTO_CONFIG,
+        candidates = [self.data_dir, self.job.notebook, paths.RULES_CONFIG.parent, paths.QUARTO_CONFIG,
                       paths.TEMPLATES_DIR]
         return [p for p in candidates if p.exists()]
 
@@ -349,7 +352,9 @@ def add_parser(sub, add_data) -> None:
                                    "保存台账、文字材料、笔记本或配置后自动重新生成。按 Ctrl-C 停止。")
     p.add_argument("--year", type=int, required=True, help="报告年份，例如 2024")
     p.add_argument("--unit", required=True, help="单位代码（unit_id），例如 yeji-mzj")
-    p.add_argument("--as-of", default=None, metavar="DATE", help="统计截止日期 YYYY-MM-DD（默认：年末）")
+    p.add_argument("--kind", default=None, help="报告类别：ideology（默认）或 casework")
+    p.add_argument("--period", default="year", help="报告期间：year（默认）、H1、H2、Q1…Q4")
+    p.add_argument("--as-of", default=None, metavar="DATE", help="统计截止日期 YYYY-MM-DD（默认：期末）")
     add_data(p)
     p.add_argument("--port", type=int, default=DEFAULT_PORT, metavar="N", help=f"端口（默认：{DEFAULT_PORT}）")
     p.set_defaults(run=_run)
@@ -366,7 +371,7 @@ def _run(args: argparse.Namespace) -> int:
         have = "、".join(map(str, ledgers.years(args.unit))) or "无"
         raise ParameterError(f"--year {args.year}：台账中没有单位 {args.unit} 这一年的记录（有数据的年份：{have}）")
     try:
-        preview = Preview(args.year, args.unit, args.data, args.as_of, args.port)
+        preview = Preview(args.year, args.unit, args.data, args.as_of, args.port, args.kind, args.period)
     except OSError as exc:
         from .errors import ParameterError
 

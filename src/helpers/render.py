@@ -20,11 +20,12 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
 import yaml
 
 from . import paths
@@ -33,12 +34,13 @@ from .errors import ParameterError, RenderError
 from .fonts import FontChoice, check_embedded, extra_font_dirs, font_dirs, resolve_all, typst_family
 from .layout import Layout, page_layout
 
-FORMATS = ("html", "pdf", "docx")
+if TYPE_CHECKING:
+    import nbformat
+
 REMOVE_TAGS = {"remove-cell", "parameters", "injected-parameters"}
 MARKDOWN_READER = "markdown-raw_html-raw_tex-raw_attribute-auto_identifiers+east_asian_line_breaks"
 PDF_ROLES = ("title", "body", "hei", "kai", "page-number")
 ENGINES = ("quarto", "builtin")
-QUARTO_TO = {"html": "html", "pdf": "typst", "docx": "docx"}  # format id -> Quarto format
 QUARTO_OUT = "_out"  # output folder inside the scratch project
 QUARTO_FONT_LINKS = "fonts"  # folder of the scratch project linking to each font folder
 
@@ -166,6 +168,8 @@ def notebook_markdown(notebook: Path | nbformat.NotebookNode, workdir: Path) -> 
     Path
         ``workdir/report.md``.
     """
+    import nbformat
+
     nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(notebook, as_version=4)
     body, resources = _exporter().from_notebook_node(nb, resources={"output_files_dir": "figures"})
     for name, data in resources.get("outputs", {}).items():
@@ -247,6 +251,35 @@ def render_pdf(md: Path, target: Path, layout: Layout, choices=None, roles: tupl
     return target
 
 
+@dataclass(frozen=True)
+class Format:
+    """One output format, declared once: reports, summaries, the site and ``--formats`` read :data:`FORMAT_SPECS`.
+
+    ``builtin(md, target, layout, choices, roles)`` renders Pandoc Markdown with the
+    built-in engines; ``quarto_to`` is Quarto's name for the format; ``label`` is how
+    the site's links name it.
+    """
+
+    id: str
+    builtin: Callable[..., Path]
+    quarto_to: str
+    label: str
+
+    @property
+    def file_name(self) -> str:
+        return f"report.{self.id}"
+
+
+FORMAT_SPECS: dict[str, Format] = {f.id: f for f in (
+    Format("html", lambda md, target, layout, choices, roles: render_html(md, target), "html", "HTML"),
+    Format("pdf", lambda md, target, layout, choices, roles: render_pdf(md, target, layout, choices, roles),
+           "typst", "PDF"),
+    Format("docx", lambda md, target, layout, choices, roles: render_docx(md, target, layout), "docx", "DOCX"),
+)}
+FORMATS: tuple[str, ...] = tuple(FORMAT_SPECS)  # every format, in the order files are listed
+QUARTO_TO = {f.id: f.quarto_to for f in FORMAT_SPECS.values()}  # format id -> Quarto format
+
+
 def render_builtin(notebook, out_dir: Path, formats: tuple[str, ...], timings: dict | None = None) -> dict[str, Path]:
     """Render with pandoc and typst (the path CI tests)."""
     choices = resolve_all()
@@ -259,13 +292,8 @@ def render_builtin(notebook, out_dir: Path, formats: tuple[str, ...], timings: d
         timings["markdown"] = round(time.perf_counter() - start, 3)
         for fmt in formats:
             start = time.perf_counter()
-            target = out_dir / f"report.{fmt}"
-            if fmt == "html":
-                written[fmt] = render_html(md, target)
-            elif fmt == "docx":
-                written[fmt] = render_docx(md, target, layout)
-            elif fmt == "pdf":
-                written[fmt] = render_pdf(md, target, layout, choices)
+            spec = FORMAT_SPECS[fmt]
+            written[fmt] = spec.builtin(md, out_dir / spec.file_name, layout, choices, PDF_ROLES)
             timings[fmt] = round(time.perf_counter() - start, 3)
     return written
 
@@ -371,6 +399,8 @@ def render_quarto(notebook, out_dir: Path, formats: tuple[str, ...], timings: di
     layout = page_layout(choices)
     plan = quarto_plan(formats, layout, choices)
     written: dict[str, Path] = {}
+    import nbformat
+
     timings = {} if timings is None else timings
     with tempfile.TemporaryDirectory(prefix="nianbao-quarto-") as tmp:
         work = Path(tmp)
@@ -434,6 +464,8 @@ def render(notebook, out_dir: Path, formats: tuple[str, ...] = FORMATS, timings:
     FontError
         When a role has no Chinese font, or the PDF did not embed the chosen one.
     """
+    import nbformat
+
     formats = parse_formats(formats)
     if not isinstance(notebook, nbformat.NotebookNode):
         notebook = Path(notebook)

@@ -130,16 +130,19 @@ def init_data_folder(target: Path | str, year: int | None = None) -> list[Path]:
         path = target / f"{table.name}.xlsx"
         _write_template(path, table, year, choices)
         written.append(path)
-    prose = target / paths.NARRATIVE_SUBDIR / "default.md"
-    prose.parent.mkdir()
-    shutil.copyfile(paths.generic_prose(), prose)
-    written.append(prose)
+    from .kinds import kinds
+
+    (target / paths.NARRATIVE_SUBDIR).mkdir()
+    for kind in kinds().values():  # each kind's generic prose, to edit: default.md, default.casework.md
+        prose = target / paths.NARRATIVE_SUBDIR / f"default{kind.suffix()}.md"
+        shutil.copyfile(kind.generic_prose(), prose)
+        written.append(prose)
     return written
 
 
 # --------------------------------------------------------------------------- a whole project
 
-PROJECT_FILES = ("_quarto.yml", "config/rules.yml", "config/categories.yml", "notebooks/annual_report.ipynb")
+PROJECT_FILES = paths.OVERRIDABLE
 EXAMPLE_UNITS = (
     ("example-mzj", "某区民政局", "中共某区民政局党组", "中共某区委"),
     ("example-rsj", "某区人社局", "中共某区人社局党组", "中共某区委"),
@@ -151,14 +154,17 @@ nianbao 年报项目：由台账自动生成年度工作报告（HTML、PDF、Wo
 - `data/`：台账。`units.csv` 是单位名录；`activities.xlsx`（活动台账）、`casework.xlsx`（信访台账）、
   `publicity.xlsx`（宣传报道）、`coverage.xlsx`（村（社区）覆盖台账）逐行登记，每个文件的“说明”工作表写明各列的填法。
   {example}
-- `data/narrative/default.md`：报告的文字稿，花括号中的占位符（如 {{casework.total}}）由台账数据自动填写。
-- `notebooks/`：报告的 Jupyter 笔记本；`_quarto.yml`：版式与字体；`config/`：规定频次、答复时限和类别别名。
+- `data/narrative/default.md`（意识形态工作报告）、`default.casework.md`（信访工作情况报告）：报告的文字稿，
+  花括号中的占位符（如 {{casework.total}}）由台账数据自动填写。
+- `notebooks/`：每类报告一个 Jupyter 笔记本；`_quarto.yml`：版式与字体；
+  `config/`：规定频次、答复时限、类别别名和报告类别。
   这些文件可以修改，也可以删除（删除后使用 nianbao 自带的默认文件）。
 
 常用命令（在本文件夹中运行）：
 
     nianbao validate                      # 检查台账，列出所有问题
     nianbao build --year {year} --unit all   # 生成报告，写入 output/
+    nianbao build --year {year} --kind all --period H1   # 两类报告的上半年报告
     nianbao doctor                        # 查看字体与正在使用的配置文件
 """
 

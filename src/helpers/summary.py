@@ -8,11 +8,8 @@ they differ.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import shutil
 import tempfile
-import uuid
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -20,12 +17,15 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import NianbaoError
-from .indicators import Indicators, Span, channel_counts, compute_indicators, resolve_as_of
+from .indicators import Indicators, channel_counts, compute_indicators, resolve_as_of
+from .kinds import Kind
+from .kinds import get as get_kind
 from .layout import pipe_table
 from .ledgers import Ledgers
 from .paths import SUMMARY_ID
+from .periods import Period
 from .phrasing import cn_date, md_escape, number
-from .report import indicator_table
+from .tables import figure_label, indicator_table
 
 SUMMARY_ROLES = ("title", "body", "hei", "page-number")  # the summary has no 楷体 heading
 
@@ -49,7 +49,8 @@ def pooled(ledgers: Ledgers, units: list[str]) -> Ledgers:
                    publicity=relabel(ledgers.publicity), coverage=relabel(ledgers.coverage))
 
 
-def district(ledgers: Ledgers, year: int, as_of: str | date | None = None) -> tuple[Indicators, dict[str, Indicators]]:
+def district(ledgers: Ledgers, year: int, as_of: str | date | None = None,
+             period: str = "year") -> tuple[Indicators, dict[str, Indicators]]:
     """The summary's indicators and each unit's, for the units with data in ``year``.
 
     Raises
@@ -57,10 +58,10 @@ def district(ledgers: Ledgers, year: int, as_of: str | date | None = None) -> tu
     ConsistencyError
         When a summed count differs from the sum of the units' figures.
     """
-    as_of = resolve_as_of(year, as_of)
+    as_of = resolve_as_of(year, as_of, period)
     units = [u for u in ledgers.units.index if year in ledgers.years(u)]
-    per_unit = {u: compute_indicators(ledgers, u, year, as_of) for u in units}
-    total = compute_indicators(pooled(ledgers, units), SUMMARY_ID, year, as_of)
+    per_unit = {u: compute_indicators(ledgers, u, year, as_of, period) for u in units}
+    total = compute_indicators(pooled(ledgers, units), SUMMARY_ID, year, as_of, period)
     check(total, per_unit)
     return total, per_unit
 
@@ -71,7 +72,7 @@ def check(total: Indicators, per_unit: dict[str, Indicators]) -> None:
     for key, item in total.items.items():
         if item.kind != "count" or not item.additive:
             continue
-        for field in ("value", "prior"):
+        for field in ("value", "prior", "previous"):
             parts = [getattr(ind.items[key], field) for ind in per_unit.values() if key in ind.items]
             if getattr(item, field) is None or any(p is None for p in parts):
                 continue
@@ -81,32 +82,33 @@ def check(total: Indicators, per_unit: dict[str, Indicators]) -> None:
         raise ConsistencyError(f"district summary {total.year} is inconsistent: " + "; ".join(problems))
 
 
-def ranking_chart(ledgers: Ledgers, per_unit: dict[str, Indicators], year: int) -> bytes:
-    """Horizontal bars: the units ranked by activities held."""
+def ranking_chart(ledgers: Ledgers, per_unit: dict[str, Indicators], key: str, words: str) -> bytes:
+    """Horizontal bars: the units ranked by the count ``key``."""
     from .charts import THIS_YEAR, _figure, _png, _style, use_chart_font
 
     use_chart_font()
-    ranked = sorted(per_unit.items(), key=lambda kv: kv[1].activity_total())
+    ranked = sorted(per_unit.items(), key=lambda kv: kv[1].items[key].value)
     names = [ledgers.units.loc[u, "unit_name"] for u, _ in ranked]
-    values = [ind.activity_total() for _, ind in ranked]
+    values = [ind.items[key].value for _, ind in ranked]
     fig, ax = _figure(left=0.3)
     ax.barh(range(len(values)), values, color=THIS_YEAR, height=0.6)
     for i, v in enumerate(values):
         ax.text(v + 0.5, i, str(v), va="center", fontsize=8)
     ax.set_yticks(range(len(values)), names, fontsize=9)
-    ax.set_xlabel(f"{year}年组织生活开展次数", fontsize=9)
+    ax.set_xlabel(words, fontsize=9)
     _style(ax)
     return _png(fig)
 
 
-def summary_title(year: int) -> str:
+def summary_title(year: int, kind: str | None = None, period: str = "year") -> str:
     """The district summary's title (also its download name on the site)."""
-    return f"{year}年度各单位意识形态工作主要指标汇总"
+    the_kind = get_kind(kind)
+    return f"{Period(year, period).words}各单位{the_kind.name}主要指标汇总"
 
 
 def channel_table(ledgers: Ledgers, total: Indicators, units: list[str]) -> str:
     """Cases by channel (``casework.channels``, then any other text), per unit and together."""
-    span = Span.of(total.year, total.as_of)
+    span = total.spans["value"]
     cases = ledgers.casework
     per_unit = {u: channel_counts(cases[cases["unit"] == u], span) for u in units}
     together = channel_counts(cases[cases["unit"].isin(units)], span)
@@ -118,51 +120,47 @@ def channel_table(ledgers: Ledgers, total: Indicators, units: list[str]) -> str:
     return pipe_table(cols, rows)
 
 
-def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, Indicators]) -> str:
+def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, Indicators], kind: Kind) -> str:
     """The summary report in Pandoc Markdown (images referenced as files in the same folder)."""
     import yaml
 
-    year, as_of = total.year, total.as_of
-    title = summary_title(year)
-    meta = {"title": title, "title-lines": [f"{year}年度各单位", "意识形态工作主要指标汇总"],
+    year, as_of, period = total.year, total.as_of, total.period
+    title = summary_title(year, kind.id, period.code)
+    meta = {"title": title, "title-lines": [f"{period.words}各单位", f"{kind.name}主要指标汇总"],
             "pagetitle": title, "lang": "zh-CN", "date": cn_date(as_of)}
     out = ["---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---"]
-    out.append(f"本表汇总{len(per_unit)}个单位{year}年1月1日至{as_of.month}月{as_of.day}日的台账数据。"
+    start = period.start
+    out.append(f"本表汇总{len(per_unit)}个单位{start.year}年{start.month}月{start.day}日至{as_of.month}月{as_of.day}日的台账数据。"
                "件数、次数为各单位之和；比率按汇总后的件数重新计算，不取各单位比率的平均数。")
     out.append("# 一、汇总指标")
-    out.append(indicator_table(total))
+    out.append(indicator_table(total, kind.chosen(total.items)))
     out.append("# 二、各单位对照")
-    cols = ["单位", "组织生活（次）", "理论中心组学习（次）", "来信来访（件）", "按期答复率", "群众满意率",
-            "宣传报道（篇）"]
+    keys = [k for k in kind.headline if k in total.items]
+    cols = ["单位", *(figure_label(total.items[k]) for k in keys)]
+    rank = keys[0]
     rows = []
-    for unit, ind in sorted(per_unit.items(), key=lambda kv: -kv[1].activity_total()):
-        pub = ind.items.get("publicity.total")
-        rows.append([
-            md_escape(ledgers.units.loc[unit, "unit_name"]), str(ind.activity_total()),
-            str(ind["activity.central_group_study"].value), str(ind["casework.total"].value),
-            number(ind["casework.on_time_rate"].value, "rate"), number(ind["casework.satisfaction_rate"].value, "rate"),
-            number(pub.value if pub else None)])
-    rows.append([
-        "合计", str(total.activity_total()), str(total["activity.central_group_study"].value),
-        str(total["casework.total"].value), number(total["casework.on_time_rate"].value, "rate"),
-        number(total["casework.satisfaction_rate"].value, "rate"),
-        number(total.items["publicity.total"].value if "publicity.total" in total.items else None)])
+    for unit, ind in sorted(per_unit.items(), key=lambda kv: -(kv[1].items[rank].value or 0)):
+        rows.append([md_escape(ledgers.units.loc[unit, "unit_name"]),
+                     *(number(ind.items[k].value if k in ind.items else None, total.items[k].kind) for k in keys)])
+    rows.append(["合计", *(number(total.items[k].value, total.items[k].kind) for k in keys)])
     out.append(pipe_table(cols, rows))
-    out.append("# 三、信访渠道分布")
+    out.append("# 三、信访形式分布")
     out.append(channel_table(ledgers, total, list(per_unit)))
-    out.append("# 四、各单位组织生活开展情况排名")
-    out.append(f"::: {{.caption}}\n图1　各单位{year}年组织生活开展次数\n:::")
+    item = total.items[rank]
+    out.append(f"# 四、各单位{item.label}排名")
+    out.append(f"::: {{.caption}}\n图1　各单位{period.words}{item.label}（{item.unit}）\n:::")
     out.append("![](ranking.png)")
     out.append("::: {.note}\n数据来源：各单位台账；汇总数已与各单位数之和逐项核对。\n:::")
     from .evidence import evidence_markdown
 
-    out.append(evidence_markdown(ledgers, total))
+    out.append(evidence_markdown(ledgers, total.only(kind.chosen(total.items))))
     return "\n\n".join(out) + "\n"
 
 
 def write_summary(ledgers: Ledgers, year: int, out_dir: Path, formats: tuple[str, ...],
-                  as_of: str | date | None = None, *, manifest: dict | None = None, guard=None) -> Path:
-    """Write ``<out_dir>/<year>/_summary/`` (report files and ``indicators.json``) in one step.
+                  as_of: str | date | None = None, *, manifest: dict | None = None, guard=None,
+                  kind: str | None = None, period: str = "year") -> Path:
+    """Write ``<out_dir>/<period>/<kind>/_summary/`` (report files and ``indicators.json``) in one step.
 
     Parameters
     ----------
@@ -171,50 +169,47 @@ def write_summary(ledgers: Ledgers, year: int, out_dir: Path, formats: tuple[str
     guard : callable, optional
         A context manager held while the finished folder is moved into place
         (the engine's holds interrupts back).
+    kind, period : str, optional
+        The report kind (the first of ``config/kinds.yml`` by default) and the period.
 
     Raises
     ------
     ConsistencyError
         When a summed count differs from the sum of the units (nothing is written).
     """
-    from .engine import swap_into_place
     from .fonts import resolve_all
     from .layout import page_layout
-    from .render import render_docx, render_html, render_pdf
+    from .outdir import atomic_folder
+    from .paths import report_dir
+    from .render import FORMAT_SPECS
 
-    total, per_unit = district(ledgers, year, as_of)
-    final = Path(out_dir) / str(year) / SUMMARY_ID
-    final.parent.mkdir(parents=True, exist_ok=True)
-    scratch = final.parent / f".{SUMMARY_ID}.tmp-{uuid.uuid4().hex[:8]}"
-    scratch.mkdir()
-    try:
-        doc = total.as_json()
-        doc["title"] = summary_title(year)
-        doc["units"] = {u: ind.as_json()["indicators"] for u, ind in per_unit.items()}
+    the_kind = get_kind(kind)
+    total, per_unit = district(ledgers, year, as_of, period)
+    final = report_dir(out_dir, total.period.label, SUMMARY_ID, the_kind.id)
+    with atomic_folder(final, guard=guard) as scratch:
+        keys = the_kind.chosen(total.items)
+        doc = total.as_json(the_kind.id, keys)
+        doc["title"] = summary_title(year, the_kind.id, total.period.code)
+        doc["units"] = {u: ind.as_json(the_kind.id, keys)["indicators"] for u, ind in per_unit.items()}
         (scratch / "indicators.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n",
                                                  encoding="utf-8")
         from .evidence import write_evidence  # the rows behind each figure, each with its own unit
 
-        write_evidence(scratch, ledgers, total, doc["indicators"])
+        write_evidence(scratch, ledgers, total.only(keys), doc["indicators"])
         with tempfile.TemporaryDirectory(prefix="nianbao-summary-") as tmp:
             work = Path(tmp)
-            (work / "ranking.png").write_bytes(ranking_chart(ledgers, per_unit, year))
+            rank = next(k for k in the_kind.headline if k in total.items)
+            words = f"{total.period.words}{total.items[rank].label}（{total.items[rank].unit}）"
+            (work / "ranking.png").write_bytes(ranking_chart(ledgers, per_unit, rank, words))
             md = work / "report.md"
-            md.write_text(summary_markdown(ledgers, total, per_unit), encoding="utf-8")
+            md.write_text(summary_markdown(ledgers, total, per_unit, the_kind), encoding="utf-8")
             choices = resolve_all()
             layout = page_layout(choices)
             for fmt in formats:
-                target = scratch / f"report.{fmt}"
-                {"html": lambda t=target: render_html(md, t), "docx": lambda t=target: render_docx(md, t, layout),
-                 "pdf": lambda t=target: render_pdf(md, t, layout, choices, SUMMARY_ROLES)}[fmt]()
+                FORMAT_SPECS[fmt].builtin(md, scratch / f"report.{fmt}", layout, choices, SUMMARY_ROLES)
         if manifest is not None:
             (scratch / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                                                    encoding="utf-8")
-        with guard() if guard is not None else contextlib.nullcontext():
-            swap_into_place(scratch, final)
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
     return final
 
 
