@@ -340,9 +340,32 @@ def test_built_report_has_evidence_in_html_only(built_report):
     html = (built_report / "report.html").read_text(encoding="utf-8")
     assert '<a href="#ev-casework.total-value" class="ev">33</a>' in html
     assert 'id="ev-casework.total-value"' in html and "核对明细" in html
+    assert "vnd.nianbao.evidence" not in (built_report / "report.ipynb").read_text(encoding="utf-8")  # the engine's
     pdf = subprocess.run(["pdftotext", str(built_report / "report.pdf"), "-"], capture_output=True, text=True).stdout
     with zipfile.ZipFile(built_report / "report.docx") as z:
         docx = z.read("word/document.xml").decode("utf-8")
     for text in (pdf, docx):
         assert "核对明细" not in text and "ev-casework" not in text and "casework.csv第" not in text
     assert "<w:hyperlink" not in docx
+
+
+# --------------------------------------------------------------------------- from the kernel to the engine
+
+
+def test_evidence_from_the_rows_the_kernel_published_is_the_same(sample_ledgers, tmp_path):
+    import json
+
+    from helpers.evidence import from_published, published_rows
+
+    ind = compute_indicators(sample_ledgers, "yeji-mzj", 2024)
+    doc = json.loads(json.dumps(published_rows(ind, "d1")))  # as it crosses from the kernel
+    assert from_published(doc, replace(sample_ledgers, digest="d2")) is None  # other ledgers: computed again
+    figures = from_published(doc, replace(sample_ledgers, digest="d1"))
+    for key, item in ind.with_bases().items():
+        assert figures.with_bases()[key] == item and figures.with_bases()[key].evidence.keys() == item.evidence.keys()
+        for span, rows in item.evidence.items():
+            assert figures.with_bases()[key].evidence[span].equals(rows), (key, span)
+    for folder, figs in ((tmp_path / "a", ind), (tmp_path / "b", figures)):
+        folder.mkdir()
+        write_evidence(folder, sample_ledgers, figs)
+    assert (tmp_path / "a" / CSV_FILE).read_bytes() == (tmp_path / "b" / CSV_FILE).read_bytes()

@@ -26,7 +26,7 @@ counts that rates stand on without being figures of the report).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
 
@@ -423,22 +423,32 @@ def write_evidence(folder: Path, ledgers: Ledgers, ind: Indicators, published: d
 
 
 def write_report_evidence(folder: Path, data_dir: Path, unit: str, year: int, as_of: str | date | None,
-                          published: dict | None = None, timings: dict | None = None) -> list[Path]:
-    """The engine's hook: compute one report's figures again from the (cached) ledgers and write their evidence.
+                          published: dict | None = None, timings: dict | None = None,
+                          rows: dict | None = None) -> list[Path]:
+    """The engine's hook: write one report's evidence from the rows its kernel counted.
 
     Parameters
     ----------
+    rows : dict, optional
+        What the kernel published (:func:`publish_rows`, taken out of the
+        notebook by :func:`take_published`). Without it, or when the ledgers
+        changed since the kernel read them, the figures are computed again
+        from the (cached) ledgers.
     timings : dict, optional
         Gets the seconds it took as ``evidence``.
     """
     import time
 
-    from .indicators import compute_indicators
     from .ledgers import load_ledgers
 
     start = time.perf_counter()
     ledgers = load_ledgers(data_dir)
-    written = write_evidence(folder, ledgers, compute_indicators(ledgers, unit, year, as_of), published)
+    ind = from_published(rows, ledgers) if rows else None
+    if ind is None:
+        from .indicators import compute_indicators
+
+        ind = compute_indicators(ledgers, unit, year, as_of)
+    written = write_evidence(folder, ledgers, ind, published)
     if timings is not None:
         timings["evidence"] = round(time.perf_counter() - start, 3)
     return written
@@ -471,6 +481,115 @@ def start_report_evidence(*args, **kwargs) -> Callable[[], list[Path]]:
         return outcome["files"]
 
     return wait
+
+
+# --------------------------------------------------------------------------- from the kernel to the engine
+
+# The kernel that computed a report's figures displays the rows each count
+# counted (index labels of the ledger frames, per indicator and span) under
+# this MIME type, in the cell that publishes indicators.json; the engine takes
+# that output out of the notebook before writing report.ipynb and writes the
+# evidence from it, instead of computing every figure a second time.
+EVIDENCE_MIME = "application/vnd.nianbao.evidence+json"
+
+
+def _plain(value):
+    """A value as JSON keeps it (numpy scalars as Python numbers, tuples as lists)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def published_rows(ind: Indicators, digest: str = "") -> dict:
+    """The figures' rows as the kernel hands them to the engine (JSON; see :data:`EVIDENCE_MIME`).
+
+    Every count's rows per span, and what the evidence files say of each figure
+    (label, unit, kind, table, basis, figures), with the spans and the digest
+    of the ledgers the rows are labels of.
+    """
+    items = {}
+    for key, item in ind.with_bases().items():
+        entry = {f.name: _plain(getattr(item, f.name)) for f in fields(item) if f.name != "evidence"}
+        entry["evidence"] = {span: np.asarray(rows).tolist() for span, rows in item.evidence.items()}
+        items[key] = entry
+    return {
+        "digest": digest,
+        "unit_id": ind.unit_id,
+        "year": ind.year,
+        "as_of": ind.as_of.isoformat(),
+        "spans": {name: [s.start.isoformat(), s.end.isoformat()] for name, s in ind.spans.items()},
+        "has_publicity": ind.has_publicity,
+        "has_coverage": ind.has_coverage,
+        "items": items,
+        "bases": list(ind.bases),
+    }
+
+
+def publish_rows(ind: Indicators, digest: str = "") -> None:
+    """Display :func:`published_rows` in the kernel (the engine takes it out of report.ipynb)."""
+    from IPython.display import display
+
+    display({EVIDENCE_MIME: published_rows(ind, digest), "text/plain": "evidence rows"}, raw=True)
+
+
+def take_published(nb) -> dict | None:
+    """Take the kernel's :func:`published_rows` out of an executed notebook (so report.ipynb does not keep them)."""
+    found = None
+    for cell in nb.cells:
+        outputs = cell.get("outputs", [])
+        keep = [o for o in outputs if EVIDENCE_MIME not in o.get("data", {})]
+        if len(keep) != len(outputs):
+            found = next(o["data"][EVIDENCE_MIME] for o in outputs if EVIDENCE_MIME in o.get("data", {}))
+            cell["outputs"] = keep
+    return found
+
+
+@dataclass
+class Figures:
+    """A report's figures as the kernel published them: what the evidence files need of :class:`Indicators`."""
+
+    unit_id: str
+    year: int
+    as_of: date
+    spans: dict
+    items: dict[str, Indicator]
+    bases: dict[str, Indicator]
+    has_publicity: bool
+    has_coverage: bool
+
+    def __getitem__(self, key: str) -> Indicator:
+        return self.items[key]
+
+    def with_bases(self) -> dict[str, Indicator]:
+        return {**self.items, **self.bases}
+
+
+def from_published(doc: dict, ledgers: Ledgers) -> Figures | None:
+    """The figures of :func:`published_rows`, their rows as labels of ``ledgers``.
+
+    ``None`` when ``ledgers`` are not those the kernel counted (their digest
+    differs: a ledger changed during the build) — the caller computes again.
+    """
+    from .indicators import Span
+
+    if not doc.get("digest") or doc["digest"] != ledgers.digest:
+        return None
+    known = {f.name for f in fields(Indicator)}
+    every: dict[str, Indicator] = {}
+    for key, entry in doc["items"].items():
+        entry = {k: v for k, v in entry.items() if k in known}
+        frame = getattr(ledgers, entry["table"], None) if entry.get("table") else None
+        dtype = frame.index.dtype if frame is not None else None
+        evidence = {span: pd.Index(rows, dtype=dtype) for span, rows in entry.pop("evidence", {}).items()}
+        every[key] = Indicator(**{**entry, "basis": tuple(entry.get("basis", ()))}, evidence=evidence)
+    bases = set(doc["bases"])
+    return Figures(
+        unit_id=doc["unit_id"], year=int(doc["year"]), as_of=date.fromisoformat(doc["as_of"]),
+        spans={name: Span(pd.Timestamp(a), pd.Timestamp(b)) for name, (a, b) in doc["spans"].items()},
+        items={k: v for k, v in every.items() if k not in bases}, bases={k: v for k, v in every.items() if k in bases},
+        has_publicity=doc["has_publicity"], has_coverage=doc["has_coverage"])
 
 
 # --------------------------------------------------------------------------- the HTML section

@@ -541,6 +541,9 @@ def publish_indicators(report: Report) -> None:
 
     data = {**report.indicators.as_json(), "title": report.title()}  # the title names the site's downloads
     display({INDICATORS_MIME: data, "text/plain": f"{len(data['indicators'])} indicators"}, raw=True)
+    from .evidence import publish_rows  # the rows behind each figure, for the engine's evidence files
+
+    publish_rows(report.indicators, report.ledgers.digest)
 
 
 
