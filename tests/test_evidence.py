@@ -226,11 +226,24 @@ def test_table_links_and_evidence_section(sample_ledgers):
     assert '::: {.ev-table keys="activity.central_group_study activity.branch_assembly' in table
     assert "| 信访件总数（件） | 33 | 28 |" in table  # the figures stay plain Markdown; the HTML filter links them
     note = report.data_note_markdown()
-    assert "{#ev-casework.total-value}" in note and "::: {.evidence #evidence}" in note
-    assert ("[本期100.0%]{#ev-casework.on_time_rate-value}：[按期答复33件](#ev-casework.on_time-value){.ev}"
-            "÷[应答复（已答复及超期未答复）33件](#ev-casework.due-value){.ev}") in note
-    assert "[上年同期1件]{#ev-casework.overdue-prior}：casework\\.csv第27行" in note
+    assert '<span id="ev-casework.total-value">' in note and "::: {.evidence #evidence}" in note
+    # the paragraphs are HTML already (templates/nianbao.lua passes them on in HTML only)
+    assert "~~~~ {.evidence-html}\n<p><strong>" in note
+    assert ('<span id="ev-casework.on_time_rate-value">本期100.0%</span>：'
+            '<a href="#ev-casework.on_time-value" class="ev">按期答复33件</a>'
+            '÷<a href="#ev-casework.due-value" class="ev">应答复（已答复及超期未答复）33件</a>') in note
+    assert '<span id="ev-casework.overdue-prior">上年同期1件</span>：casework.csv第27行' in note
     assert cell_link("x", "value", "—") == "—"  # no figure, no link
+
+
+def test_ledger_text_in_the_evidence_section_stays_text(sample_ledgers):
+    from helpers.evidence import evidence_markdown
+
+    cw = sample_ledgers.casework.assign(file="<script>x</script>.xlsx", sheet="~~~~ & <b>")
+    note = evidence_markdown(replace(sample_ledgers, casework=cw), compute_indicators(sample_ledgers, "yeji-mzj", 2024))
+    assert "&lt;script&gt;x&lt;/script&gt;.xlsx（工作表~~~~ &amp; &lt;b&gt;）第" in note
+    assert "<script>" not in note and "<b>" not in note
+    assert sum(line.startswith("~~~~") for line in note.splitlines()) == 2  # nothing in a paragraph closes the block
 
 
 def test_row_ranges():

@@ -29,6 +29,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date
+from html import escape as html_escape
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
@@ -41,7 +42,7 @@ from .errors import ReportError
 from .indicators import SPANS, Indicator, Indicators, judge_cases
 from .ledgers import Ledgers
 from .paths import SUMMARY_ID
-from .phrasing import cn_date, md_escape, number
+from .phrasing import cn_date, number
 
 CSV_FILE = "evidence.csv"
 XLSX_FILE = "evidence.xlsx"
@@ -682,7 +683,7 @@ def row_ranges(rows: list[int]) -> str:
 
 
 class _Places:
-    """Each record's place in the office's ledger, looked up by index label (for the HTML section)."""
+    """Each record's place in the office's ledger, looked up by index label (for the HTML section, as HTML text)."""
 
     def __init__(self, ledgers: Ledgers, table: str) -> None:
         frame = getattr(ledgers, table)
@@ -690,7 +691,7 @@ class _Places:
         self.rows = frame["row"].to_numpy()
         file, sheet = _source(frame, ledgers, table) if "file" in frame.columns or "sheet" in frame.columns \
             else (None, None)
-        self.single = md_escape(ledgers.sources.get(table, table)) if file is None else None
+        self.single = html_escape(ledgers.sources.get(table, table)) if file is None else None
         self.places = None if file is None else (file + "\x1f" + sheet).to_numpy()
         self.units = frame["unit"].to_numpy()
         self.names = ledgers.units["unit_name"].to_dict()
@@ -700,7 +701,7 @@ class _Places:
         if not len(labels):
             return "无"
         counts = pd.Series(self.units[self.index.get_indexer(labels)]).value_counts(sort=False)
-        return "、".join(f"{md_escape(self.names.get(u, u))}{n}" for u, n in counts.items())
+        return "、".join(f"{html_escape(self.names.get(u, u))}{n}" for u, n in counts.items())
 
     def where(self, labels: pd.Index) -> str:
         """``casework.csv第2–20、22行`` (a workbook's sheet named too), for one figure's rows."""
@@ -713,7 +714,7 @@ class _Places:
         places = self.places[pos]
         for place in dict.fromkeys(places):
             f, s = place.split("\x1f")
-            where = md_escape(f) + (f"（工作表{md_escape(s)}）" if s else "")
+            where = html_escape(f) + (f"（工作表{html_escape(s)}）" if s else "")
             parts.append(f"{where}第{row_ranges(self.rows[pos][places == place].tolist())}行")
         return "；".join(parts)
 
@@ -729,6 +730,12 @@ def evidence_markdown(ledgers: Ledgers, ind: Indicators) -> str:
     that the indicator table links to. A count lists its ledger rows by file,
     sheet and row; a rate links to its numerator and denominator, a median or
     a distinct count to the count whose rows it reads.
+
+    The paragraphs are HTML already, in a code block of class
+    ``evidence-html`` that ``templates/nianbao.lua`` passes on as raw HTML (and
+    leaves out of the PDF and DOCX): Pandoc need not read hundreds of anchors
+    and links as Markdown, three times a report. Every ledger text in them is
+    escaped.
     """
     items = ind.with_bases()
     places: dict[str, _Places] = {}
@@ -739,13 +746,15 @@ def evidence_markdown(ledgers: Ledgers, ind: Indicators) -> str:
             else "表1各数字所计的台账记录（文件、工作表、行号）。") + when
            + f"{'；村（社区）按各期截止日统计' if ind.has_coverage else ''}。"
            f"比率列出分子、分母。完整明细见同目录{CSV_FILE}和{XLSX_FILE}（核对表）。"]
+    paragraphs = []
     for key, item in items.items():
         parts = []
         for span in spans:
             figure = item.figure(span)
             if figure is None:
                 continue
-            head = f"[{SPAN_LABELS[span]}{number(figure, item.kind)}{_unit_word(item)}]{{#{anchor(key, span)}}}"
+            head = (f'<span id="{anchor(key, span)}">'
+                    f"{SPAN_LABELS[span]}{number(figure, item.kind)}{html_escape(_unit_word(item))}</span>")
             if item.counted:
                 if item.table not in places:
                     places[item.table] = _Places(ledgers, item.table)
@@ -753,12 +762,15 @@ def evidence_markdown(ledgers: Ledgers, ind: Indicators) -> str:
                 # a district summary's rows fill pages: the section gives each unit's share, the files the rows
                 body = places[item.table].by_unit(rows) if ind.unit_id == SUMMARY_ID else places[item.table].where(rows)
             else:
-                links = [cell_link(b, span, f"{items[b].label}{number(items[b].figure(span))}{_unit_word(items[b])}")
+                links = [f'<a href="#{anchor(b, span)}" class="ev">'
+                         f"{html_escape(items[b].label)}{number(items[b].figure(span))}{_unit_word(items[b])}</a>"
                          for b in item.basis if b in items]
                 body = ("÷".join(links) if item.kind == "rate" else
                         "、".join(links) + ("的答复用时中位数" if item.kind == "days" else "的不同媒体数"))
             parts.append(f"{head}：{body}")
         if parts:
-            out.append(f"**{md_escape(item.label)}**　" + "；".join(parts) + "。")
+            paragraphs.append(f"<p><strong>{html_escape(item.label)}</strong>　" + "；".join(parts) + "。</p>")
+    if paragraphs:
+        out.append("~~~~ {.evidence-html}\n" + "\n".join(paragraphs) + "\n~~~~")
     out.append(":::")
     return "\n\n".join(out) + "\n"

@@ -478,7 +478,8 @@ def lab_html(text: str) -> str:
     if text.startswith("---\n"):
         end = text.find("\n---\n", 4)
         meta, text = yaml.safe_load(text[4:end]) or {}, text[end + 5:]
-    proc = subprocess.run([get_pandoc_path(), "-f", MARKDOWN_READER, "-t", "html5"],
+    proc = subprocess.run([get_pandoc_path(), "-f", MARKDOWN_READER, "--lua-filter", str(paths.template("nianbao.lua")),
+                           "-t", "html5"],  # the filter as in the HTML report (its evidence section is HTML already)
                           input=text.encode("utf-8"), capture_output=True)
     if proc.returncode != 0:
         from .errors import RenderError
