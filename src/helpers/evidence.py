@@ -339,7 +339,9 @@ def write_xlsx(records: dict[str, pd.DataFrame], ind: Indicators, target: Path, 
     records : dict
         :func:`table_records` of each ledger table.
     """
-    sheets = [("指标", FIGURE_HEADERS, figure_rows(ind, rules), [28, 22, 10, 28, 8, 6, 9, 60, 40])]
+    figures = figure_rows(ind, rules)
+    sheets = [("指标", FIGURE_HEADERS, [list(c) for c in zip(*figures)] if figures else [[]] * len(FIGURE_HEADERS),
+               [28, 22, 10, 28, 8, 6, 9, 60, 40])]
     for group in GROUPS:
         if getattr(ind, f"has_{group.prefix}", True) is False:
             continue
@@ -356,7 +358,7 @@ def write_xlsx(records: dict[str, pd.DataFrame], ind: Indicators, target: Path, 
         columns = [rec["span"].map(SPAN_LABELS), *(rec[c].astype(int) if c == "row" else rec[c] for c in cols),
                    *(rec[k].map({True: TICK, False: None}) for k in items)]
         widths = {"file": 16, "sheet": 10, "row": 6}
-        sheets.append((group.sheet, headers, zip(*(c.tolist() for c in columns)),
+        sheets.append((group.sheet, headers, [c.tolist() for c in columns],
                        [10, *(widths.get(c, 12) for c in cols)] + [10] * len(items)))
     return _write_workbook(target, sheets)
 
@@ -389,6 +391,7 @@ _STYLES = (
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters XML cannot hold
+_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _column_letter(n: int) -> str:
@@ -400,46 +403,58 @@ def _column_letter(n: int) -> str:
     return out
 
 
-def _cell(ref: str, value) -> str:
-    """One cell's XML; an empty string for a cell left empty."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        text = xml_escape(_NOT_XML.sub("", value))
-        return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
-    if isinstance(value, (bool, np.bool_)):
-        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, float) and not np.isfinite(value):
-        return ""
-    return f'<c r="{ref}"><v>{value}</v></c>'
+def _text_xml(value: str) -> str:
+    return xml_escape(_NOT_XML.sub("", value)) if _SPECIAL.search(value) else value
 
 
-def _sheet_xml(headers: list[str], rows, widths: list[int]) -> tuple[str, str]:
-    """A worksheet's XML (header bold and frozen, filters on) and its filter's range."""
+def _column_xml(letter: str, values: list, rows: list[str]) -> list[str]:
+    """The XML of one column's cells, row by row (an empty string for a cell left empty)."""
+    out = []
+    for value, row in zip(values, rows):
+        if value is None or value == "":
+            out.append("")
+        elif value.__class__ is str:
+            text = _text_xml(value)
+            out.append(f'<c r="{letter}{row}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
+        elif isinstance(value, (bool, np.bool_)):
+            out.append(f'<c r="{letter}{row}" t="b"><v>{int(value)}</v></c>')
+        elif isinstance(value, float) and not np.isfinite(value):
+            out.append("")
+        else:
+            out.append(f'<c r="{letter}{row}"><v>{value}</v></c>')
+    return out
+
+
+def _sheet_xml(headers: list[str], columns: list[list], widths: list[int]) -> tuple[str, str]:
+    """A worksheet's XML (header bold and frozen, filters on) and its filter's range.
+
+    ``columns``: the values of each column, one per line under the header.
+    """
     letters = [_column_letter(i) for i in range(1, len(headers) + 1)]
+    n = max((len(c) for c in columns), default=0)
+    rows = [str(r) for r in range(2, n + 2)]
     head = "".join(f'<c r="{c}1" t="inlineStr" s="1"><is><t>{xml_escape(h)}</t></is></c>'
                    for c, h in zip(letters, headers))
-    body = [f'<row r="1">{head}</row>']
-    n = 1
-    for n, row in enumerate(rows, start=2):  # noqa: B007
-        body.append(f'<row r="{n}">' + "".join(_cell(f"{c}{n}", v) for c, v in zip(letters, row)) + "</row>")
-    ref = f"A1:{letters[-1]}{n}"
+    cells = [_column_xml(letter, values, rows) for letter, values in zip(letters, columns)]
+    body = f'<row r="1">{head}</row>' + "".join(
+        f'<row r="{r}">{"".join(line)}</row>' for r, line in zip(rows, zip(*cells)))
+    ref = f"A1:{letters[-1]}{n + 1}"
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, start=1))
     xml = (_XML + f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}"><dimension ref="{ref}"/>'
            '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
            'state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
-           f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{"".join(body)}</sheetData>'
+           f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{body}</sheetData>'
            f'<autoFilter ref="{ref}"/></worksheet>')
     return xml, ref
 
 
-def _write_workbook(target: Path, sheets: list[tuple[str, list[str], object, list[int]]]) -> Path:
-    """An ``.xlsx`` of ``(title, headers, rows, column widths)`` sheets."""
+def _write_workbook(target: Path, sheets: list[tuple[str, list[str], list[list], list[int]]]) -> Path:
+    """An ``.xlsx`` of ``(title, headers, columns, column widths)`` sheets (:func:`_sheet_xml`)."""
     import zipfile
 
     parts, entries, rels, names = {}, [], [], []
-    for i, (title, headers, rows, widths) in enumerate(sheets, start=1):
-        xml, ref = _sheet_xml(headers, rows, widths)
+    for i, (title, headers, columns, widths) in enumerate(sheets, start=1):
+        xml, ref = _sheet_xml(headers, columns, widths)
         parts[f"xl/worksheets/sheet{i}.xml"] = xml
         entries.append(f'<sheet name="{xml_escape(title)}" sheetId="{i}" r:id="rId{i}"/>')
         rels.append(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>')
