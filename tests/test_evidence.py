@@ -194,6 +194,21 @@ def test_ledger_text_is_never_a_formula_in_the_workbook(sample_ledgers, tmp_path
     cells = [c for row in load_workbook(tmp_path / XLSX_FILE)["组织生活"].iter_rows() for c in row
              if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
     assert cells and all(c.data_type == "s" for c in cells)
+    lines = pd.read_csv(tmp_path / CSV_FILE, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert '\'=HYPERLINK("http://x.cn","点")' in set(lines["title"])  # a spreadsheet shows it as text, too
+    assert not lines.apply(lambda c: c.str.match(r"[=+\-@]")).any().any()
+
+
+def test_csv_files_keep_formula_like_text_as_text():
+    from helpers.ledgers import csv_safe, rejected_for_output
+
+    rejected = pd.DataFrame({"file": ["a.csv"] * 4, "sheet": [""] * 4, "row": [2, 3, 4, 5],
+                             "column": ["title"] * 4, "value": ["=1+2", "@SUM(A1)", "-2+3", "正常"],
+                             "reason": ["x"] * 4, "unit": ["u"] * 4})
+    out = rejected_for_output(rejected)
+    assert list(out["value"]) == ["'=1+2", "'@SUM(A1)", "'-2+3", "正常"] and list(out["row"]) == [2, 3, 4, 5]
+    plain = pd.DataFrame({"a": ["x", "y"], "n": [-1, 2]})
+    assert csv_safe(plain) is plain  # nothing to do: the same frame, numbers untouched
 
 
 def test_workbook_leaves_out_an_absent_table(sample_ledgers, tmp_path):

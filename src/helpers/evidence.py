@@ -40,7 +40,7 @@ from . import schema
 from .config import rules as load_rules
 from .errors import ReportError
 from .indicators import SPANS, Indicator, Indicators, judge_cases
-from .ledgers import Ledgers
+from .ledgers import Ledgers, csv_safe
 from .paths import SUMMARY_ID
 from .phrasing import cn_date, number
 
@@ -298,8 +298,8 @@ def for_people(lines: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(lines: pd.DataFrame, target: Path) -> Path:
-    """``evidence.csv`` (UTF-8 with BOM, so Excel opens it as it is)."""
-    lines.to_csv(target, index=False, encoding="utf-8-sig")
+    """``evidence.csv`` (UTF-8 with BOM, so Excel opens it as it is; ledger text never runs as a formula)."""
+    csv_safe(lines).to_csv(target, index=False, encoding="utf-8-sig")
     return target
 
 
