@@ -194,6 +194,21 @@ def test_ledger_text_is_never_a_formula_in_the_workbook(sample_ledgers, tmp_path
     cells = [c for row in load_workbook(tmp_path / XLSX_FILE)["组织生活"].iter_rows() for c in row
              if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
     assert cells and all(c.data_type == "s" for c in cells)
+    lines = pd.read_csv(tmp_path / CSV_FILE, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert '\'=HYPERLINK("http://x.cn","点")' in set(lines["title"])  # a spreadsheet shows it as text, too
+    assert not lines.apply(lambda c: c.str.match(r"[=+\-@]")).any().any()
+
+
+def test_csv_files_keep_formula_like_text_as_text():
+    from helpers.ledgers import csv_safe, rejected_for_output
+
+    rejected = pd.DataFrame({"file": ["a.csv"] * 4, "sheet": [""] * 4, "row": [2, 3, 4, 5],
+                             "column": ["title"] * 4, "value": ["=1+2", "@SUM(A1)", "-2+3", "正常"],
+                             "reason": ["x"] * 4, "unit": ["u"] * 4})
+    out = rejected_for_output(rejected)
+    assert list(out["value"]) == ["'=1+2", "'@SUM(A1)", "'-2+3", "正常"] and list(out["row"]) == [2, 3, 4, 5]
+    plain = pd.DataFrame({"a": ["x", "y"], "n": [-1, 2]})
+    assert csv_safe(plain) is plain  # nothing to do: the same frame, numbers untouched
 
 
 def test_workbook_leaves_out_an_absent_table(sample_ledgers, tmp_path):
@@ -226,11 +241,24 @@ def test_table_links_and_evidence_section(sample_ledgers):
     assert '::: {.ev-table keys="activity.central_group_study activity.branch_assembly' in table
     assert "| 信访件总数（件） | 33 | 28 |" in table  # the figures stay plain Markdown; the HTML filter links them
     note = report.data_note_markdown()
-    assert "{#ev-casework.total-value}" in note and "::: {.evidence #evidence}" in note
-    assert ("[本期100.0%]{#ev-casework.on_time_rate-value}：[按期答复33件](#ev-casework.on_time-value){.ev}"
-            "÷[应答复（已答复及超期未答复）33件](#ev-casework.due-value){.ev}") in note
-    assert "[上年同期1件]{#ev-casework.overdue-prior}：casework\\.csv第27行" in note
+    assert '<span id="ev-casework.total-value">' in note and "::: {.evidence #evidence}" in note
+    # the paragraphs are HTML already (templates/nianbao.lua passes them on in HTML only)
+    assert "~~~~ {.evidence-html}\n<p><strong>" in note
+    assert ('<span id="ev-casework.on_time_rate-value">本期100.0%</span>：'
+            '<a href="#ev-casework.on_time-value" class="ev">按期答复33件</a>'
+            '÷<a href="#ev-casework.due-value" class="ev">应答复（已答复及超期未答复）33件</a>') in note
+    assert '<span id="ev-casework.overdue-prior">上年同期1件</span>：casework.csv第27行' in note
     assert cell_link("x", "value", "—") == "—"  # no figure, no link
+
+
+def test_ledger_text_in_the_evidence_section_stays_text(sample_ledgers):
+    from helpers.evidence import evidence_markdown
+
+    cw = sample_ledgers.casework.assign(file="<script>x</script>.xlsx", sheet="~~~~ & <b>")
+    note = evidence_markdown(replace(sample_ledgers, casework=cw), compute_indicators(sample_ledgers, "yeji-mzj", 2024))
+    assert "&lt;script&gt;x&lt;/script&gt;.xlsx（工作表~~~~ &amp; &lt;b&gt;）第" in note
+    assert "<script>" not in note and "<b>" not in note
+    assert sum(line.startswith("~~~~") for line in note.splitlines()) == 2  # nothing in a paragraph closes the block
 
 
 def test_row_ranges():
@@ -340,9 +368,32 @@ def test_built_report_has_evidence_in_html_only(built_report):
     html = (built_report / "report.html").read_text(encoding="utf-8")
     assert '<a href="#ev-casework.total-value" class="ev">33</a>' in html
     assert 'id="ev-casework.total-value"' in html and "核对明细" in html
+    assert "vnd.nianbao.evidence" not in (built_report / "report.ipynb").read_text(encoding="utf-8")  # the engine's
     pdf = subprocess.run(["pdftotext", str(built_report / "report.pdf"), "-"], capture_output=True, text=True).stdout
     with zipfile.ZipFile(built_report / "report.docx") as z:
         docx = z.read("word/document.xml").decode("utf-8")
     for text in (pdf, docx):
         assert "核对明细" not in text and "ev-casework" not in text and "casework.csv第" not in text
     assert "<w:hyperlink" not in docx
+
+
+# --------------------------------------------------------------------------- from the kernel to the engine
+
+
+def test_evidence_from_the_rows_the_kernel_published_is_the_same(sample_ledgers, tmp_path):
+    import json
+
+    from helpers.evidence import from_published, published_rows
+
+    ind = compute_indicators(sample_ledgers, "yeji-mzj", 2024)
+    doc = json.loads(json.dumps(published_rows(ind, "d1")))  # as it crosses from the kernel
+    assert from_published(doc, replace(sample_ledgers, digest="d2")) is None  # other ledgers: computed again
+    figures = from_published(doc, replace(sample_ledgers, digest="d1"))
+    for key, item in ind.with_bases().items():
+        assert figures.with_bases()[key] == item and figures.with_bases()[key].evidence.keys() == item.evidence.keys()
+        for span, rows in item.evidence.items():
+            assert figures.with_bases()[key].evidence[span].equals(rows), (key, span)
+    for folder, figs in ((tmp_path / "a", ind), (tmp_path / "b", figures)):
+        folder.mkdir()
+        write_evidence(folder, sample_ledgers, figs)
+    assert (tmp_path / "a" / CSV_FILE).read_bytes() == (tmp_path / "b" / CSV_FILE).read_bytes()

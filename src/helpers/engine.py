@@ -648,14 +648,16 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
         with atomic_folder(final, guard=_Uninterrupted) as scratch:
             nb = worker().execute(job)
             timings["execute"] = round(time.perf_counter() - start, 3)
+            from .evidence import start_report_evidence, take_published  # evidence.csv, evidence.xlsx
+
+            counted = take_published(nb)  # the rows the kernel counted, for the evidence, not for report.ipynb
             nbformat.write(nb, scratch / "report.ipynb")
             indicators = _indicators_from(nb)
             (scratch / "indicators.json").write_text(
                 json.dumps(indicators, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-            from .evidence import start_report_evidence  # evidence.csv, evidence.xlsx: the rows behind each figure
-
             evidence_written = start_report_evidence(scratch, job.data_dir, job.unit, job.year, job.as_of,
-                                                     indicators["indicators"], timings, period=job.period)
+                                                     indicators["indicators"], timings, counted,
+                                                     period=job.period)  # while rendering
             if job.rejected_csv is not None:
                 shutil.copyfile(job.rejected_csv, scratch / "rejected.csv")
             t = time.perf_counter()

@@ -25,10 +25,13 @@ counts that rates stand on without being figures of the report).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
+from html import escape as html_escape
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
 import numpy as np
 import pandas as pd
@@ -37,9 +40,9 @@ from . import schema
 from .config import rules as load_rules
 from .errors import ReportError
 from .indicators import SPANS, Indicator, Indicators, judge_cases
-from .ledgers import Ledgers
+from .ledgers import Ledgers, csv_safe
 from .paths import SUMMARY_ID
-from .phrasing import cn_date, md_escape, number
+from .phrasing import cn_date, number
 
 CSV_FILE = "evidence.csv"
 XLSX_FILE = "evidence.xlsx"
@@ -299,8 +302,8 @@ def for_people(lines: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(lines: pd.DataFrame, target: Path) -> Path:
-    """``evidence.csv`` (UTF-8 with BOM, so Excel opens it as it is)."""
-    lines.to_csv(target, index=False, encoding="utf-8-sig")
+    """``evidence.csv`` (UTF-8 with BOM, so Excel opens it as it is; ledger text never runs as a formula)."""
+    csv_safe(lines).to_csv(target, index=False, encoding="utf-8-sig")
     return target
 
 
@@ -319,15 +322,6 @@ def figure_rows(ind: Indicators, rules: dict | None = None) -> list[list]:
                         number(figure, item.kind), item.unit if item.unit != "%" else "", rows,
                         rule_text(key, ind, rules), basis])
     return out
-
-
-def _as_text(ws, value: str):
-    """A ledger text that starts with ``=`` stays text in the workbook, never a formula."""
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(ws, value=value)
-    cell.data_type = "s"
-    return cell
 
 
 FIGURE_HEADERS = ["指标", "指标名称", "统计区间", "日期范围", "数值", "单位", "核对行数", "计算方法", "依据的计数"]
@@ -349,31 +343,9 @@ def write_xlsx(records: dict[str, pd.DataFrame], ind: Indicators, target: Path, 
     records : dict
         :func:`table_records` of each ledger table.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook(write_only=True)
-    bold = Font(bold=True)
-
-    def sheet(title: str, headers: list[str], rows, widths: list[int]) -> None:
-        ws = wb.create_sheet(title)
-        ws.freeze_panes = "A2"
-        for i, width in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = width
-        cells = []
-        for h in headers:
-            cell = WriteOnlyCell(ws, value=h)
-            cell.font = bold
-            cells.append(cell)
-        ws.append(cells)
-        n = 0
-        for n, row in enumerate(rows, start=1):  # noqa: B007
-            ws.append([_as_text(ws, v) if isinstance(v, str) and v.startswith("=") else v for v in row])
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{n + 1}"
-
-    sheet("指标", FIGURE_HEADERS, figure_rows(ind, rules), [28, 22, 10, 28, 8, 6, 9, 60, 40])
+    figures = figure_rows(ind, rules)
+    sheets = [("指标", FIGURE_HEADERS, [list(c) for c in zip(*figures)] if figures else [[]] * len(FIGURE_HEADERS),
+               [28, 22, 10, 28, 8, 6, 9, 60, 40])]
     for group in GROUPS:
         if getattr(ind, f"has_{group.prefix}", True) is False:
             continue
@@ -389,12 +361,129 @@ def write_xlsx(records: dict[str, pd.DataFrame], ind: Indicators, target: Path, 
         headers = [LEAD_HEADERS["span"], *(header(c, group.table) for c in cols), *(i.label for i in items.values())]
         columns = [rec["span"].map(SPAN_LABELS), *(rec[c].astype(int) if c == "row" else rec[c] for c in cols),
                    *(rec[k].map({True: TICK, False: None}) for k in items)]
-        # an empty cell is left out of the sheet rather than written as an empty string (faster, same look)
-        rows = zip(*(c.replace("", None).tolist() if c.dtype == object else c.tolist() for c in columns))
         widths = {"file": 16, "sheet": 10, "row": 6}
-        sheet(group.sheet, headers, (list(r) for r in rows),
-              [10, *(widths.get(c, 12) for c in cols)] + [10] * len(items))
-    wb.save(target)
+        sheets.append((group.sheet, headers, [c.tolist() for c in columns],
+                       [10, *(widths.get(c, 12) for c in cols)] + [10] * len(items)))
+    return _write_workbook(target, sheets)
+
+
+# The few parts of an Office Open XML workbook the 核对表 needs, written directly
+# (a tenth of the time a general library takes): every text an inline string, so
+# ledger text such as ``=HYPERLINK(…)`` is never a formula; the header bold.
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CONTENT_TYPES = (
+    _XML + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/styles.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    "{sheets}</Types>")
+_STYLES = (
+    _XML + f'<styleSheet xmlns="{_MAIN}">'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
+    '<fills count="2"><fill><patternFill/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters XML cannot hold
+_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _column_letter(n: int) -> str:
+    """``A`` for 1, ``AA`` for 27."""
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _text_xml(value: str) -> str:
+    return xml_escape(_NOT_XML.sub("", value)) if _SPECIAL.search(value) else value
+
+
+def _column_xml(letter: str, values: list, rows: list[str]) -> list[str]:
+    """The XML of one column's cells, row by row (an empty string for a cell left empty)."""
+    out = []
+    for value, row in zip(values, rows):
+        if value is None or value == "":
+            out.append("")
+        elif value.__class__ is str:
+            text = _text_xml(value)
+            out.append(f'<c r="{letter}{row}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
+        elif isinstance(value, (bool, np.bool_)):
+            out.append(f'<c r="{letter}{row}" t="b"><v>{int(value)}</v></c>')
+        elif isinstance(value, float) and not np.isfinite(value):
+            out.append("")
+        else:
+            out.append(f'<c r="{letter}{row}"><v>{value}</v></c>')
+    return out
+
+
+def _sheet_xml(headers: list[str], columns: list[list], widths: list[int]) -> tuple[str, str]:
+    """A worksheet's XML (header bold and frozen, filters on) and its filter's range.
+
+    ``columns``: the values of each column, one per line under the header.
+    """
+    letters = [_column_letter(i) for i in range(1, len(headers) + 1)]
+    n = max((len(c) for c in columns), default=0)
+    rows = [str(r) for r in range(2, n + 2)]
+    head = "".join(f'<c r="{c}1" t="inlineStr" s="1"><is><t>{xml_escape(h)}</t></is></c>'
+                   for c, h in zip(letters, headers))
+    cells = [_column_xml(letter, values, rows) for letter, values in zip(letters, columns)]
+    body = f'<row r="1">{head}</row>' + "".join(
+        f'<row r="{r}">{"".join(line)}</row>' for r, line in zip(rows, zip(*cells)))
+    ref = f"A1:{letters[-1]}{n + 1}"
+    cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, start=1))
+    xml = (_XML + f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}"><dimension ref="{ref}"/>'
+           '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+           'state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+           f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{body}</sheetData>'
+           f'<autoFilter ref="{ref}"/></worksheet>')
+    return xml, ref
+
+
+def _write_workbook(target: Path, sheets: list[tuple[str, list[str], list[list], list[int]]]) -> Path:
+    """An ``.xlsx`` of ``(title, headers, columns, column widths)`` sheets (:func:`_sheet_xml`)."""
+    import zipfile
+
+    parts, entries, rels, names = {}, [], [], []
+    for i, (title, headers, columns, widths) in enumerate(sheets, start=1):
+        xml, ref = _sheet_xml(headers, columns, widths)
+        parts[f"xl/worksheets/sheet{i}.xml"] = xml
+        entries.append(f'<sheet name="{xml_escape(title)}" sheetId="{i}" r:id="rId{i}"/>')
+        rels.append(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>')
+        col, row = re.fullmatch(r"A1:([A-Z]+)(\d+)", ref).groups()
+        names.append(f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i - 1}" hidden="1">'
+                     f"'{xml_escape(title)}'!$A$1:${col}${row}</definedName>")
+    n = len(sheets)
+    rels.append(f'<Relationship Id="rId{n + 1}" Type="{_REL}/styles" Target="styles.xml"/>')
+    overrides = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+                        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                        for i in range(1, n + 1))
+    parts = {
+        "[Content_Types].xml": _CONTENT_TYPES.format(sheets=overrides),
+        "_rels/.rels": (_XML + f'<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" '
+                        f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+        "xl/workbook.xml": (_XML + f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><bookViews><workbookView/>'
+                            f'</bookViews><sheets>{"".join(entries)}</sheets>'
+                            f'<definedNames>{"".join(names)}</definedNames></workbook>'),
+        "xl/_rels/workbook.xml.rels": _XML + f'<Relationships xmlns="{_PKG_REL}">{"".join(rels)}</Relationships>',
+        "xl/styles.xml": _STYLES,
+        **parts,
+    }
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, xml in parts.items():
+            z.writestr(name, xml.encode("utf-8"))
     return target
 
 
@@ -428,24 +517,32 @@ def write_evidence(folder: Path, ledgers: Ledgers, ind: Indicators, published: d
 
 def write_report_evidence(folder: Path, data_dir: Path, unit: str, year: int, as_of: str | date | None,
                           published: dict | None = None, timings: dict | None = None,
-                          period: str = "year") -> list[Path]:
-    """The engine's hook: compute one report's figures again from the (cached) ledgers and write their evidence.
+                          rows: dict | None = None, period: str = "year") -> list[Path]:
+    """The engine's hook: write one report's evidence from the rows its kernel counted.
 
     Parameters
     ----------
+    rows : dict, optional
+        What the kernel published (:func:`publish_rows`, taken out of the
+        notebook by :func:`take_published`). Without it, or when the ledgers
+        changed since the kernel read them, the figures are computed again
+        from the (cached) ledgers.
     timings : dict, optional
         Gets the seconds it took as ``evidence``.
     """
     import time
 
-    from .indicators import compute_indicators
     from .ledgers import load_ledgers
 
     start = time.perf_counter()
     ledgers = load_ledgers(data_dir)
-    ind = compute_indicators(ledgers, unit, year, as_of, period)
-    if published is not None:  # the report kind's figures
-        ind = ind.only(published)
+    ind = from_published(rows, ledgers) if rows else None
+    if ind is None:
+        from .indicators import compute_indicators
+
+        ind = compute_indicators(ledgers, unit, year, as_of, period)
+        if published is not None:  # the report kind's figures
+            ind = ind.only(published)
     written = write_evidence(folder, ledgers, ind, published)
     if timings is not None:
         timings["evidence"] = round(time.perf_counter() - start, 3)
@@ -481,6 +578,115 @@ def start_report_evidence(*args, **kwargs) -> Callable[[], list[Path]]:
     return wait
 
 
+# --------------------------------------------------------------------------- from the kernel to the engine
+
+# The kernel that computed a report's figures displays the rows each count
+# counted (index labels of the ledger frames, per indicator and span) under
+# this MIME type, in the cell that publishes indicators.json; the engine takes
+# that output out of the notebook before writing report.ipynb and writes the
+# evidence from it, instead of computing every figure a second time.
+EVIDENCE_MIME = "application/vnd.nianbao.evidence+json"
+
+
+def _plain(value):
+    """A value as JSON keeps it (numpy scalars as Python numbers, tuples as lists)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def published_rows(ind: Indicators, digest: str = "") -> dict:
+    """The figures' rows as the kernel hands them to the engine (JSON; see :data:`EVIDENCE_MIME`).
+
+    Every count's rows per span, and what the evidence files say of each figure
+    (label, unit, kind, table, basis, figures), with the spans and the digest
+    of the ledgers the rows are labels of.
+    """
+    items = {}
+    for key, item in ind.with_bases().items():
+        entry = {f.name: _plain(getattr(item, f.name)) for f in fields(item) if f.name != "evidence"}
+        entry["evidence"] = {span: np.asarray(rows).tolist() for span, rows in item.evidence.items()}
+        items[key] = entry
+    return {
+        "digest": digest,
+        "unit_id": ind.unit_id,
+        "year": ind.year,
+        "as_of": ind.as_of.isoformat(),
+        "spans": {name: [s.start.isoformat(), s.end.isoformat()] for name, s in ind.spans.items()},
+        "has_publicity": ind.has_publicity,
+        "has_coverage": ind.has_coverage,
+        "items": items,
+        "bases": list(ind.bases),
+    }
+
+
+def publish_rows(ind: Indicators, digest: str = "") -> None:
+    """Display :func:`published_rows` in the kernel (the engine takes it out of report.ipynb)."""
+    from IPython.display import display
+
+    display({EVIDENCE_MIME: published_rows(ind, digest), "text/plain": "evidence rows"}, raw=True)
+
+
+def take_published(nb) -> dict | None:
+    """Take the kernel's :func:`published_rows` out of an executed notebook (so report.ipynb does not keep them)."""
+    found = None
+    for cell in nb.cells:
+        outputs = cell.get("outputs", [])
+        keep = [o for o in outputs if EVIDENCE_MIME not in o.get("data", {})]
+        if len(keep) != len(outputs):
+            found = next(o["data"][EVIDENCE_MIME] for o in outputs if EVIDENCE_MIME in o.get("data", {}))
+            cell["outputs"] = keep
+    return found
+
+
+@dataclass
+class Figures:
+    """A report's figures as the kernel published them: what the evidence files need of :class:`Indicators`."""
+
+    unit_id: str
+    year: int
+    as_of: date
+    spans: dict
+    items: dict[str, Indicator]
+    bases: dict[str, Indicator]
+    has_publicity: bool
+    has_coverage: bool
+
+    def __getitem__(self, key: str) -> Indicator:
+        return self.items[key]
+
+    def with_bases(self) -> dict[str, Indicator]:
+        return {**self.items, **self.bases}
+
+
+def from_published(doc: dict, ledgers: Ledgers) -> Figures | None:
+    """The figures of :func:`published_rows`, their rows as labels of ``ledgers``.
+
+    ``None`` when ``ledgers`` are not those the kernel counted (their digest
+    differs: a ledger changed during the build) — the caller computes again.
+    """
+    from .indicators import Span
+
+    if not doc.get("digest") or doc["digest"] != ledgers.digest:
+        return None
+    known = {f.name for f in fields(Indicator)}
+    every: dict[str, Indicator] = {}
+    for key, entry in doc["items"].items():
+        entry = {k: v for k, v in entry.items() if k in known}
+        frame = getattr(ledgers, entry["table"], None) if entry.get("table") else None
+        dtype = frame.index.dtype if frame is not None else None
+        evidence = {span: pd.Index(rows, dtype=dtype) for span, rows in entry.pop("evidence", {}).items()}
+        every[key] = Indicator(**{**entry, "basis": tuple(entry.get("basis", ()))}, evidence=evidence)
+    bases = set(doc["bases"])
+    return Figures(
+        unit_id=doc["unit_id"], year=int(doc["year"]), as_of=date.fromisoformat(doc["as_of"]),
+        spans={name: Span(pd.Timestamp(a), pd.Timestamp(b)) for name, (a, b) in doc["spans"].items()},
+        items={k: v for k, v in every.items() if k not in bases}, bases={k: v for k, v in every.items() if k in bases},
+        has_publicity=doc["has_publicity"], has_coverage=doc["has_coverage"])
+
+
 # --------------------------------------------------------------------------- the HTML section
 
 
@@ -498,7 +704,7 @@ def row_ranges(rows: list[int]) -> str:
 
 
 class _Places:
-    """Each record's place in the office's ledger, looked up by index label (for the HTML section)."""
+    """Each record's place in the office's ledger, looked up by index label (for the HTML section, as HTML text)."""
 
     def __init__(self, ledgers: Ledgers, table: str) -> None:
         frame = getattr(ledgers, table)
@@ -506,7 +712,7 @@ class _Places:
         self.rows = frame["row"].to_numpy()
         file, sheet = _source(frame, ledgers, table) if "file" in frame.columns or "sheet" in frame.columns \
             else (None, None)
-        self.single = md_escape(ledgers.sources.get(table, table)) if file is None else None
+        self.single = html_escape(ledgers.sources.get(table, table)) if file is None else None
         self.places = None if file is None else (file + "\x1f" + sheet).to_numpy()
         self.units = frame["unit"].to_numpy()
         self.names = ledgers.units["unit_name"].to_dict()
@@ -516,7 +722,7 @@ class _Places:
         if not len(labels):
             return "无"
         counts = pd.Series(self.units[self.index.get_indexer(labels)]).value_counts(sort=False)
-        return "、".join(f"{md_escape(self.names.get(u, u))}{n}" for u, n in counts.items())
+        return "、".join(f"{html_escape(self.names.get(u, u))}{n}" for u, n in counts.items())
 
     def where(self, labels: pd.Index) -> str:
         """``casework.csv第2–20、22行`` (a workbook's sheet named too), for one figure's rows."""
@@ -529,7 +735,7 @@ class _Places:
         places = self.places[pos]
         for place in dict.fromkeys(places):
             f, s = place.split("\x1f")
-            where = md_escape(f) + (f"（工作表{md_escape(s)}）" if s else "")
+            where = html_escape(f) + (f"（工作表{html_escape(s)}）" if s else "")
             parts.append(f"{where}第{row_ranges(self.rows[pos][places == place].tolist())}行")
         return "；".join(parts)
 
@@ -545,6 +751,12 @@ def evidence_markdown(ledgers: Ledgers, ind: Indicators) -> str:
     that the indicator table links to. A count lists its ledger rows by file,
     sheet and row; a rate links to its numerator and denominator, a median or
     a distinct count to the count whose rows it reads.
+
+    The paragraphs are HTML already, in a code block of class
+    ``evidence-html`` that ``templates/nianbao.lua`` passes on as raw HTML (and
+    leaves out of the PDF and DOCX): Pandoc need not read hundreds of anchors
+    and links as Markdown, three times a report. Every ledger text in them is
+    escaped.
     """
     items = ind.with_bases()
     places: dict[str, _Places] = {}
@@ -555,13 +767,15 @@ def evidence_markdown(ledgers: Ledgers, ind: Indicators) -> str:
             else "表1各数字所计的台账记录（文件、工作表、行号）。") + when
            + f"{'；村（社区）按各期截止日统计' if ind.has_coverage else ''}。"
            f"比率列出分子、分母。完整明细见同目录{CSV_FILE}和{XLSX_FILE}（核对表）。"]
+    paragraphs = []
     for key, item in items.items():
         parts = []
         for span in spans:
             figure = item.figure(span)
             if figure is None:
                 continue
-            head = f"[{SPAN_LABELS[span]}{number(figure, item.kind)}{_unit_word(item)}]{{#{anchor(key, span)}}}"
+            head = (f'<span id="{anchor(key, span)}">'
+                    f"{SPAN_LABELS[span]}{number(figure, item.kind)}{html_escape(_unit_word(item))}</span>")
             if item.counted:
                 if item.table not in places:
                     places[item.table] = _Places(ledgers, item.table)
@@ -569,12 +783,15 @@ def evidence_markdown(ledgers: Ledgers, ind: Indicators) -> str:
                 # a district summary's rows fill pages: the section gives each unit's share, the files the rows
                 body = places[item.table].by_unit(rows) if ind.unit_id == SUMMARY_ID else places[item.table].where(rows)
             else:
-                links = [cell_link(b, span, f"{items[b].label}{number(items[b].figure(span))}{_unit_word(items[b])}")
+                links = [f'<a href="#{anchor(b, span)}" class="ev">'
+                         f"{html_escape(items[b].label)}{number(items[b].figure(span))}{_unit_word(items[b])}</a>"
                          for b in item.basis if b in items]
                 body = ("÷".join(links) if item.kind == "rate" else
                         "、".join(links) + ("的答复用时中位数" if item.kind == "days" else "的不同媒体数"))
             parts.append(f"{head}：{body}")
         if parts:
-            out.append(f"**{md_escape(item.label)}**　" + "；".join(parts) + "。")
+            paragraphs.append(f"<p><strong>{html_escape(item.label)}</strong>　" + "；".join(parts) + "。</p>")
+    if paragraphs:
+        out.append("~~~~ {.evidence-html}\n" + "\n".join(paragraphs) + "\n~~~~")
     out.append(":::")
     return "\n\n".join(out) + "\n"

@@ -784,8 +784,42 @@ def _raise_all(errors: list[InputError], unread: list[Note]) -> None:
 
 
 def rejected_for_output(rejected: pd.DataFrame) -> pd.DataFrame:
-    """The set-aside rows as ``rejected.csv`` lists them: file, sheet, row, column, value, reason."""
-    return rejected[REJECTED_COLUMNS]
+    """The set-aside rows as ``rejected.csv`` lists them: file, sheet, row, column, value, reason.
+
+    Ledger text that a spreadsheet would run as a formula is kept as text (:func:`csv_safe`).
+    """
+    return csv_safe(rejected[REJECTED_COLUMNS])
+
+
+# What a spreadsheet that opens a CSV file reads as the start of a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_SOMEWHERE = re.compile("(?:^|\x1f)[=+\\-@\t\r]")
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each text that starts like a formula (``=`` ``+`` ``-`` ``@``) prefixed with ``'``.
+
+    Excel and WPS run ``=HYPERLINK(…)`` typed into a ledger as a formula when
+    they open a CSV file; with the apostrophe (OWASP's advice on CSV
+    injection) they show it as text. Numbers are left as they are.
+    """
+    out = None
+    for name in frame.columns:
+        col = frame[name]
+        if col.dtype != object and not pd.api.types.is_string_dtype(col.dtype):
+            continue
+        values = col.to_numpy(dtype=object)
+        try:  # one look at the whole column first: almost always nothing to do
+            joined = "\x1f".join(values)
+        except TypeError:
+            joined = "\x1f".join(v for v in values if isinstance(v, str))
+        if not _FORMULA_SOMEWHERE.search(joined):
+            continue
+        risky = np.fromiter((isinstance(v, str) and v.startswith(FORMULA_START) for v in values), bool, len(values))
+        if risky.any():
+            out = frame.copy() if out is None else out
+            out[name] = col.where(~risky, "'" + col.where(risky, "").astype(str))
+    return frame if out is None else out
 
 
 def over_threshold(ledgers: Ledgers, unit_id: str, share: float | None = None) -> list[tuple[str, int, int]]:

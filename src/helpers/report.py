@@ -415,7 +415,8 @@ def lab_html(text: str) -> str:
     if text.startswith("---\n"):
         end = text.find("\n---\n", 4)
         meta, text = yaml.safe_load(text[4:end]) or {}, text[end + 5:]
-    proc = subprocess.run([get_pandoc_path(), "-f", MARKDOWN_READER, "-t", "html5"],
+    proc = subprocess.run([get_pandoc_path(), "-f", MARKDOWN_READER, "--lua-filter", str(paths.template("nianbao.lua")),
+                           "-t", "html5"],  # the filter as in the HTML report (its evidence section is HTML already)
                           input=text.encode("utf-8"), capture_output=True)
     if proc.returncode != 0:
         from .errors import RenderError
@@ -477,10 +478,12 @@ def publish_indicators(report: Report) -> None:
     from IPython.display import display
 
     ind = report.indicators
-    # the kind's figures; the title names the site's downloads
-    data = {**ind.as_json(report.kind.id, report.kind.chosen(ind.items)), "title": report.title()}
+    keys = report.kind.chosen(ind.items)  # the kind's figures
+    data = {**ind.as_json(report.kind.id, keys), "title": report.title()}  # the title names the site's downloads
     display({INDICATORS_MIME: data, "text/plain": f"{len(data['indicators'])} indicators"}, raw=True)
+    from .evidence import publish_rows  # the rows behind each figure, for the engine's evidence files
 
+    publish_rows(ind.only(keys), report.ledgers.digest)
 
 
 class _AnyName(set):
