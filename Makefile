@@ -30,9 +30,7 @@ system: $(APT_STAMP) ## 缺少时用 apt-get 安装中文字体和 PDF 工具
 setup: $(STAMP) $(APT_STAMP) ## 创建 .venv，安装本软件及所需的系统软件包
 
 report: setup ## 用示例台账生成各类别、各年度的报告及2024年上半年报告到 output/，并生成 output/index.html
-	$(BIN)/nianbao build --unit all --year all --kind all
-	$(BIN)/nianbao build --unit all --year 2024 --period H1 --kind all
-	$(BIN)/nianbao site
+	$(BIN)/nianbao build --unit all --year all --kind all --period year,2024-H1
 
 lab: setup ## 在项目文件夹打开 JupyterLab（笔记本与 data/narrative/ 并列）
 	@test -x $(BIN)/jupyter-lab || $(BIN)/python -m pip install --quiet -e '.[lab]'

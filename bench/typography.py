@@ -31,9 +31,9 @@ def main() -> None:
         out = Path(sys.argv[1])
     else:
         out = Path(tempfile.mkdtemp(prefix="nianbao-typography-"))
-        for args in (["--year", "all"], ["--year", "2024", "--period", "H1"]):  # as `make report` builds them
-            subprocess.run([sys.executable, "-m", "helpers.cli", "build", *args, "--kind", "all", "--unit", "all",
-                            "--out", str(out), "--formats", "pdf"], check=True, cwd=paths.ROOT)
+        subprocess.run([sys.executable, "-m", "helpers.cli", "build", "--year", "all", "--period", "year,2024-H1",
+                        "--kind", "all", "--unit", "all", "--out", str(out), "--formats", "pdf"],  # as `make report`
+                       check=True, cwd=paths.ROOT)
     pdfs = sorted(out.glob("*/*/*/report.pdf"))
     print(f"{len(pdfs)} PDFs under {out}")
     print(json.dumps(report(pdfs), indent=1))

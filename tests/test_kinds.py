@@ -60,6 +60,19 @@ def test_minimums_are_prorated_to_the_period(code, as_of, per_year, due):
     assert Period(2024, code).closed_rule_periods(per_year, as_of) == due
 
 
+def test_a_period_may_carry_its_year(tmp_path):
+    from helpers.build import parse_periods, plan
+
+    assert parse_periods("year,2024-h1") == ["year", "2024-H1"]
+    jobs = plan(load_ledgers(), "yeji-mzj", "all", None, tmp_path, ("html",), kinds="all", periods="year,2024-H1")
+    names = [job.name for job in jobs]
+    assert names == ["2022/ideology/yeji-mzj", "2022/casework/yeji-mzj", "2023/ideology/yeji-mzj",
+                     "2023/casework/yeji-mzj", "2024/ideology/yeji-mzj", "2024/casework/yeji-mzj",
+                     "2024-H1/ideology/yeji-mzj", "2024-H1/casework/yeji-mzj"]
+    with pytest.raises(ParameterError, match="不是可用的期间"):
+        parse_periods("2024-H3")
+
+
 # --------------------------------------------------------------------------- figures counted by hand
 
 

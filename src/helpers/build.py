@@ -99,11 +99,23 @@ def parse_units(text: str, ledgers: Ledgers) -> list[str]:
 
 
 def parse_periods(text: str | None) -> list[str]:
-    """``year``, ``H1``, ``Q1,Q2`` … or ``all`` (the year, both halves and the four quarters)."""
+    """``year``, ``H1``, ``Q1,Q2`` … or ``all`` (the year, both halves and the four quarters).
+
+    A period may name its year too, as its output folder does: ``2024-H1`` is the
+    first half of 2024 whatever ``--year`` says (``--year all --period year,2024-H1``:
+    every year's report, and the 2024 half-year). Such entries are returned as they are.
+    """
     text = str(text or DEFAULT_PERIOD).strip()
     if text == "all":
         return list(PERIODS)
-    return list(dict.fromkeys(parse_period(part) for part in text.split(",") if part.strip()))
+    out = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        year, dash, code = part.partition("-")
+        if dash and year.isdigit() and len(year) == 4:
+            out.append(f"{int(year)}-{parse_period(code)}")
+        else:
+            out.append(parse_period(part))
+    return list(dict.fromkeys(out))
 
 
 def plan(
@@ -123,23 +135,26 @@ def plan(
     from .kinds import parse_kinds
 
     kind_ids = parse_kinds(kinds)
-    period_codes = parse_periods(periods)
+    wanted = parse_periods(periods)
+    every_year = [p for p in wanted if "-" not in p]  # of each --year
+    one_year = [Period(int(p[:4]), p[5:]) for p in wanted if "-" in p]  # 2024-H1: of its own year
     explicit = units != "all" and str(years) != "all"
     jobs = []
     for unit in parse_units(units, ledgers):
         have = set(ledgers.years(unit))
-        for year in parse_years(years, ledgers, unit):
-            if year not in have:
+        pairs = [Period(y, code) for y in (parse_years(years, ledgers, unit) if every_year else [])
+                 for code in every_year] + one_year
+        for period in sorted(pairs, key=lambda p: (p.year, list(PERIODS).index(p.code))):
+            if period.year not in have:
                 if explicit:
                     raise ParameterError(
-                        f"year {year}: the ledgers hold no record of unit '{unit}' in that year"
+                        f"year {period.year}: the ledgers hold no record of unit '{unit}' in that year"
                         f" (years with data: {'、'.join(map(str, sorted(have))) or 'none'})"
                     )
                 continue
-            for period in period_codes:
-                Period(year, period).resolve_as_of(as_of)
-                jobs += [Job(year, unit, as_of, ledgers.data_dir, out_dir, formats, rejected_csv, kind=kind,
-                             period=period) for kind in kind_ids]
+            period.resolve_as_of(as_of)
+            jobs += [Job(period.year, unit, as_of, ledgers.data_dir, out_dir, formats, rejected_csv, kind=kind,
+                         period=period.code) for kind in kind_ids]
     if not jobs:
         raise ParameterError(f"nothing to build: no data for --unit {units} --year {years}")
     return jobs
@@ -280,7 +295,8 @@ def build(
     kinds : str, optional
         Report kinds: ``ideology``, ``casework``, a comma list or ``all`` (default: the first kind).
     periods : str, optional
-        ``year`` (default), ``H1``, ``H2``, ``Q1`` … ``Q4``, a comma list or ``all``.
+        ``year`` (default), ``H1``, ``H2``, ``Q1`` … ``Q4``, a comma list or ``all``; an
+        entry may name its year (``2024-H1``: that half-year whatever ``years`` says).
 
     Returns
     -------

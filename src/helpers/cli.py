@@ -136,7 +136,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="报告类别：ideology（意识形态工作报告，默认）、casework（信访工作情况报告）、"
                         "逗号分隔的多个类别，或 all（config/kinds.yml 中声明的全部类别）")
     b.add_argument("--period", default=None,
-                   help="报告期间：year（全年，默认）、H1/H2（上/下半年）、Q1…Q4（各季度）、逗号分隔的多个，或 all")
+                   help="报告期间：year（全年，默认）、H1/H2（上/下半年）、Q1…Q4（各季度）、逗号分隔的多个，或 all；"
+                        "可带年份，如 2024-H1（只生成2024年上半年，不论 --year）")
     b.add_argument("--as-of", default=None, metavar="DATE", help="统计截止日期 YYYY-MM-DD（默认：期末）")
     _add_data(b)
     b.add_argument("--out", type=Path, default=None, metavar="DIR", help="输出文件夹（默认：output/）")
