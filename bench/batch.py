@@ -161,6 +161,7 @@ def main() -> None:
     parser.add_argument("--naive", type=int, default=6,
                         help="reports to run through the naive loop (0: the engine build only)")
     parser.add_argument("--soak", type=int, default=0, help="reports for the memory soak (0: skip)")
+    parser.add_argument("--jobs", type=int, default=None, help="workers of the engine build (default: its own)")
     parser.add_argument("--no-noop", dest="noop", action="store_false", help="skip the no-op rebuild of the sample")
     args = parser.parse_args()
     nianbao = str(Path(sys.executable).parent / "nianbao")
@@ -175,7 +176,8 @@ def main() -> None:
         units = args.copies * 4
         cpu = cpu_children()
         engine_s = run([nianbao, "build", "--unit", "all", "--year", "all", "--data", str(data),
-                        "--out", str(tmp / "engine"), "--kind", ",".join(kinds), "--period", ",".join(periods)])
+                        "--out", str(tmp / "engine"), "--kind", ",".join(kinds), "--period", ",".join(periods),
+                        *(["--jobs", str(args.jobs)] if args.jobs else [])])
         cpu = cpu_children() - cpu
         reports = len(list((tmp / "engine").glob("*/*/*/report.pdf")))  # the district summaries too
         summaries = len(list((tmp / "engine").glob(f"*/*/{paths.SUMMARY_ID}/report.pdf")))

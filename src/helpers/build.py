@@ -185,9 +185,11 @@ def _run_pool(todo, stamps, tools, workers, scheduler, done) -> None:
 
         pool = ProcessPoolExecutor(max_workers=workers, initializer=engine.pool_initializer)
         try:
-            futures = [pool.submit(engine.pool_run_job, job, stamps.get(job), tools) for job in todo]
+            futures = [pool.submit(engine.pool_run_jobs, batch, [stamps.get(job) for job in batch], tools)
+                       for batch in engine.batches(todo, workers)]
             for future in as_completed(futures):
-                done(future.result())
+                for result in future.result():
+                    done(result)
         except KeyboardInterrupt:
             _stop_pool(pool)
             raise

@@ -46,6 +46,7 @@ _plt.close("all")
 _gc.collect(1)
 del _ip, _name, _gc, _plt
 """
+RESET_TAG = "nianbao-reset"  # the reset cell appended to each run, removed from the executed notebook
 KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 
 
@@ -376,8 +377,13 @@ class Worker:
         nb = self._notebook(notebook)
         nb.metadata["papermill"] = nbformat.from_dict({"input_path": str(notebook), "parameters": {}})
         nb = parameterize_notebook(nb, job.parameters(), kernel_name="python3", language="python")
+        # the reset runs as the run's last cell (one round trip to the kernel, not two), then leaves the notebook
+        nb.cells.append(nbformat.v4.new_code_cell(RESET_CODE, metadata={"tags": [RESET_TAG]}))
+        reset = False
         try:
-            return self._run(nb, notebook.parent)
+            self._run(nb, notebook.parent)
+            reset = True
+            return nb
         except Exception as exc:
             # name the cell that failed: its position and id in the notebook
             for index, cell in enumerate(nb.cells):
@@ -386,8 +392,9 @@ class Worker:
                     exc.cell_id = cell.get("id")  # type: ignore[attr-defined]
             raise
         finally:
+            nb.cells = [c for c in nb.cells if RESET_TAG not in c.get("metadata", {}).get("tags", [])]
             self.reports += 1
-            if not stopping():  # an interrupted worker kills its kernel instead
+            if not reset and not stopping():  # an interrupted worker kills its kernel instead
                 self.reset(nbformat)
 
     def reset(self, nbformat) -> None:
@@ -575,6 +582,36 @@ def pool_run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str])
         os._exit(130)
     finally:
         _BUSY.clear()
+
+
+def pool_run_jobs(jobs: list[Job], inputs: list[dict[str, str] | None], tools: dict[str, str]) -> list[Result]:
+    """:func:`pool_run_job` for a batch of reports, one after another on this process's warm kernel."""
+    return [pool_run_job(job, stamp, tools) for job, stamp in zip(jobs, inputs)]
+
+
+def batches(jobs: list[Job], workers: int) -> list[list[Job]]:
+    """The reports in batches for a pool of ``workers``: a unit's reports together where there are enough units.
+
+    A unit's reports of every kind, year and period share figures (the kernel keeps
+    the last ones it computed: a report's 表2 reuses the earlier years', the second
+    kind reuses the first's), so they go to one worker, in order. With too few units
+    to keep every worker busy, a batch is a unit's reports of one kind, or one report.
+    The district summaries of one year and period are a batch (their kinds add up the
+    same figures).
+    """
+    grouped: dict = {}
+    for job in jobs:
+        if job.is_summary:
+            grouped.setdefault((job.year, job.period), []).append(job)
+    summaries = list(grouped.values())
+    reports = [job for job in jobs if not job.is_summary]
+    for key in (lambda j: j.unit, lambda j: (j.unit, j.kind)):
+        groups: dict = {}
+        for job in reports:
+            groups.setdefault(key(job), []).append(job)
+        if len(groups) >= 2 * workers:
+            return list(groups.values()) + summaries
+    return [[job] for job in reports] + summaries
 
 
 class _Uninterrupted:

@@ -13,7 +13,8 @@ Rates, medians and distinct counts instead name the counts they come from
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -411,8 +412,6 @@ class Indicators:
 
     def only(self, keys) -> Indicators:
         """A copy holding only the figures ``keys`` (a report kind's), with the same context."""
-        from dataclasses import replace
-
         return replace(self, items={k: self.items[k] for k in keys if k in self.items})
 
     def with_bases(self) -> dict[str, Indicator]:
@@ -437,8 +436,44 @@ class Indicators:
         return doc
 
 
+# The last figures computed, by ledgers and parameters: a unit's reports of both kinds
+# share them, and a report's trend (表2) reuses the earlier years' figures a warm
+# kernel computed for those years' own reports. Only ledgers with a digest (read from
+# files) are kept; the rules are part of the key.
+_COMPUTED: OrderedDict[tuple, Indicators] = OrderedDict()
+_COMPUTED_KEPT = 64
+
+
 def compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | str | None = None,
                        period: str = "year") -> Indicators:
+    """Compute every indicator of one unit's report (or return the same figures computed a moment ago).
+
+    See :func:`_compute_indicators` for the parameters; the figures are the same
+    whether computed now or kept from an earlier call with the same ledgers,
+    parameters and rules.
+    """
+    if not ledgers.digest:
+        return _compute_indicators(ledgers, unit, year, as_of, period)
+    import json
+
+    rules_key = json.dumps(load_rules(), sort_keys=True, default=str)
+    resolved = Period(int(year), period).resolve_as_of(as_of)
+    key = (ledgers.digest, str(ledgers.data_dir), id(ledgers), unit, int(year), resolved, period, rules_key)
+    if key not in _COMPUTED:
+        _COMPUTED[key] = _compute_indicators(ledgers, unit, year, resolved, period)
+        while len(_COMPUTED) > _COMPUTED_KEPT:
+            _COMPUTED.popitem(last=False)
+    else:
+        _COMPUTED.move_to_end(key)
+    kept = _COMPUTED[key]  # a copy: a caller may change its own figures (a test does), never the kept ones
+    return replace(kept, items={k: replace(v, evidence=dict(v.evidence)) for k, v in kept.items.items()},
+                   bases={k: replace(v, evidence=dict(v.evidence)) for k, v in kept.bases.items()},
+                   activity_counts=dict(kept.activity_counts), shortfalls=[dict(x) for x in kept.shortfalls],
+                   outlets=list(kept.outlets), spans=dict(kept.spans))
+
+
+def _compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | str | None = None,
+                        period: str = "year") -> Indicators:
     """Compute every indicator of one unit's report.
 
     Parameters

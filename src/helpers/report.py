@@ -28,8 +28,8 @@ from .phrasing import change_phrase, cn_date, md_escape, number
 from .tables import TABLES, indicator_table  # noqa: F401  (indicator_table: part of the report's API)
 
 INDICATORS_MIME = "application/vnd.nianbao.indicators+json"
-_CHARTS: dict[tuple, list] = {}  # the last reports' charts (see Report.charts)
-_CHARTS_KEPT = 2
+_CHARTS: dict[tuple, object] = {}  # the last charts drawn (see Report.charts)
+_CHARTS_KEPT = 8
 
 
 @dataclass
@@ -299,23 +299,31 @@ class Report:
         return f"{self.period.words}主要指标与图表"
 
     def charts(self) -> list:
-        """The report's charts (:class:`helpers.charts.Chart`, PNG).
+        """The report's charts (:class:`helpers.charts.Chart`, PNG), in the order its kind lists them.
 
-        The last few reports' charts are kept, keyed by the ledgers' digest, so that a
-        re-run on a warm kernel after a prose edit (``nianbao preview``) draws nothing again.
+        The last few charts drawn are kept, keyed by the ledgers' digest and everything a
+        chart shows, so that a re-run on a warm kernel after a prose edit (``nianbao
+        preview``) draws nothing again, and a chart two kinds share (the petitions by
+        month) is drawn once for a unit's reports of both kinds.
         """
-        from .charts import report_charts
+        from .charts import CHARTS
 
-        key = (self.ledgers.digest, str(self.ledgers.data_dir), self.unit["unit_id"], self.kind.id,
-               self.period, self.indicators.as_of)
-        if not self.ledgers.digest or key not in _CHARTS:
-            charts = report_charts(self)
+        out = []
+        for block in (b for b in self.kind.appendix if b in CHARTS):
+            shown = self.kind.headline if block == "chart.trend" else ()  # the trend chart draws headline figures
+            key = (self.ledgers.digest, str(self.ledgers.data_dir), self.unit["unit_id"], self.period,
+                   self.indicators.as_of, block, shown)
             if not self.ledgers.digest:
-                return charts
-            _CHARTS[key] = charts
-            while len(_CHARTS) > _CHARTS_KEPT:
-                _CHARTS.pop(next(iter(_CHARTS)))
-        return _CHARTS[key]
+                chart = CHARTS[block](self)
+            else:
+                if key not in _CHARTS:
+                    _CHARTS[key] = CHARTS[block](self)
+                    while len(_CHARTS) > _CHARTS_KEPT:
+                        _CHARTS.pop(next(iter(_CHARTS)))
+                chart = _CHARTS[key]
+            if chart is not None:
+                out.append(chart)
+        return out
 
     def data_note_markdown(self) -> str:
         """Sources, cut-off date and rows set aside."""
