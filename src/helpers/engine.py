@@ -27,7 +27,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import paths
+from . import paths, schema
 from .outdir import atomic_folder, scratch_names
 from .periods import Period
 from .render import FORMATS
@@ -196,7 +196,7 @@ def ledger_slice(ledgers, unit: str) -> bytes:
         import pandas as pd
 
         rows = {}
-        for name in ("activities", "casework", "publicity", "coverage"):
+        for name in schema.LEDGER_TABLES:
             frame = getattr(ledgers, name)
             if frame is None:
                 rows[name] = None

@@ -124,7 +124,7 @@ class Ledgers:
         """
         out: dict[str, tuple[int, int]] = {}
         rej = self.rejected
-        for name in ("activities", "casework", "publicity", "coverage"):
+        for name in schema.LEDGER_TABLES:
             frame = getattr(self, name)
             if frame is None:
                 continue
@@ -741,7 +741,7 @@ def validate(data_dir: Path | str) -> Ledgers:
     units = _check_units_table(raw["units"], problems)
     rejected.append(problems.frame())
     frames: dict[str, pd.DataFrame | None] = {}
-    for name in ("activities", "casework", "publicity", "coverage"):
+    for name in schema.LEDGER_TABLES:
         if name not in raw:
             frames[name] = None
             continue

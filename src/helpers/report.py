@@ -329,7 +329,7 @@ class Report:
         """Sources, cut-off date and rows set aside."""
         led, ind = self.ledgers, self.indicators
         files = "、".join(md_escape(f) for f in led.sources.values())
-        missing = [schema.TABLES[t].title for t in ("publicity", "coverage") if t not in led.sources]
+        missing = [schema.TABLES[t].title for t in schema.OPTIONAL_TABLES if t not in led.sources]
         start = ind.period.start
         compare = (f"“同比”为{start.year}年{start.month}月{start.day}日至{ind.as_of.month}月{ind.as_of.day}日"
                    "与上年同期相比")

@@ -175,6 +175,11 @@ COVERAGE = Table(
 )
 
 TABLES: dict[str, Table] = {t.name: t for t in (UNITS, ACTIVITIES, CASEWORK, PUBLICITY, COVERAGE)}
+# The ledgers proper (each row a unit's record): read, checked, hashed into a report's
+# inputs and pooled for the district summary, all from this list.
+LEDGER_TABLES: tuple[str, ...] = tuple(name for name in TABLES if name != UNITS.name)
+# The ledgers a data folder may leave out (the report then says so and leaves their part out).
+OPTIONAL_TABLES: tuple[str, ...] = tuple(name for name in LEDGER_TABLES if not TABLES[name].required)
 
 # Header cells are compared without white space, with half-width brackets.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)

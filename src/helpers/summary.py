@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import schema
 from .errors import NianbaoError
 from .indicators import Indicators, channel_counts, compute_indicators, resolve_as_of
 from .kinds import Kind
@@ -45,8 +46,7 @@ def pooled(ledgers: Ledgers, units: list[str]) -> Ledgers:
 
     one = pd.DataFrame({"unit_name": ["各单位汇总"], "party_org": [""], "recipient": [""]},
                        index=pd.Index([SUMMARY_ID], name="unit_id"))
-    return replace(ledgers, units=one, activities=relabel(ledgers.activities), casework=relabel(ledgers.casework),
-                   publicity=relabel(ledgers.publicity), coverage=relabel(ledgers.coverage))
+    return replace(ledgers, units=one, **{name: relabel(getattr(ledgers, name)) for name in schema.LEDGER_TABLES})
 
 
 def district(ledgers: Ledgers, year: int, as_of: str | date | None = None,

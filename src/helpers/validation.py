@@ -57,10 +57,10 @@ def validation_lines(ledgers: Ledgers) -> list[str]:
         out.append("")
     good = "、".join(
         f"{schema.TABLES[t].title}{len(getattr(ledgers, t))}行"
-        for t in ("activities", "casework", "publicity", "coverage")
+        for t in schema.LEDGER_TABLES
         if getattr(ledgers, t) is not None
     )
-    missing = [schema.TABLES[t].title for t in ("publicity", "coverage") if getattr(ledgers, t) is None]
+    missing = [schema.TABLES[t].title for t in schema.OPTIONAL_TABLES if getattr(ledgers, t) is None]
     line = f"共{len(ledgers.units)}个单位；有效记录：{good}"
     if missing:
         line += f"；未提供{'、'.join(missing)}（报告中相应部分从略）"
