@@ -49,6 +49,30 @@ def test_no_import_cycle():
     assert not cycles, cycles
 
 
+# The steps of the pipeline, in order (README, "The pipeline, module by module"):
+# a module imports only from its own step or the steps before it.
+STEPS = (
+    ("settings", {"paths", "errors", "config", "outdir", "fonts", "layout"}),
+    ("read", {"schema", "sheets", "ledgers", "validation"}),
+    ("figures", {"periods", "kinds", "indicators"}),
+    ("words", {"phrasing", "narrative", "sentences", "evidence"}),
+    ("render", {"render", "docx_reference"}),
+    ("document", {"tables", "charts", "report"}),
+    ("run", {"engine", "build", "summary", "site", "distributed", "preview", "explain", "scaffold",
+             "render_notebook"}),
+    ("command line", {"cli", "__init__"}),
+)
+
+
+def test_every_module_imports_only_from_its_step_or_before():
+    rank = {m: i for i, (_step, modules) in enumerate(STEPS) for m in modules}
+    known = {p.stem for p in SRC.glob("*.py")}
+    assert set(rank) == known, f"place these modules in a step: {sorted(known - set(rank))}"
+    upward = [f"{p.stem} ({STEPS[rank[p.stem]][0]}) imports {m} ({STEPS[rank[m]][0]})"
+              for p in SRC.glob("*.py") for m in sorted(_imports(p, known)) if rank[m] > rank[p.stem]]
+    assert not upward, upward
+
+
 def test_a_reports_code_hash_leaves_out_what_no_report_runs():
     code = {p.stem for p in engine.report_code() if p.suffix == ".py"}
     assert {"report", "indicators", "sentences", "tables", "charts", "render", "kinds"} <= code
