@@ -28,7 +28,7 @@ def test_consistency_check_catches_a_difference(sample_ledgers):
     total, per_unit = district(sample_ledgers, 2024)
     broken = copy.deepcopy(total)
     broken.items["casework.total"].value += 1
-    with pytest.raises(ConsistencyError, match="casework.total value: summary 159 != sum of units 158"):
+    with pytest.raises(ConsistencyError, match="casework.total（本期）：汇总159，各单位之和158"):
         check(broken, per_unit)
 
 

@@ -148,15 +148,15 @@ def plan(
             if period.year not in have:
                 if explicit:
                     raise ParameterError(
-                        f"year {period.year}: the ledgers hold no record of unit '{unit}' in that year"
-                        f" (years with data: {'、'.join(map(str, sorted(have))) or 'none'})"
+                        f"--year {period.year}：台账中没有单位 {unit} 这一年的记录"
+                        f"（有数据的年份：{'、'.join(map(str, sorted(have))) or '无'}）"
                     )
                 continue
             period.resolve_as_of(as_of)
             jobs += [Job(period.year, unit, as_of, ledgers.data_dir, out_dir, formats, rejected_csv, kind=kind,
                          period=period.code) for kind in kind_ids]
     if not jobs:
-        raise ParameterError(f"nothing to build: no data for --unit {units} --year {years}")
+        raise ParameterError(f"没有可生成的报告：--unit {units} --year {years} 在台账中没有记录")
     return jobs
 
 

@@ -31,7 +31,7 @@ def run_on_dask(scheduler: str, jobs: list[Job], stamps: dict, tools: dict, done
     except OSError as exc:
         raise ParameterError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})") from None
     with client:
-        futures = [client.submit(run_job, job, stamps.get(job), tools, pure=False, key=f"nianbao-{job.year}-{job.unit}")
+        futures = [client.submit(run_job, job, stamps.get(job), tools, pure=False, key=f"nianbao-{job.name}")
                    for job in jobs]
         for future in as_completed(futures):
             done(future.result())

@@ -468,7 +468,7 @@ def _indicators_from(nb) -> dict:
         for output in cell.get("outputs", []):
             if INDICATORS_MIME in output.get("data", {}):
                 return output["data"][INDICATORS_MIME]
-    raise ReportError("the executed notebook published no indicators (cell tagged 'indicators')")
+    raise ReportError("执行后的笔记本没有输出指标：请保留标记为 indicators 的单元格（helpers.publish_indicators）")
 
 
 def describe_error(exc: BaseException) -> str:

@@ -505,11 +505,8 @@ def _compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | st
     the_period = Period(year, period)
     as_of = the_period.resolve_as_of(as_of)
     if year not in ledgers.years(unit):
-        have = "、".join(str(y) for y in ledgers.years(unit)) or "none"
-        raise ParameterError(
-            f"year {year}: the ledgers hold no record of unit '{unit}' in that year"
-            f" (years with data: {have})"
-        )
+        have = "、".join(str(y) for y in ledgers.years(unit)) or "无"
+        raise ParameterError(f"{year}年：台账中没有单位 {unit} 这一年的记录（有数据的年份：{have}）")
     span = Span(pd.Timestamp(the_period.start), pd.Timestamp(as_of))
     spans = {"value": span, "prior": span.prior()}
     before = the_period.previous()

@@ -186,7 +186,7 @@ def _pandoc(args: list[str], cwd: Path) -> None:
 
     proc = subprocess.run([get_pandoc_path(), *args], cwd=cwd, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise RenderError(f"pandoc failed ({proc.returncode}): {proc.stderr.strip()[:500]}")
+        raise RenderError(f"pandoc 转换失败（状态码 {proc.returncode}）：{proc.stderr.strip()[:500]}")
 
 
 def _common(md: Path) -> list[str]:
@@ -245,7 +245,7 @@ def render_pdf(md: Path, target: Path, layout: Layout, choices=None, roles: tupl
     try:
         _typst_compiler().compile(input=str(md.parent / "report.typ"), output=str(target), root=str(md.parent))
     except Exception as exc:  # typst raises its own TypstError
-        raise RenderError(f"typst failed: {str(exc)[:500]}") from None
+        raise RenderError(f"typst 排版失败：{str(exc)[:500]}") from None
     if choices is not None:
         check_embedded(target, choices, roles)
     return target

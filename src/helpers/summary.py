@@ -18,6 +18,7 @@ import pandas as pd
 
 from . import schema
 from .errors import NianbaoError
+from .evidence import SPAN_LABELS
 from .indicators import Indicators, channel_counts, compute_indicators, resolve_as_of
 from .kinds import Kind
 from .kinds import get as get_kind
@@ -77,9 +78,9 @@ def check(total: Indicators, per_unit: dict[str, Indicators]) -> None:
             if getattr(item, field) is None or any(p is None for p in parts):
                 continue
             if getattr(item, field) != sum(parts):
-                problems.append(f"{key} {field}: summary {getattr(item, field)} != sum of units {sum(parts)}")
+                problems.append(f"{key}（{SPAN_LABELS[field]}）：汇总{getattr(item, field)}，各单位之和{sum(parts)}")
     if problems:
-        raise ConsistencyError(f"district summary {total.year} is inconsistent: " + "; ".join(problems))
+        raise ConsistencyError(f"{total.period.words}全区汇总与各单位之和不符：" + "；".join(problems))
 
 
 def ranking_chart(ledgers: Ledgers, per_unit: dict[str, Indicators], key: str, words: str) -> bytes:
