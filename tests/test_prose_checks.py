@@ -122,11 +122,11 @@ def test_validate_reports_prose_mistakes_and_fails(data_copy, capsys):
     from helpers.paths import generic_prose
 
     default = data_copy / "narrative" / "default.md"  # an office's copy of the generic prose, misspelt
-    default.write_text(generic_prose().read_text(encoding="utf-8").replace("{year}", "{yaer}"), encoding="utf-8")
+    default.write_text(generic_prose().read_text(encoding="utf-8").replace("{period}", "{peroid}"), encoding="utf-8")
     assert main(["validate", "--data", str(data_copy)]) == 2
     out = capsys.readouterr().out
     assert f"narrative/yeji-mzj/2024.md，第{index + 1}行：“｛text.activities｝”用了全角花括号，请改为半角 {{text.activities}}" in out
-    assert "narrative/default.md" in out and "是不是 {year}" in out
+    assert "narrative/default.md" in out and "是不是 {period}" in out
 
 
 @pytest.mark.render

@@ -27,16 +27,17 @@ class PeriodKind:
     words: str  # as in 2024年上半年 (empty for the whole year: 2024年度)
     family: str  # year | half | quarter: which title pattern of a kind it takes
     next_words: str  # the next period, as a heading says it: 下半年, 下一季度
+    since: str  # the time the report looks back on, as a sentence opens: 一年来, 半年来, 本季度
 
 
 PERIODS: dict[str, PeriodKind] = {p.code: p for p in (
-    PeriodKind("year", 1, 12, "", "year", "{next_year}年"),
-    PeriodKind("H1", 1, 6, "上半年", "half", "下半年"),
-    PeriodKind("H2", 7, 6, "下半年", "half", "{next_year}年上半年"),
-    PeriodKind("Q1", 1, 3, "第一季度", "quarter", "第二季度"),
-    PeriodKind("Q2", 4, 3, "第二季度", "quarter", "第三季度"),
-    PeriodKind("Q3", 7, 3, "第三季度", "quarter", "第四季度"),
-    PeriodKind("Q4", 10, 3, "第四季度", "quarter", "{next_year}年第一季度"),
+    PeriodKind("year", 1, 12, "", "year", "{next_year}年", "一年来"),
+    PeriodKind("H1", 1, 6, "上半年", "half", "下半年", "半年来"),
+    PeriodKind("H2", 7, 6, "下半年", "half", "{next_year}年上半年", "半年来"),
+    PeriodKind("Q1", 1, 3, "第一季度", "quarter", "第二季度", "本季度"),
+    PeriodKind("Q2", 4, 3, "第二季度", "quarter", "第三季度", "本季度"),
+    PeriodKind("Q3", 7, 3, "第三季度", "quarter", "第四季度", "本季度"),
+    PeriodKind("Q4", 10, 3, "第四季度", "quarter", "{next_year}年第一季度", "本季度"),
 )}
 DEFAULT_PERIOD = "year"
 

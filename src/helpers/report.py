@@ -184,6 +184,8 @@ class Report:
             "prior_year": str(self.year - 1),
             "period": self.period.words,
             "next_period": self.period.next_words,
+            "since": self.period.kind.since,
+            "report": self.kind.titles[self.period.kind.family],
             "as_of": cn_date(ind.as_of),
             "span": self.span_words(),
         }
@@ -349,16 +351,16 @@ class Report:
             )
         else:
             lines.append("数据质量：台账数据全部通过校验，无剔除记录。")
-        unknown = led.unknown_categories(self.unit["unit_id"], pd.Timestamp(start), pd.Timestamp(ind.as_of))
+        unknown = {} if not self.kind.picks("activity.total") else led.unknown_categories(
+            self.unit["unit_id"], pd.Timestamp(start), pd.Timestamp(ind.as_of))  # only where activities are counted
         if unknown:
             listed = "、".join(f"“{md_escape(k)}”{v}条" for k, v in unknown.items())
-            lines.append(f"活动类别：{listed}不是规定类别，已单列统计；如属规定类别，请在config/categories.yml中补充别名。")
+            lines.append(f"活动类别：活动台账中{listed}不属于规定类别，已单列统计，未计入各类组织生活。")
         skipped = sum(n.count for n in led.notes if n.kind == "lines")
         if skipped:
             lines.append(f"台账中的合计、小计行及表尾填表人等{skipped}行不是记录，未计入。")
-        if paths.is_generic_prose(self.narrative_path):
-            name = f"narrative/default{self.kind.suffix()}.md"
-            lines.append(f"文字材料：使用随软件提供的通用稿；可复制到数据文件夹的{name}后按本单位情况修改。")
+        if paths.is_generic_prose(self.narrative_path):  # said in the document too: the text is not the unit's own
+            lines.append("文字材料：使用随软件提供的通用稿，尚未按本单位情况修改。")
         else:
             lines.append(f"文字材料：{md_escape(self.narrative_path.relative_to(led.data_dir).as_posix())}。")
         from .evidence import evidence_markdown

@@ -63,7 +63,7 @@ def _span_note(r: Report, span: str = "prior") -> str:
     else:
         b = ind.period.previous()
         text += f"与上期（{b.words}，{b.start.month}月{b.start.day}日至{b.end.month}月{b.end.day}日）相比"
-    return text + "；比率的增减以个百分点计。"
+    return text + "；比率的增减以百分点计。"
 
 
 def table_indicators(r: Report) -> Table:
@@ -115,7 +115,7 @@ def table_channels(r: Report) -> Table | None:
     table = pipe_table(["信访形式", "本期（件）", "占比", "上年同期（件）"], rows)
     keys = " ".join([k for k, _ in items] + ["casework.total"])
     table = f'::: {{.ev-table keys="{keys}" spans="value - prior"}}\n{table}\n:::'
-    return Table("信访形式分布", _span_note(r).replace("；比率的增减以个百分点计", ""), table)
+    return Table("信访形式分布", _span_note(r).replace("；比率的增减以百分点计", ""), table)
 
 
 def table_categories(r: Report) -> Table | None:
