@@ -160,6 +160,14 @@ def test_half_year_text_says_huanbi_and_the_next_half():
     assert "与上期（2023年下半年，7月1日至12月31日）相比" in table
 
 
+def test_no_huanbi_table_before_the_first_ledger_period():
+    led = load_ledgers()  # the sample's ledgers start in January 2022
+    q1 = Report.from_ledgers(led, "yeji-mzj", 2022, kind="casework", period="Q1")
+    assert q1.indicators["casework.total"].previous is None and "环比情况" not in q1.appendix_markdown()
+    q2 = Report.from_ledgers(led, "yeji-mzj", 2022, kind="casework", period="Q2")
+    assert "表2　主要指标环比情况" in q2.appendix_markdown()
+
+
 def test_casework_report_gives_what_the_domain_notes_list():
     r = Report.from_ledgers(load_ledgers(), "yeji-mzj", 2024, kind="casework")
     body, appendix = r.body_markdown(), r.appendix_markdown()

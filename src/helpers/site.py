@@ -35,6 +35,7 @@ th, td { border: 1px solid #ccc; padding: .35em .6em; text-align: left; }
 th { background: #efe9dc; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 h2 { font-size: 1.2em; margin-top: 1.6em; }
+td:first-child { white-space: nowrap; }
 tr.summary td { background: #fbf3e6; font-weight: bold; }
 a { color: #1f4e79; margin-right: .6em; }
 .note { color: #666; font-size: .9em; margin-top: 1em; }

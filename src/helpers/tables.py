@@ -75,10 +75,11 @@ def table_indicators(r: Report) -> Table:
 def table_ring(r: Report) -> Table | None:
     """表: the kind's figures against the period just before (环比); none for a year's report."""
     ind = r.indicators
-    if not ind.has_previous:
+    keys = r.kind.chosen(ind.items)
+    if not ind.has_previous or all(ind.items[k].previous is None for k in keys):  # no ledger reaches back that far
         return None
     return Table("主要指标环比情况", _span_note(r, "previous"),
-                 indicator_table(ind, r.kind.chosen(ind.items), span="previous"))
+                 indicator_table(ind, keys, span="previous"))
 
 
 def table_trend(r: Report) -> Table | None:
