@@ -36,7 +36,7 @@ def span_words(r: Report) -> str:
 def comparisons(r: Report, item: Indicator) -> str:
     """``同比增长17.9%``, and for a period shorter than a year ``，环比增长5.0%``."""
     text = change_phrase(item)
-    if r.indicators.has_previous:
+    if r.indicators.has_previous and item.previous is not None:
         text += f"，{change_phrase(item, span='previous')}"
     return text
 
