@@ -151,5 +151,5 @@ def test_first_year_of_data_has_no_prior(sample_ledgers):
 def test_unknown_unit_and_empty_year_are_parameter_errors(sample_ledgers):
     with pytest.raises(Exception, match="不在"):
         compute_indicators(sample_ledgers, "nope", 2024)
-    with pytest.raises(ParameterError, match="no record"):
+    with pytest.raises(ParameterError, match="台账中没有单位 yeji-mzj 这一年的记录"):
         compute_indicators(sample_ledgers, "yeji-mzj", 2019)
