@@ -100,27 +100,22 @@ def _hand_activities(units: tuple[str, ...], spellings: tuple[str, ...], start: 
                    if row["单位"] in units and row["类别"] in spellings and start <= _day(row["日期"]) <= end)
 
 
-def test_half_year_figures_equal_a_count_by_hand():
-    ind = compute_indicators(load_ledgers(), "yeji-mzj", 2024, period="H1")
-    total = ind["casework.total"]
-    assert total.value == _hand_count("叶集区民政局", date(2024, 1, 1), date(2024, 6, 30))
-    assert total.prior == _hand_count("叶集区民政局", date(2023, 1, 1), date(2023, 6, 30))
-    assert total.previous == _hand_count("叶集区民政局", date(2023, 7, 1), date(2023, 12, 31))
-    mzj, day = ("yeji-mzj", "叶集区民政局"), ("主题党日", "主题党日活动")
-    study = ind["activity.theme_party_day"]
-    assert study.value == _hand_activities(mzj, day, date(2024, 1, 1), date(2024, 6, 30))
-    assert study.prior == _hand_activities(mzj, day, date(2023, 1, 1), date(2023, 6, 30))
-    assert study.previous == _hand_activities(mzj, day, date(2023, 7, 1), date(2023, 12, 31))
-
-
-def test_quarter_figures_compare_with_the_quarter_before():
-    ind = compute_indicators(load_ledgers(), "yeji-mzj", 2024, period="Q3")
-    total = ind["casework.total"]
-    assert total.value == _hand_count("叶集区民政局", date(2024, 7, 1), date(2024, 9, 30))
-    assert total.prior == _hand_count("叶集区民政局", date(2023, 7, 1), date(2023, 9, 30))
-    assert total.previous == _hand_count("叶集区民政局", date(2024, 4, 1), date(2024, 6, 30))
+@pytest.mark.parametrize("period, value, prior, previous", [
+    ("H1", (date(2024, 1, 1), date(2024, 6, 30)), (date(2023, 1, 1), date(2023, 6, 30)),
+     (date(2023, 7, 1), date(2023, 12, 31))),
+    ("Q3", (date(2024, 7, 1), date(2024, 9, 30)), (date(2023, 7, 1), date(2023, 9, 30)),
+     (date(2024, 4, 1), date(2024, 6, 30))),
+])
+def test_tongbi_and_huanbi_equal_a_count_by_hand(period, value, prior, previous):
+    ind = compute_indicators(load_ledgers(), "yeji-mzj", 2024, period=period)
+    spans = {"value": value, "prior": prior, "previous": previous}
+    total, days = ind["casework.total"], ind["activity.theme_party_day"]
+    mzj, spellings = ("yeji-mzj", "叶集区民政局"), ("主题党日", "主题党日活动")
+    for span, (start, end) in spans.items():
+        assert total.figure(span) == _hand_count("叶集区民政局", start, end), span
+        assert days.figure(span) == _hand_activities(mzj, spellings, start, end), span
     doc = ind.as_json("casework")
-    assert doc["period"] == "Q3" and doc["kind"] == "casework"
+    assert (doc["period"], doc["kind"]) == (period, "casework")
     assert doc["indicators"]["casework.total"]["previous"] == total.previous
 
 

@@ -89,18 +89,29 @@ def text_casework(r: Report) -> str:
         rate_ind = ind["casework.on_time_rate"]
         if rate_ind.prior is not None:
             text += f"，{change_phrase(rate_ind)}"
-        if ind["casework.overdue"].value:
-            text += f"；超期{ind['casework.overdue'].value}件"
-        if ind["casework.pending"].value:
-            text += f"；尚在办理{ind['casework.pending'].value}件"
-    days = ind["casework.median_reply_days"]
-    if days.value is not None:
-        text += f"；答复用时中位数为{number(days.value, 'days')}天"
+        text += _late_and_pending(ind)
+    text += _median_days(ind)
     sat = ind["casework.satisfaction_rate"]
     if sat.value is not None:
         text += f"，群众满意率{number(sat.value, 'rate')}"
     text += "，" + _escalation_words(ind["casework.escalated"].value)
     return text + "。"
+
+
+def _late_and_pending(ind) -> str:
+    """``；超期1件；尚在办理2件`` (each part only when there are such cases)."""
+    text = ""
+    if ind["casework.overdue"].value:
+        text += f"；超期{ind['casework.overdue'].value}件"
+    if ind["casework.pending"].value:
+        text += f"；尚在办理{ind['casework.pending'].value}件"
+    return text
+
+
+def _median_days(ind) -> str:
+    """``；答复用时中位数为26天`` (nothing when no case was replied)."""
+    days = ind["casework.median_reply_days"]
+    return "" if days.value is None else f"；答复用时中位数为{number(days.value, 'days')}天"
 
 
 def _escalation_words(count: int) -> str:
@@ -177,14 +188,7 @@ def text_timeliness(r: Report) -> str:
     rate_ind = ind["casework.on_time_rate"]
     if rate_ind.prior is not None:
         text += f"，{comparisons(r, rate_ind)}"
-    if ind["casework.overdue"].value:
-        text += f"；超期{ind['casework.overdue'].value}件"
-    if ind["casework.pending"].value:
-        text += f"；尚在办理{ind['casework.pending'].value}件"
-    days = ind["casework.median_reply_days"]
-    if days.value is not None:
-        text += f"；答复用时中位数为{number(days.value, 'days')}天"
-    return text + "。"
+    return text + _late_and_pending(ind) + _median_days(ind) + "。"
 
 
 def text_escalation(r: Report) -> str:
