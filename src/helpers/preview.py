@@ -178,7 +178,7 @@ class Preview:
                          f"<b>预览未更新</b>：{html.escape(state.error)}\n{under}改正并保存后自动刷新。</div>")
         if state.html:
             stamp = time.strftime("%H:%M:%S", time.localtime(state.html_at))
-            parts.append(f'<div id="nianbao-preview-bar" style="{_BAR_STYLE}">预览 {self.job.year} {self.job.unit}'
+            parts.append(f'<div id="nianbao-preview-bar" style="{_BAR_STYLE}">预览 {self.job.name}'
                          f' · 更新于 {stamp} · <a style="color:#fff" href="/report.pdf">PDF</a></div>')
         inject = "".join(parts) + _RELOAD_SCRIPT
         if not state.html:
@@ -377,7 +377,7 @@ def _run(args: argparse.Namespace) -> int:
 
         raise ParameterError(f"--port {args.port}：端口无法使用（{exc.strerror}），请换一个端口") from None
     preview.start()
-    print(f"预览 {args.year} 年 {args.unit}：{preview.url}（PDF：{preview.url}report.pdf）")
+    print(f"预览 {preview.job.name}：{preview.url}（PDF：{preview.url}report.pdf）")
     print("保存台账、文字材料、笔记本或配置后自动重新生成；按 Ctrl-C 停止。")
     try:
         last = None
