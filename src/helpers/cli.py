@@ -123,6 +123,17 @@ def _add_data(p: argparse.ArgumentParser) -> None:
                    help="台账所在的数据文件夹（默认：项目的 data/）")
 
 
+def _add_report(p: argparse.ArgumentParser, summary: bool = False) -> None:
+    """The parameters of one report (explain, preview): year, unit, kind, period, as_of, data folder."""
+    p.add_argument("--year", type=int, required=True, help="报告年份，如 2024")
+    p.add_argument("--unit", required=True,
+                   help="单位代码（unit_id），如 yeji-mzj" + ("；_summary 为全区汇总" if summary else ""))
+    p.add_argument("--kind", default=None, help="报告类别（config/kinds.yml 中声明）：ideology（默认）、casework")
+    p.add_argument("--period", default="year", help="报告期间：year（默认）、H1、H2、Q1…Q4")
+    p.add_argument("--as-of", default=None, metavar="DATE", help="统计截止日期 YYYY-MM-DD（默认：期末）")
+    _add_data(p)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nianbao", description="年报：由台账生成年度工作报告（HTML、PDF、DOCX）。")
     sub = parser.add_subparsers(dest="command", required=True, title="命令", metavar="命令")
@@ -175,12 +186,7 @@ def _parser() -> argparse.ArgumentParser:
                        description="说明一个指标如何计算（规则、时限、统计区间），并列出所计的台账记录；"
                                    "比率同时列出分子和分母的记录。")
     e.add_argument("indicator", help="指标编号，如 casework.on_time、casework.on_time_rate、activity.party_lecture")
-    e.add_argument("--year", type=int, required=True, help="报告年度，如 2024")
-    e.add_argument("--unit", required=True, help="单位代码（unit_id）；_summary 为全区汇总")
-    e.add_argument("--kind", default=None, help="报告类别：ideology（默认）或 casework")
-    e.add_argument("--period", default="year", help="报告期间：year（默认）、H1、H2、Q1…Q4")
-    e.add_argument("--as-of", default=None, metavar="DATE", help="统计截止日 YYYY-MM-DD（默认：期末）")
-    _add_data(e)
+    _add_report(e, summary=True)
     e.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="报告输出目录（默认：output/），用于指出核对表")
 
@@ -192,7 +198,7 @@ def _parser() -> argparse.ArgumentParser:
 
     from . import preview, render_notebook
 
-    preview.add_parser(sub, _add_data)
+    preview.add_parser(sub, _add_report)
     render_notebook.add_parser(sub)
     return parser
 

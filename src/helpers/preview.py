@@ -345,17 +345,12 @@ def _handler(preview: Preview):
     return Handler
 
 
-def add_parser(sub, add_data) -> None:
-    """Add ``preview`` to the ``nianbao`` command's subcommands."""
+def add_parser(sub, add_report) -> None:
+    """Add ``preview`` to the ``nianbao`` command's subcommands (``add_report`` adds one report's parameters)."""
     p = sub.add_parser("preview", help="实时预览一份报告：保存台账、文字材料或笔记本后自动重新生成，浏览器自动刷新",
                        description="在本机 127.0.0.1 上预览一份报告：/ 是网页版，/report.pdf 是 PDF；"
                                    "保存台账、文字材料、笔记本或配置后自动重新生成。按 Ctrl-C 停止。")
-    p.add_argument("--year", type=int, required=True, help="报告年份，例如 2024")
-    p.add_argument("--unit", required=True, help="单位代码（unit_id），例如 yeji-mzj")
-    p.add_argument("--kind", default=None, help="报告类别：ideology（默认）或 casework")
-    p.add_argument("--period", default="year", help="报告期间：year（默认）、H1、H2、Q1…Q4")
-    p.add_argument("--as-of", default=None, metavar="DATE", help="统计截止日期 YYYY-MM-DD（默认：期末）")
-    add_data(p)
+    add_report(p)
     p.add_argument("--port", type=int, default=DEFAULT_PORT, metavar="N", help=f"端口（默认：{DEFAULT_PORT}）")
     p.set_defaults(run=_run)
 
