@@ -112,7 +112,7 @@ def activities_chart(r: Report) -> Chart:
 def months_chart(r: Report) -> Chart | None:
     """Petitions received per month of the period, against the same months last year."""
     ind = r.indicators
-    frame = r.months()
+    frame = r.months
     if frame.empty:
         return None
     use_chart_font()

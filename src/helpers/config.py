@@ -114,7 +114,7 @@ def kinds_schema() -> dict[str, Any]:
 
 def rules_schema() -> dict[str, Any]:
     """The schema of ``config/rules.yml``."""
-    CATEGORIES = list(categories()["categories"])  # noqa: N806  (the codes of config/categories.yml)
+    codes = list(categories()["categories"])  # the activity categories of config/categories.yml
 
     return {
         "type": "object",
@@ -122,7 +122,7 @@ def rules_schema() -> dict[str, Any]:
         "properties": {
             "activity_minimums": {
                 "type": "object",
-                "propertyNames": {"enum": list(CATEGORIES)},
+                "propertyNames": {"enum": codes},
                 "additionalProperties": {
                     "type": "object",
                     "required": ["per_year", "rule"],
@@ -193,8 +193,6 @@ PAPER_MM = {"a4": (210.0, 297.0), "a3": (297.0, 420.0), "b5": (176.0, 250.0)}
 
 def quarto_schema() -> dict[str, Any]:
     """The schema of the parts of ``_quarto.yml`` nianbao reads."""
-    ROLES = FONT_ROLES  # noqa: N806
-
     positive = {"type": "number", "exclusiveMinimum": 0, "description": "正数"}
     return {
         "type": "object",
@@ -224,8 +222,8 @@ def quarto_schema() -> dict[str, Any]:
                         "chars": {"type": "integer", "minimum": 1, "description": "每行字数（正整数）"}}},
                     "sizes": {"type": "object", "required": ["title", "body", "page-number", "table"],
                               "properties": {k: _LENGTH for k in ("title", "body", "page-number", "table")}},
-                    "fonts": {"type": "object", "required": list(ROLES),
-                              "properties": {role: _FONT_LIST for role in ROLES}},
+                    "fonts": {"type": "object", "required": list(FONT_ROLES),
+                              "properties": {role: _FONT_LIST for role in FONT_ROLES}},
                     "font-dirs": {"type": "array", "items": {"type": "string"}, "description": "文件夹列表"},
                     "cjk-test": {"type": "string", "minLength": 1, "description": "一段中文"},
                     "charts": {"type": "object", "properties": {

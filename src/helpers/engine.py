@@ -180,7 +180,7 @@ def shared_inputs() -> dict[str, str]:
     }
 
 
-_UNIT_SLICES: dict[tuple, bytes] = {}
+_UNIT_SLICES: dict[tuple, bytes] = {}  # one ledgers' slices at a time, by (ledgers, digest, unit)
 
 
 def ledger_slice(ledgers, unit: str) -> bytes:
@@ -191,8 +191,7 @@ def ledger_slice(ledgers, unit: str) -> bytes:
     """
     key = (id(ledgers), ledgers.digest, unit)
     if key not in _UNIT_SLICES:
-        if len(_UNIT_SLICES) > 256 or any(k[0] != id(ledgers) for k in _UNIT_SLICES):
-            _UNIT_SLICES.clear()
+        _UNIT_SLICES.clear()  # every unit of these ledgers is hashed below
         import pandas as pd
 
         rows = {}

@@ -146,11 +146,6 @@ class Indicator:
         return {**out, "label": self.label, "unit": self.unit}
 
 
-def default_as_of(year: int, today: date | None = None, period: str = "year") -> date:
-    """The last day of the period (of ``year`` by default), or today while it is running."""
-    return Period(year, period).default_as_of(today)
-
-
 def resolve_as_of(year: int, as_of: str | date | None, period: str = "year") -> date:
     """Check and return the cut-off date of a report (of ``year``, or of a period of it).
 
@@ -405,10 +400,6 @@ class Indicators:
 
     def __getitem__(self, key: str) -> Indicator:
         return self.items[key]
-
-    def activity_total(self) -> int:
-        """All canonical activities (组织生活) of the span, together (``activity.total``)."""
-        return self.items["activity.total"].value
 
     def only(self, keys) -> Indicators:
         """A copy holding only the figures ``keys`` (a report kind's), with the same context."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from . import paths
@@ -83,11 +82,10 @@ class Kind:
         return out
 
 
-@lru_cache(maxsize=4)
-def _load(path: Path, mtime: float) -> dict[str, Kind]:
-    from .config import kinds_config
+_BUILT: tuple[dict, dict[str, Kind]] | None = None  # the kinds of the configuration last read
 
-    data = kinds_config(path)
+
+def _build(data: dict) -> dict[str, Kind]:
     out = {}
     for i, (kid, d) in enumerate(data.items()):
         body = tuple(Part(p["section"], p.get("heading"), tuple(p.get("problems", []))) for p in d["body"])
@@ -99,8 +97,13 @@ def _load(path: Path, mtime: float) -> dict[str, Kind]:
 
 def kinds() -> dict[str, Kind]:
     """Every report kind, in the order of ``config/kinds.yml`` (the first is the default)."""
-    path = paths.KINDS_CONFIG
-    return _load(path, path.stat().st_mtime if path.exists() else 0.0)
+    global _BUILT
+    from .config import kinds_config
+
+    data = kinds_config()  # cached there, and read again after config.reload()
+    if _BUILT is None or _BUILT[0] is not data:
+        _BUILT = (data, _build(data))
+    return _BUILT[1]
 
 
 def default_kind() -> str:

@@ -25,7 +25,7 @@ from .ledgers import Ledgers, load_ledgers
 from .narrative import Section, parse
 from .periods import Period
 from .phrasing import change_phrase, cn_date, md_escape, number
-from .tables import TABLES, indicator_table  # noqa: F401  (indicator_table: part of the report's API)
+from .tables import TABLES
 
 INDICATORS_MIME = "application/vnd.nianbao.indicators+json"
 _CHARTS: dict[tuple, object] = {}  # the last charts drawn (see Report.charts)
@@ -109,6 +109,7 @@ class Report:
         cases = self.ledgers.casework
         return cases[cases["unit"] == self.unit["unit_id"]]
 
+    @cached_property
     def categories(self) -> pd.DataFrame:
         """Petitions of the span by problem category (本期, 上年同期), most frequent first; blanks as 未填写."""
         spans = self.indicators.spans
@@ -130,6 +131,7 @@ class Report:
         frame = frame.drop(columns="_blank")
         return frame
 
+    @cached_property
     def months(self) -> pd.DataFrame:
         """Petitions received per month of the span (``1月`` …; 本期, 上年同期)."""
         from .sentences import month_counts
@@ -145,11 +147,6 @@ class Report:
         return frame
 
     # ----------------------------------------------------------------- words
-
-    @property
-    def full_year(self) -> bool:
-        """Whether the span is the whole period."""
-        return self.indicators.as_of == self.period.end
 
     def signed(self) -> date:
         """The date under the signature: ``signed`` in the narrative file, else ``as_of``."""

@@ -165,10 +165,10 @@ def text_channels(r: Report) -> str:
 
 def text_categories(r: Report) -> str:
     """The main problem categories: ``反映的问题主要集中在社会救助（6件）、养老服务（4件）……``."""
-    top = r.categories().head(3)
+    top = r.categories.head(3)
     if top.empty:
         return ""
-    total = int(r.categories()["本期"].sum())
+    total = int(r.categories["本期"].sum())
     parts = [f"{md_escape(name)}（{n}件）" for name, n in top["本期"].items() if n]
     share = int(top["本期"].sum())
     return (f"从反映的问题看，主要集中在{'、'.join(parts)}等方面，"
@@ -216,7 +216,7 @@ def text_satisfaction(r: Report) -> str:
 
 def text_months(r: Report) -> str:
     """The month with most petitions, and the trend over the period."""
-    months = r.months()
+    months = r.months
     if months.empty or not months["本期"].sum():
         return ""
     peak = months["本期"].idxmax()

@@ -121,7 +121,7 @@ def table_channels(r: Report) -> Table | None:
 
 def table_categories(r: Report) -> Table | None:
     """表: petitions by problem category (问题类别), most frequent first."""
-    frame = r.categories()
+    frame = r.categories
     if frame.empty:
         return None
     total = int(frame["本期"].sum())
@@ -135,7 +135,7 @@ def table_categories(r: Report) -> Table | None:
 
 def table_months(r: Report) -> Table | None:
     """表: petitions received per month, this period and the same months last year."""
-    frame = r.months()
+    frame = r.months
     if frame.empty:
         return None
     rows = [[month, str(int(row["本期"])), number(row["上年同期"])] for month, row in frame.iterrows()]
