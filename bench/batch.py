@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import paths
+from helpers.settings import paths
 
 UNIT_COLUMNS = {"activities.csv": "单位", "casework.csv": "承办单位", "publicity.xlsx": "单位", "coverage.csv": "单位"}
 
@@ -109,7 +109,7 @@ def evidence_share(out: Path) -> str:
 
 def naive(data: Path, out: Path, pairs: list[tuple[int, str]]) -> float:
     """A fresh papermill process and a fresh render process per report (the first kind's)."""
-    from helpers.kinds import get
+    from helpers.figures.kinds import get
 
     notebook = get(None).notebook
     start = time.perf_counter()
@@ -120,7 +120,7 @@ def naive(data: Path, out: Path, pairs: list[tuple[int, str]]) -> float:
         run([str(Path(sys.executable).parent / "papermill"), str(notebook), str(nb), "-p", "year", str(year),
              "-p", "unit", unit, "-p", "data_dir", str(data), "--cwd", str(notebook.parent),
              "-k", "python3", "--no-progress-bar"])
-        run([sys.executable, "-c", f"from helpers.render import render; render({str(nb)!r}, {str(folder)!r})"])
+        run([sys.executable, "-c", f"from helpers.render.engines import render; render({str(nb)!r}, {str(folder)!r})"])
     return time.perf_counter() - start
 
 
@@ -134,8 +134,8 @@ def rss_mib(pid: int) -> float:
 
 def soak(n: int, out: Path) -> None:
     """``n`` reports on one warm worker in this process; memory of the worker and its kernel."""
-    from helpers.build import build
-    from helpers.engine import worker
+    from helpers.run.build import build
+    from helpers.run.engine import worker
 
     jobs = [("2024", "yeji-mzj"), ("2023", "yeji-rsj"), ("2022", "yeji-wjw"), ("2024", "yeji-zjj")]
     samples = []
@@ -169,8 +169,8 @@ def main() -> None:
         tmp = Path(tmp)
         data = tmp / "data"
         replicate(data, args.copies)
-        from helpers.build import parse_periods
-        from helpers.kinds import parse_kinds
+        from helpers.figures.kinds import parse_kinds
+        from helpers.run.build import parse_periods
 
         kinds, periods = parse_kinds(args.kinds), parse_periods(args.periods)
         units = args.copies * 4

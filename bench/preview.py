@@ -28,7 +28,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from helpers import paths
+from helpers.settings import paths
 
 TOKENS = "甲乙丙丁戊己庚辛壬癸"
 

@@ -22,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from helpers import paths
-from helpers.render import quarto_version, render
+from helpers.render.engines import quarto_version, render
+from helpers.settings import paths
 
 
 def main() -> int:

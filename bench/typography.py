@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from helpers import paths
+from helpers.settings import paths
 
 sys.path.insert(0, str(paths.ROOT / "tests"))
 from typography import report  # noqa: E402

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.ledgers import validate
+from helpers.read.ledgers import validate
 
 
 def make_data(folder: Path, rows: int, seed: int = 1) -> None:

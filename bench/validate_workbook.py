@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.ledgers import validate
+from helpers.read.ledgers import validate
 
 MONTHS = [(2023 + m // 12, m % 12 + 1) for m in range(24)]
 

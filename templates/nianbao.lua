@@ -233,7 +233,7 @@ function Link(el)
   return nil
 end
 
--- The section's paragraphs come as HTML already (helpers.evidence writes them,
+-- The section's paragraphs come as HTML already (helpers.words.evidence writes them,
 -- every ledger text escaped), in a code block of class evidence-html: raw HTML
 -- in HTML, nothing elsewhere. Pandoc reads a code block at once, where it would
 -- take a while over the same paragraphs written as Markdown.

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import paths
+from helpers.settings import paths
 
 ROOT = paths.ROOT
 NIANBAO = [sys.executable, "-m", "helpers.cli"]
@@ -44,7 +44,7 @@ def run_cli(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess
 
 @pytest.fixture(scope="session")
 def sample_ledgers():
-    from helpers.ledgers import load_ledgers
+    from helpers.read.ledgers import load_ledgers
 
     return load_ledgers(paths.DATA_DIR)
 

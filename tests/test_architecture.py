@@ -1,35 +1,70 @@
-"""The shape that keeps the next kind, table or format cheap: no import cycle, registries declared once."""
+"""The shape that keeps the next kind, table or format cheap: the tree is the pipeline, no import cycle,
+registries declared once."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-from helpers import engine, paths
-from helpers.render import FORMAT_SPECS, FORMATS, QUARTO_TO
+from helpers.render.engines import FORMAT_SPECS, FORMATS, QUARTO_TO
+from helpers.run import engine
+from helpers.settings import paths
 
-SRC = Path(engine.__file__).resolve().parent
+SRC = paths.PACKAGE_DIR
+
+# The steps of the pipeline, in order (README, "The pipeline, module by module"): each is a
+# subpackage of helpers, and a module imports only from its own step or the steps before it.
+# The command line (cli.py) and the public API (__init__.py) sit on top.
+STEPS = ("settings", "read", "figures", "words", "render", "document", "run")
+TOP = "command line"
 
 
-def _imports(path: Path, known: set[str]) -> set[str]:
+def _modules() -> dict[str, Path]:
+    """Every module of helpers by dotted name under the package (``read.ledgers``, ``cli``)."""
+    out = {}
+    for path in SRC.rglob("*.py"):
+        rel = path.relative_to(SRC).with_suffix("")
+        out[".".join(rel.parts)] = path
+    return out
+
+
+def _step(name: str) -> str:
+    """The step a module belongs to: its folder, or the command line for the top-level modules."""
+    return name.split(".")[0] if "." in name else TOP
+
+
+def _imports(name: str, path: Path, known: set[str]) -> set[str]:
     """The helpers modules a module imports (anywhere in it), leaving out ``if TYPE_CHECKING:`` blocks."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     skipped = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
                and getattr(block.test, "id", None) == "TYPE_CHECKING" for n in ast.walk(block)}
+    package = name.split(".")[:-1]
     out = set()
     for node in ast.walk(tree):
-        if id(node) in skipped or not isinstance(node, ast.ImportFrom) or node.level != 1:
+        if id(node) in skipped or not isinstance(node, ast.ImportFrom):
             continue
-        if node.module:
-            out.add(node.module.split(".")[0])
+        if node.level == 0:
+            if not (node.module or "").startswith("helpers."):
+                continue
+            base = node.module.split(".")[1:]
         else:
-            out.update(a.name for a in node.names)
-    return out & known - {path.stem}
+            base = package[:len(package) - (node.level - 1)] + (node.module.split(".") if node.module else [])
+        candidates = [".".join(base)] + [".".join([*base, a.name]) for a in node.names]
+        out.update(c for c in candidates if c in known)
+    return out - {name}
+
+
+def test_the_tree_is_the_pipeline():
+    """``ls src/helpers`` shows the steps in their folders; nothing else but the command line and the API."""
+    folders = {p.name for p in SRC.iterdir() if p.is_dir() and (p / "__init__.py").is_file()}
+    assert folders == set(STEPS)
+    assert {p.name for p in SRC.glob("*.py")} == {"__init__.py", "cli.py"}
 
 
 def test_no_import_cycle():
-    known = {p.stem for p in SRC.glob("*.py")}
-    graph = {p.stem: _imports(p, known) for p in SRC.glob("*.py")}
+    modules = _modules()
+    known = set(modules)
+    graph = {n: _imports(n, p, known) for n, p in modules.items()}
     cycles, state, stack = [], {}, []
 
     def visit(module: str) -> None:
@@ -49,35 +84,29 @@ def test_no_import_cycle():
     assert not cycles, cycles
 
 
-# The steps of the pipeline, in order (README, "The pipeline, module by module"):
-# a module imports only from its own step or the steps before it.
-STEPS = (
-    ("settings", {"paths", "errors", "config", "outdir", "fonts", "layout"}),
-    ("read", {"schema", "sheets", "ledgers", "validation"}),
-    ("figures", {"periods", "kinds", "indicators"}),
-    ("words", {"phrasing", "narrative", "sentences", "evidence"}),
-    ("render", {"render", "docx_reference"}),
-    ("document", {"tables", "charts", "report"}),
-    ("run", {"engine", "build", "summary", "site", "distributed", "preview", "explain", "scaffold",
-             "render_notebook"}),
-    ("command line", {"cli", "__init__"}),
-)
-
-
 def test_every_module_imports_only_from_its_step_or_before():
-    rank = {m: i for i, (_step, modules) in enumerate(STEPS) for m in modules}
-    known = {p.stem for p in SRC.glob("*.py")}
-    assert set(rank) == known, f"place these modules in a step: {sorted(known - set(rank))}"
-    upward = [f"{p.stem} ({STEPS[rank[p.stem]][0]}) imports {m} ({STEPS[rank[m]][0]})"
-              for p in SRC.glob("*.py") for m in sorted(_imports(p, known)) if rank[m] > rank[p.stem]]
+    rank = {step: i for i, step in enumerate((*STEPS, TOP))}
+    modules = _modules()
+    known = set(modules)
+    upward = [f"{n} imports {m}" for n, p in modules.items() for m in sorted(_imports(n, p, known))
+              if rank[_step(m)] > rank[_step(n)]]
     assert not upward, upward
+
+
+def test_the_import_check_sees_imports():
+    """The check above can fail: it finds a relative import of a later step."""
+    known = set(_modules())
+    path = SRC / "read" / "ledgers.py"
+    assert "settings.paths" in _imports("read.ledgers", path, known)
+    assert "run.engine" in _imports("run.build", SRC / "run" / "build.py", known)
 
 
 def test_a_reports_code_hash_leaves_out_what_no_report_runs():
     code = {p.stem for p in engine.report_code() if p.suffix == ".py"}
-    assert {"report", "indicators", "sentences", "tables", "charts", "render", "kinds"} <= code
+    assert {"report", "indicators", "sentences", "tables", "charts", "engines", "kinds"} <= code
     assert not code & {"site", "cli", "build", "preview", "scaffold", "explain"}
-    assert all((SRC / f"{m}.py").is_file() for m in engine.NOT_REPORT_CODE)
+    stems = {p.stem for p in SRC.rglob("*.py")}
+    assert set(engine.NOT_REPORT_CODE) <= stems
 
 
 def test_formats_are_declared_once():
@@ -88,8 +117,8 @@ def test_formats_are_declared_once():
 
 
 def test_one_atomic_writer():
-    """Scratch-and-swap is written once (helpers.outdir); no module renames its own scratch folders."""
-    for path in SRC.glob("*.py"):
+    """Scratch-and-swap is written once (helpers.settings.outdir); no module renames its own scratch folders."""
+    for path in SRC.rglob("*.py"):
         if path.stem == "outdir":
             continue
         text = path.read_text(encoding="utf-8")

@@ -70,7 +70,7 @@ def test_doctor_names_a_font_for_every_role():
 def test_make_alone_prints_the_targets():
     import subprocess
 
-    from helpers.paths import ROOT
+    from helpers.settings.paths import ROOT
 
     out = subprocess.run(["make", "-s"], cwd=ROOT, capture_output=True, text=True).stdout
     for target in ("report", "test", "setup"):

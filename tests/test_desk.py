@@ -15,8 +15,8 @@ import nbformat
 import pytest
 
 from conftest import NIANBAO, ROOT, run_cli, squash
-from helpers import paths
-from helpers.kinds import get as get_kind
+from helpers.figures.kinds import get as get_kind
+from helpers.settings import paths
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -84,7 +84,7 @@ def test_chinese_argparse_does_not_leak_into_other_parsers():
 
 
 def test_a_piece_of_the_report_carries_markdown_and_scoped_html(sample_ledgers):
-    from helpers.report import Report, ReportMarkdown
+    from helpers.document.report import Report, ReportMarkdown
 
     report = Report.from_ledgers(sample_ledgers, "yeji-mzj", 2024)
     piece = ReportMarkdown(report.body_markdown())
@@ -102,14 +102,14 @@ def test_a_piece_of_the_report_carries_markdown_and_scoped_html(sample_ledgers):
 
 
 def test_the_batch_switch_leaves_the_html_view_out(monkeypatch):
-    from helpers.report import ReportMarkdown
+    from helpers.document.report import ReportMarkdown
 
     monkeypatch.setenv(paths.LAB_HTML_ENV, "0")
     assert ReportMarkdown("# 标题")._repr_html_() is None
 
 
 def test_a_nianbao_error_shows_as_one_short_line_in_ipython():
-    from helpers.errors import NarrativeError, ParameterError
+    from helpers.settings.errors import NarrativeError, ParameterError
 
     (line,) = NarrativeError("2024.md，第6行：占位符 {x} 不存在")._render_traceback_()
     assert "文字材料有误" in line and "第6行" in line
@@ -117,7 +117,7 @@ def test_a_nianbao_error_shows_as_one_short_line_in_ipython():
 
 
 def test_a_notebook_saved_with_outputs_has_the_same_fingerprint(tmp_path):
-    from helpers.engine import notebook_fingerprint
+    from helpers.run.engine import notebook_fingerprint
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
     for i, cell in enumerate(nb.cells):
@@ -142,7 +142,7 @@ def test_render_refuses_a_notebook_that_was_not_executed(tmp_path):
 
 
 def test_render_hands_the_renderer_markdown_only():
-    from helpers.render_notebook import markdown_only
+    from helpers.run.render_notebook import markdown_only
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x")])
     nb.cells[0].outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": "# 一", "text/html": "<h1>"}),
@@ -261,8 +261,8 @@ def test_a_district_summary_rebuilt_for_some_formats_keeps_the_others(data_copy,
 
 
 def test_prose_warnings_in_the_notebook_are_one_plain_line(data_copy, capsys):
-    from helpers.ledgers import load_ledgers
-    from helpers.report import Report
+    from helpers.document.report import Report
+    from helpers.read.ledgers import load_ledgers
 
     p = data_copy / "narrative" / "yeji-mzj" / "2024.md"
     text = p.read_text(encoding="utf-8")
@@ -285,7 +285,7 @@ def _get(url: str) -> tuple[int, bytes]:
 
 @pytest.mark.render
 def test_preview_serves_rerenders_and_shows_errors_over_the_last_good_report(data_copy):
-    from helpers.preview import Preview
+    from helpers.run.preview import Preview
 
     preview = Preview(2024, "yeji-mzj", data_copy, port=0)
     preview.start()

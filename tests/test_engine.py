@@ -9,9 +9,9 @@ import shutil
 import pytest
 
 from conftest import run_cli
-from helpers import paths
-from helpers.engine import Job, Worker
-from helpers.ledgers import load_ledgers
+from helpers.read.ledgers import load_ledgers
+from helpers.run.engine import Job, Worker
+from helpers.settings import paths
 
 pytestmark = pytest.mark.render
 
@@ -130,14 +130,14 @@ def test_a_broken_unit_fails_alone_and_keeps_its_previous_outputs(matrix):
 
 
 def test_a_report_failing_in_its_notebook_is_isolated(tmp_path, monkeypatch):
-    from helpers.build import build
+    from helpers.run.build import build
 
     out = tmp_path / "out"
     results = build("yeji-mzj,yeji-rsj", "2024", out_dir=out, jobs=1, formats="html", echo=lambda _l: None)
     assert [r.status for r in results] == ["built", "built"]
     before = (out / "2024" / "ideology" / "yeji-rsj" / "report.html").read_bytes()
     # a notebook that raises for one unit only
-    import helpers.engine as engine
+    import helpers.run.engine as engine
 
     real = engine.Worker._notebook
 
@@ -160,7 +160,7 @@ def test_a_report_failing_in_its_notebook_is_isolated(tmp_path, monkeypatch):
 
 def test_dask_cluster_runs_the_same_tasks(tmp_path):
     distributed = pytest.importorskip("distributed")
-    from helpers.build import build
+    from helpers.run.build import build
 
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:

@@ -22,9 +22,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import run_cli
-from helpers import schema
-from helpers.errors import ReportError
-from helpers.evidence import (
+from helpers.figures.indicators import SPANS, compute_indicators, rate
+from helpers.read import schema
+from helpers.read.ledgers import validate
+from helpers.run.summary import district, pooled
+from helpers.settings.errors import ReportError
+from helpers.words.evidence import (
     CSV_COLUMNS,
     CSV_FILE,
     GROUPS,
@@ -36,9 +39,6 @@ from helpers.evidence import (
     row_ranges,
     write_evidence,
 )
-from helpers.indicators import SPANS, compute_indicators, rate
-from helpers.ledgers import validate
-from helpers.summary import district, pooled
 
 CONTRACT = {c.name for t in schema.TABLES.values() if t.name != "units" for c in t.columns}
 
@@ -200,7 +200,7 @@ def test_ledger_text_is_never_a_formula_in_the_workbook(sample_ledgers, tmp_path
 
 
 def test_csv_files_keep_formula_like_text_as_text():
-    from helpers.ledgers import csv_safe, rejected_for_output
+    from helpers.read.ledgers import csv_safe, rejected_for_output
 
     rejected = pd.DataFrame({"file": ["a.csv"] * 4, "sheet": [""] * 4, "row": [2, 3, 4, 5],
                              "column": ["title"] * 4, "value": ["=1+2", "@SUM(A1)", "-2+3", "正常"],
@@ -220,7 +220,7 @@ def test_workbook_leaves_out_an_absent_table(sample_ledgers, tmp_path):
 
 
 def test_summary_writes_its_evidence(sample_ledgers, tmp_path):
-    from helpers.summary import write_summary
+    from helpers.run.summary import write_summary
 
     folder = write_summary(sample_ledgers, 2024, tmp_path, ("html",))
     lines = pd.read_csv(folder / CSV_FILE, encoding="utf-8-sig", dtype=str, keep_default_na=False)
@@ -234,7 +234,7 @@ def test_summary_writes_its_evidence(sample_ledgers, tmp_path):
 
 
 def test_table_links_and_evidence_section(sample_ledgers):
-    from helpers.report import Report
+    from helpers.document.report import Report
 
     report = Report.from_ledgers(sample_ledgers, "yeji-mzj", 2024)
     table = report.appendix_markdown()
@@ -252,7 +252,7 @@ def test_table_links_and_evidence_section(sample_ledgers):
 
 
 def test_ledger_text_in_the_evidence_section_stays_text(sample_ledgers):
-    from helpers.evidence import evidence_markdown
+    from helpers.words.evidence import evidence_markdown
 
     cw = sample_ledgers.casework.assign(file="<script>x</script>.xlsx", sheet="~~~~ & <b>")
     note = evidence_markdown(replace(sample_ledgers, casework=cw), compute_indicators(sample_ledgers, "yeji-mzj", 2024))
@@ -294,7 +294,7 @@ def test_explain_unknown_indicator_suggests_the_nearest():
 
 
 def test_explain_summary(sample_ledgers):
-    from helpers.explain import explain
+    from helpers.run.explain import explain
 
     text = explain(sample_ledgers, "_summary", 2024, "casework.total")
     total, _ = district(sample_ledgers, 2024)
@@ -383,7 +383,7 @@ def test_built_report_has_evidence_in_html_only(built_report):
 def test_evidence_from_the_rows_the_kernel_published_is_the_same(sample_ledgers, tmp_path):
     import json
 
-    from helpers.evidence import from_published, published_rows
+    from helpers.words.evidence import from_published, published_rows
 
     ind = compute_indicators(sample_ledgers, "yeji-mzj", 2024)
     doc = json.loads(json.dumps(published_rows(ind, "d1")))  # as it crosses from the kernel

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from helpers.errors import FontError
-from helpers.fonts import Face, resolve
+from helpers.settings.errors import FontError
+from helpers.settings.fonts import Face, resolve
 
 
 def face(family, cjk=True, style="Regular", names=()):

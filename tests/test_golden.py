@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.report import Report
+from helpers.document.report import Report
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("NIANBAO_UPDATE_GOLDEN") == "1"

@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import frame
-from helpers.errors import ParameterError
-from helpers.indicators import (
+from helpers.figures.indicators import (
     Indicator,
     Span,
     activity_counts,
@@ -21,6 +20,7 @@ from helpers.indicators import (
     rate,
     resolve_as_of,
 )
+from helpers.settings.errors import ParameterError
 
 RULES = {
     "casework": {

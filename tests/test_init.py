@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import run_cli
-from helpers.ledgers import validate
+from helpers.read.ledgers import validate
 
 
 @pytest.fixture

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
-from helpers import paths
-from helpers.errors import ParameterError
-from helpers.indicators import compute_indicators
-from helpers.kinds import get, kinds, parse_kinds
-from helpers.ledgers import load_ledgers
-from helpers.periods import Period, parse_period
-from helpers.report import Report
+from helpers.document.report import Report
+from helpers.figures.indicators import compute_indicators
+from helpers.figures.kinds import get, kinds, parse_kinds
+from helpers.figures.periods import Period, parse_period
+from helpers.read.ledgers import load_ledgers
+from helpers.settings import paths
+from helpers.settings.errors import ParameterError
 
 # --------------------------------------------------------------------------- periods
 
@@ -61,7 +61,7 @@ def test_minimums_are_prorated_to_the_period(code, as_of, per_year, due):
 
 
 def test_a_period_may_carry_its_year(tmp_path):
-    from helpers.build import parse_periods, plan
+    from helpers.run.build import parse_periods, plan
 
     assert parse_periods("year,2024-h1") == ["year", "2024-H1"]
     jobs = plan(load_ledgers(), "yeji-mzj", "all", None, tmp_path, ("html",), kinds="all", periods="year,2024-H1")

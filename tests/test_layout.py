@@ -11,8 +11,8 @@ from collections import Counter
 
 import pytest
 
-from helpers.fonts import font_dirs, font_index, resolve
-from helpers.layout import office_fonts, page_layout
+from helpers.settings.fonts import font_dirs, font_index, resolve
+from helpers.settings.layout import office_fonts, page_layout
 
 pytestmark = pytest.mark.render
 MM = 72 / 25.4
@@ -166,9 +166,9 @@ def libreoffice_pdf(built_report, tmp_path_factory):
     """The DOCX converted by headless LibreOffice, with the fontconfig aliases of the office fonts.
 
     LibreOffice does not read w:altName; the fontconfig file from
-    helpers.docx_reference.fontconfig_aliases maps the office fonts to the ones of this machine.
+    helpers.render.docx_reference.fontconfig_aliases maps the office fonts to the ones of this machine.
     """
-    from helpers.docx_reference import fontconfig_aliases
+    from helpers.render.docx_reference import fontconfig_aliases
 
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice is not installed (make system)")

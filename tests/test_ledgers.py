@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from corpus import CASES, Case
-from helpers.errors import InputError
-from helpers.indicators import compute_indicators
-from helpers.ledgers import load_ledgers, parse_dates, validate
+from helpers.figures.indicators import compute_indicators
+from helpers.read.ledgers import load_ledgers, parse_dates, validate
+from helpers.settings.errors import InputError
 
 assert len(CASES) >= 30
 
@@ -64,7 +64,7 @@ def test_rejected_rows_keep_the_good_rows(tmp_path):
 
 
 def test_load_ledgers_validates_once_then_reads_the_cache(tmp_path, monkeypatch):
-    from helpers import ledgers as module
+    from helpers.read import ledgers as module
 
     data = Case("cache", {}).write(tmp_path / "data")
     monkeypatch.setattr(module.paths, "CACHE_DIR", tmp_path / "cache")

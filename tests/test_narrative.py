@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from helpers.errors import NarrativeError
-from helpers.narrative import fill, parse
+from helpers.settings.errors import NarrativeError
+from helpers.words.narrative import fill, parse
 
 
 def test_fill_replaces_and_unescapes():
@@ -43,7 +43,7 @@ def test_unknown_section_is_an_error(tmp_path):
 def test_front_matter_sets_the_signature_date(tmp_path):
     from datetime import date
 
-    from helpers.narrative import front_matter
+    from helpers.words.narrative import front_matter
 
     p = tmp_path / "2024.md"
     p.write_text("---\nsigned: 2024-12-28\n---\n## 开篇\n开头。\n", encoding="utf-8")

@@ -8,8 +8,8 @@ import nbformat
 import papermill
 import pytest
 
-from helpers.kinds import kinds
-from helpers.report import INDICATORS_MIME
+from helpers.document.report import INDICATORS_MIME
+from helpers.figures.kinds import kinds
 
 NOTEBOOKS = {kid: kind.notebook for kid, kind in kinds().items()}
 each_kind = pytest.mark.parametrize("kind", list(NOTEBOOKS))

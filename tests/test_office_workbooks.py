@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 import office_workbooks as ow
 from corpus import Case
-from helpers.errors import ColumnMissingError, InputError, TableMissingError
-from helpers.indicators import compute_indicators
-from helpers.ledgers import validate
+from helpers.figures.indicators import compute_indicators
+from helpers.read.ledgers import validate
+from helpers.settings.errors import ColumnMissingError, InputError, TableMissingError
 
 D = dt.date
 # u-1's petitions of 2024, as_of 2024-12-31; deadline 60 days, 90 when extended.

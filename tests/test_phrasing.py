@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from helpers.indicators import Indicator
-from helpers.phrasing import change_phrase, cn_date, delta_cell, md_escape, number, pct_cell
+from helpers.figures.indicators import Indicator
+from helpers.words.phrasing import change_phrase, cn_date, delta_cell, md_escape, number, pct_cell
 
 
 @pytest.mark.parametrize("value, prior, expected", [

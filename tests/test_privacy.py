@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from conftest import run_cli
-from helpers import paths
+from helpers.settings import paths
 
 pytestmark = pytest.mark.render
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from helpers import paths
+from helpers.settings import paths
 
 
 def _env_without_root() -> dict:
@@ -21,7 +21,7 @@ def _env_without_root() -> dict:
 
 
 def _paths_in(folder: Path, expression: str) -> str:
-    code = f"from helpers import paths; print({expression})"
+    code = f"from helpers.settings import paths; print({expression})"
     return subprocess.run([sys.executable, "-c", code], cwd=folder, env=_env_without_root(), capture_output=True,
                           text=True, check=True).stdout.strip()
 

@@ -7,8 +7,8 @@ import warnings
 
 import pytest
 
-from helpers.errors import NarrativeError
-from helpers.narrative import NarrativeWarning, check_folder, parse, read
+from helpers.settings.errors import NarrativeError
+from helpers.words.narrative import NarrativeWarning, check_folder, parse, read
 
 KNOWN = {"casework.total": "33", "year": "2024", "text.casework": "全年共收到来信来访33件。"}
 GOOD = "## 开篇\n开头。\n\n## 工作开展情况\n### 甲\n甲。\n\n## 存在问题和短板\n问题。\n\n## 工作谋划\n谋划。\n"
@@ -119,7 +119,7 @@ def test_validate_reports_prose_mistakes_and_fails(data_copy, capsys):
     index = next(i for i, line in enumerate(lines) if "{text.activities}" in line)
     lines[index] = lines[index].replace("{text.activities}", "｛text.activities｝")
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    from helpers.paths import generic_prose
+    from helpers.settings.paths import generic_prose
 
     default = data_copy / "narrative" / "default.md"  # an office's copy of the generic prose, misspelt
     default.write_text(generic_prose().read_text(encoding="utf-8").replace("{period}", "{peroid}"), encoding="utf-8")

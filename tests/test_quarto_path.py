@@ -1,7 +1,7 @@
 """The Quarto path, tested without Quarto.
 
 What nianbao hands Quarto (the scratch project and the command line) is built
-by a pure function, :func:`helpers.render.quarto_plan`, tested here directly.
+by a pure function, :func:`helpers.render.engines.quarto_plan`, tested here directly.
 The rest runs against ``tests/fake_quarto.py``, a stand-in ``quarto`` on PATH
 that does what Quarto does with it (cells wrapped in Divs, format metadata,
 ``font-paths`` joined onto the project folder, Bootstrap without ``minimal``),
@@ -25,11 +25,7 @@ import pytest
 import yaml
 
 from conftest import run_cli
-from helpers import paths
-from helpers.errors import ParameterError, RenderError
-from helpers.fonts import extra_font_dirs, resolve_all
-from helpers.layout import page_layout
-from helpers.render import (
+from helpers.render.engines import (
     MARKDOWN_READER,
     _link_fonts,
     choose_engine,
@@ -40,6 +36,10 @@ from helpers.render import (
     render_quarto,
     typst_variables,
 )
+from helpers.settings import paths
+from helpers.settings.errors import ParameterError, RenderError
+from helpers.settings.fonts import extra_font_dirs, resolve_all
+from helpers.settings.layout import page_layout
 
 TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))

@@ -11,8 +11,8 @@ from html.parser import HTMLParser
 import pytest
 
 from conftest import REFERENCE_FIGURES, REFERENCE_OUTLETS, squash
-from helpers.fonts import resolve
-from helpers.layout import office_fonts
+from helpers.settings.fonts import resolve
+from helpers.settings.layout import office_fonts
 
 pytestmark = pytest.mark.render
 
@@ -137,7 +137,7 @@ def test_executed_notebook_keeps_outputs_but_no_code_in_report(built_report):
 @pytest.mark.quarto
 @pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on PATH (it has no wheel or Debian package)")
 def test_quarto_renders_the_same_documents(built_report, tmp_path):
-    from helpers.render import render_builtin, render_quarto
+    from helpers.render.engines import render_builtin, render_quarto
 
     for engine in ("quarto", "builtin"):
         (tmp_path / engine).mkdir()

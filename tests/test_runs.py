@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from conftest import NIANBAO, ROOT, run_cli
-from helpers import paths
-from helpers.errors import BusyError
-from helpers.outdir import OutputLock, read_holder
+from helpers.settings import paths
+from helpers.settings.errors import BusyError
+from helpers.settings.outdir import OutputLock, read_holder
 
 UNBUFFERED = {**os.environ, "PYTHONUNBUFFERED": "1"}
 
@@ -127,7 +127,7 @@ def test_a_good_report_loses_its_stale_error_file_and_leftover_scratch_is_remove
 
 def hold_lock(out: Path) -> subprocess.Popen:
     """Another process holding ``out``'s lock until its standard input closes."""
-    code = ("import sys; from pathlib import Path; from helpers.outdir import OutputLock\n"
+    code = ("import sys; from pathlib import Path; from helpers.settings.outdir import OutputLock\n"
             f"lock = OutputLock(Path({str(out)!r})).acquire(); print('held', flush=True); sys.stdin.read()")
     proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "held"
@@ -233,8 +233,8 @@ def links(out: Path) -> list[tuple[str, str]]:
 
 @pytest.mark.render
 def test_every_build_refreshes_the_site_with_true_links_titles_and_the_units_order(data_copy, tmp_path):
-    from helpers.build import build
-    from helpers.site import write_site
+    from helpers.run.build import build
+    from helpers.run.site import write_site
 
     out = tmp_path / "out"
     quiet = {"echo": lambda _line: None, "jobs": 1, "formats": "html"}
@@ -329,13 +329,13 @@ def leaves(data: dict, prefix: str = "") -> set[str]:
 
 
 def test_every_rule_the_file_declares_is_used(monkeypatch):
-    import helpers.config as config
-    import helpers.indicators as indicators
-    import helpers.ledgers as ledgers
-    import helpers.report as report
-    import helpers.sentences as sentences
-    from helpers.kinds import get as get_kind
-    from helpers.summary import district, summary_markdown
+    import helpers.document.report as report
+    import helpers.figures.indicators as indicators
+    import helpers.read.ledgers as ledgers
+    import helpers.settings.config as config
+    import helpers.words.sentences as sentences
+    from helpers.figures.kinds import get as get_kind
+    from helpers.run.summary import district, summary_markdown
 
     declared = config.rules()
     seen: set[str] = set()
@@ -355,9 +355,9 @@ def test_every_rule_the_file_declares_is_used(monkeypatch):
 
 
 def test_decimals_come_from_the_rules(monkeypatch):
-    import helpers.config as config
-    from helpers.indicators import Indicator, rate
-    from helpers.phrasing import change_phrase, number
+    import helpers.settings.config as config
+    from helpers.figures.indicators import Indicator, rate
+    from helpers.words.phrasing import change_phrase, number
 
     two = json.loads(json.dumps(config.rules()))
     two["phrasing"]["decimals"] = 2
@@ -369,10 +369,10 @@ def test_decimals_come_from_the_rules(monkeypatch):
 
 
 def test_escalation_words_come_from_the_rules(monkeypatch, sample_ledgers):
-    import helpers.config as config
-    import helpers.indicators as indicators
-    import helpers.report as report
-    import helpers.sentences as sentences
+    import helpers.document.report as report
+    import helpers.figures.indicators as indicators
+    import helpers.settings.config as config
+    import helpers.words.sentences as sentences
 
     other = json.loads(json.dumps(config.rules()))
     other["casework"]["escalation_levels"] = ["到市", "赴省", "进京", "到区"]
@@ -385,7 +385,8 @@ def test_escalation_words_come_from_the_rules(monkeypatch, sample_ledgers):
 
 def test_no_rule_is_a_literal_in_code():
     src = ROOT / "src" / "helpers"
-    for name in ("indicators.py", "report.py", "phrasing.py", "summary.py", "sentences.py", "tables.py", "periods.py"):
+    for name in ("figures/indicators.py", "document/report.py", "words/phrasing.py", "run/summary.py",
+                 "words/sentences.py", "document/tables.py", "figures/periods.py"):
         code = "\n".join(line.split("#", 1)[0] for line in (src / name).read_text(encoding="utf-8").splitlines())
         for pattern in (r"到市|赴省|进京", r"\b(60|90)\b", r"\.1f", r"round\([^)]*,\s*1\)", r"100\.0%"):
             assert not re.search(pattern, code), f"{name}: {pattern}"

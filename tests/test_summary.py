@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from helpers.summary import ConsistencyError, check, district, write_summary
+from helpers.run.summary import ConsistencyError, check, district, write_summary
 
 
 def test_counts_are_sums_and_rates_are_pooled(sample_ledgers):

@@ -10,8 +10,8 @@ import pytest
 import office_workbooks as ow
 from conftest import run_cli
 from corpus import CASEWORK, Case
-from helpers.ledgers import over_threshold, validate
-from helpers.report import Report
+from helpers.document.report import Report
+from helpers.read.ledgers import over_threshold, validate
 
 # u-1: 2 good petitions and 1 whose date cannot be read: 1 of 3 rows set aside (33 %)
 BROKEN = CASEWORK + "A3,u-1,上周三,,否,无,\n"
@@ -77,7 +77,7 @@ def test_a_broken_categories_file_names_the_key(tmp_path):
     import subprocess
 
     from conftest import NIANBAO
-    from helpers import paths
+    from helpers.settings import paths
 
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "rules.yml").write_text(paths.RULES_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")

@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from helpers.layout import column_widths, display_width, office_fonts, pipe_table
+from helpers.settings.layout import column_widths, display_width, office_fonts, pipe_table
 from typography import measure, report
 
 pytestmark = pytest.mark.render
@@ -149,9 +149,9 @@ def test_doctor_says_which_fonts_the_docx_asks_for():
 def test_a_long_table_splits_with_three_rows_each_side_and_its_heading_repeated(tmp_path, lead, rows):
     import pdfplumber
 
-    from helpers.fonts import resolve_all
-    from helpers.layout import page_layout
-    from helpers.render import render_pdf
+    from helpers.render.engines import render_pdf
+    from helpers.settings.fonts import resolve_all
+    from helpers.settings.layout import page_layout
 
     cells = [[f"第{i}项指标（次）", str(i), str(i + 1), f"增加{i}次", "增长10.0%"] for i in range(1, rows + 1)]
     md = tmp_path / "report.md"

@@ -6,7 +6,7 @@ The notebooks (``notebooks/ideology.ipynb``, ``notebooks/casework.ipynb``) use t
 
 from __future__ import annotations
 
-from .errors import (
+from .settings.errors import (
     ColumnMissingError,
     ConfigError,
     FontError,
@@ -25,9 +25,10 @@ __version__ = "0.1.0"
 # The rest of the public API is imported on first use, so that `nianbao` starts
 # fast (a rebuild with nothing to do never imports matplotlib).
 _LAZY = {
-    "Indicators": "indicators", "compute_indicators": "indicators",
-    "Ledgers": "ledgers", "load_ledgers": "ledgers",
-    "Report": "report", "publish_indicators": "report", "show_charts": "report", "show_markdown": "report",
+    "Indicators": "figures.indicators", "compute_indicators": "figures.indicators",
+    "Ledgers": "read.ledgers", "load_ledgers": "read.ledgers",
+    "Report": "document.report", "publish_indicators": "document.report", "show_charts": "document.report",
+    "show_markdown": "document.report",
 }
 
 

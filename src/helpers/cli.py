@@ -1,4 +1,4 @@
-"""The ``nianbao`` command: a thin wrapper over :mod:`helpers.build` and friends.
+"""The ``nianbao`` command: a thin wrapper over :mod:`helpers.run.build` and friends.
 
 Exit status: 0 when everything asked for was done; 1 when a report failed (or,
 for ``validate``, rows were set aside); 2 on a whole-file, parameter,
@@ -19,7 +19,7 @@ import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import NianbaoError
+from .settings.errors import NianbaoError
 
 # argparse's own words (usage, group titles, its error messages), in Chinese
 _ARGPARSE_ZH = {
@@ -196,7 +196,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_data(s)
     s.add_argument("--wait", action="store_true", help="输出文件夹正被另一次生成占用时排队等待（默认：退出，状态码 3）")
 
-    from . import preview, render_notebook
+    from .run import preview, render_notebook
 
     preview.add_parser(sub, _add_report)
     render_notebook.add_parser(sub)
@@ -206,9 +206,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from .build import STATUS_WORDS as _STATUS
-    from .build import build
-    from .ledgers import load_ledgers
+    from .read.ledgers import load_ledgers
+    from .run.build import STATUS_WORDS as _STATUS
+    from .run.build import build
 
     year = args.year
     if year is None:
@@ -231,12 +231,12 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .errors import NarrativeError
-    from .ledgers import validate
-    from .narrative import check_folder, prose_files
-    from .paths import DATA_DIR
-    from .report import prose_placeholders
-    from .validation import validation_lines
+    from .document.report import prose_placeholders
+    from .read.ledgers import validate
+    from .read.validation import validation_lines
+    from .settings.errors import NarrativeError
+    from .settings.paths import DATA_DIR
+    from .words.narrative import check_folder, prose_files
 
     ledgers = validate(args.data or DATA_DIR)
     print("\n".join(validation_lines(ledgers)))
@@ -250,7 +250,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from .scaffold import init_data_folder, init_project
+    from .run.scaffold import init_data_folder, init_project
 
     if args.project:
         files = init_project(args.dir, empty=args.empty, year=args.year)
@@ -269,9 +269,9 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
-    from . import paths
-    from .fonts import ROLE_NAMES, ROLES, font_dirs, resolve
-    from .render import engine_report
+    from .render.engines import engine_report
+    from .settings import paths
+    from .settings.fonts import ROLE_NAMES, ROLES, font_dirs, resolve
 
     for line in engine_report():
         print(line)
@@ -289,17 +289,17 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
             print(f"{role:12s} {ROLE_NAMES[role]:10s} 缺少字体（MISSING）— {exc}")
             status = 2
     if status == 0:
-        from .docx_reference import docx_font_lines
-        from .layout import page_layout
+        from .render.docx_reference import docx_font_lines
+        from .settings.layout import page_layout
 
         print("\n".join(docx_font_lines(page_layout())))
     return status
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from .explain import explain
-    from .ledgers import load_ledgers
-    from .paths import OUTPUT_DIR
+    from .read.ledgers import load_ledgers
+    from .run.explain import explain
+    from .settings.paths import OUTPUT_DIR
 
     print(explain(load_ledgers(args.data), args.unit, args.year, args.indicator, args.as_of, args.out or OUTPUT_DIR,
                   kind=args.kind, period=args.period), end="")
@@ -307,10 +307,10 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_site(args: argparse.Namespace) -> int:
-    from .ledgers import load_ledgers
-    from .outdir import OutputLock, prepare_output
-    from .paths import OUTPUT_DIR
-    from .site import write_site
+    from .read.ledgers import load_ledgers
+    from .run.site import write_site
+    from .settings.outdir import OutputLock, prepare_output
+    from .settings.paths import OUTPUT_DIR
 
     order = list(load_ledgers(args.data).units.index)  # units in the order of units.csv
     out = prepare_output(args.out or OUTPUT_DIR)
@@ -347,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _stop_on_sigterm()
     try:
-        from .config import check_config
+        from .settings.config import check_config
 
         check_config()  # config/rules.yml and _quarto.yml, against their schemas, before any work
         commands = {"build": _cmd_build, "validate": _cmd_validate, "init": _cmd_init, "doctor": _cmd_doctor,

@@ -1,0 +1,194 @@
+"""Charts of a report (matplotlib, Chinese labels in the configured chart font)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import matplotlib
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+
+from ..figures.indicators import Indicators
+from ..read import schema
+from ..settings.config import nianbao_settings
+from ..settings.fonts import resolve
+
+if TYPE_CHECKING:
+    from .report import Report
+
+THIS_YEAR, LAST_YEAR = "#b22222", "#8c8c8c"
+_REGISTERED: set[str] = set()
+
+
+@dataclass
+class Chart:
+    """One rendered chart: its caption and PNG bytes."""
+
+    caption: str
+    png: bytes
+
+
+def use_chart_font() -> str:
+    """Register the chart font with matplotlib and make it the default; return its family."""
+    choice = resolve("chart")
+    if choice.family not in _REGISTERED:
+        font_manager.fontManager.addfont(choice.path)
+        _REGISTERED.add(choice.family)
+    matplotlib.rcParams["font.family"] = [choice.family]
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    return choice.family
+
+
+def _png(fig) -> bytes:
+    """The figure as an RGB PNG at the configured dpi.
+
+    No alpha channel (the charts are drawn on white): typst then embeds one image
+    instead of an image and its soft mask, and the PNG is smaller in every format.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    settings = nianbao_settings().get("charts", {})
+    fig.set_dpi(settings.get("dpi", 200))
+    canvas = FigureCanvasAgg(fig)
+    # fixed margins (set in _figure): one draw per chart; a layout engine or
+    # bbox_inches="tight" draws twice. Light PNG compression: time matters more here.
+    canvas.draw()
+    rgb = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    buf = io.BytesIO()
+    rgb.convert("RGB").save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def _figure(left: float = 0.08):
+    settings = nianbao_settings().get("charts", {})
+    # matplotlib's object API, not pyplot: no global figure registry, no GUI or
+    # inline backend, nothing to close, nothing left behind in a reused kernel
+    fig = Figure(figsize=(settings.get("width-in", 6.3), settings.get("height-in", 3.2)))
+    ax = fig.subplots()
+    fig.subplots_adjust(left=left, right=0.98, top=0.96, bottom=0.14)
+    return fig, ax
+
+
+def _style(ax) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
+def _period_name(ind: Indicators) -> str:
+    """``2024年`` or ``2024年上半年``: how a legend names this period."""
+    return f"{ind.year}年" if ind.period.is_year else ind.period.words
+
+
+def activities_chart(r: Report) -> Chart:
+    """Horizontal bars: each category this period against the same span last year."""
+    ind = r.indicators
+    use_chart_font()
+    codes = list(schema.CATEGORIES)[::-1]
+    labels = [schema.CATEGORY_SHORT[c] for c in codes]
+    now = [ind[f"activity.{c}"].value for c in codes]
+    before = [ind[f"activity.{c}"].prior for c in codes]
+    fig, ax = _figure(left=0.27)
+    y = range(len(codes))
+    h = 0.38
+    ax.barh([i + h / 2 for i in y], now, h, color=THIS_YEAR, label=_period_name(ind))
+    if all(b is not None for b in before):
+        ax.barh([i - h / 2 for i in y], before, h, color=LAST_YEAR, label=f"{ind.year - 1}年同期")
+    for i, v in zip(y, now):
+        ax.text(v + 0.2, i + h / 2, str(v), va="center", fontsize=8)
+    ax.set_yticks(list(y), labels, fontsize=9)
+    ax.set_xlabel("次数", fontsize=9)
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    _style(ax)
+    return Chart(f"各类组织生活开展次数（{_period_name(ind)}与上年同期）", _png(fig))
+
+
+def months_chart(r: Report) -> Chart | None:
+    """Petitions received per month of the period, against the same months last year."""
+    ind = r.indicators
+    frame = r.months
+    if frame.empty:
+        return None
+    use_chart_font()
+    fig, ax = _figure()
+    x = list(range(len(frame)))
+    ax.plot(x, frame["本期"].to_numpy(), "-", marker="o", color=THIS_YEAR, label=_period_name(ind), linewidth=1.6)
+    if frame["上年同期"].notna().all():
+        ax.plot(x, frame["上年同期"].to_numpy(), "--", marker="o", color=LAST_YEAR, label=f"{ind.year - 1}年同期",
+                linewidth=1.6)
+    ax.set_xticks(x, list(frame.index), fontsize=8)
+    ax.set_xlim(-0.5, len(x) - 0.5)
+    ax.set_ylabel("件数", fontsize=9)
+    ax.set_ylim(bottom=0, top=max(1, ax.get_ylim()[1]) * 1.25)  # room for the legend above the lines
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.legend(fontsize=8, frameon=False, loc="upper center", ncol=2)
+    _style(ax)
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    return Chart(f"群众来信来访按月收件情况（{_period_name(ind)}与上年同期）", _png(fig))
+
+
+def channels_chart(r: Report) -> Chart | None:
+    """Horizontal bars: petitions by channel, this period against the same span last year."""
+    ind = r.indicators
+    items = [i for k, i in ind.items.items() if k.startswith("casework.channel.")][::-1]
+    if not items or not ind["casework.total"].value:
+        return None
+    use_chart_font()
+    fig, ax = _figure(left=0.18)
+    y = range(len(items))
+    h = 0.38
+    ax.barh([i + h / 2 for i in y], [i.value for i in items], h, color=THIS_YEAR, label=_period_name(ind))
+    if all(i.prior is not None for i in items):
+        ax.barh([i - h / 2 for i in y], [i.prior for i in items], h, color=LAST_YEAR, label=f"{ind.year - 1}年同期")
+    for i, item in zip(y, items):
+        ax.text(item.value + 0.2, i + h / 2, str(item.value), va="center", fontsize=8)
+    ax.set_yticks(list(y), [i.label for i in items], fontsize=9)
+    ax.set_xlabel("件数", fontsize=9)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    _style(ax)
+    return Chart(f"信访形式分布（{_period_name(ind)}与上年同期）", _png(fig))
+
+
+def trend_chart(r: Report) -> Chart | None:
+    """The kind's first two headline counts in every year of :attr:`Report.trend`, same span each year."""
+    trend, ind = r.trend, r.indicators
+    if len(trend) < 2:
+        return None
+    keys = [k for k in r.kind.headline if k in ind.items and ind.items[k].kind == "count"][:2]
+    if not keys:
+        return None
+    use_chart_font()
+    frame = pd.DataFrame(
+        {f"{ind.items[k].label}（{ind.items[k].unit}）": {y: i.items[k].value if k in i.items else None
+                                                        for y, i in trend.items()} for k in keys}
+    ).sort_index()
+    fig, ax = _figure()
+    for col, color, style in zip(frame.columns, (THIS_YEAR, "#1f4e79"), ("-", "--")):
+        ax.plot(frame.index, frame[col], style, marker="o", color=color, label=col, linewidth=1.6)
+        for x, v in frame[col].dropna().items():
+            ax.annotate(str(int(v)), (x, v), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=8)
+    ax.set_xticks(list(frame.index), [f"{y}年" for y in frame.index], fontsize=9)
+    ax.set_xlim(frame.index.min() - 0.3, frame.index.max() + 0.3)
+    ax.set_ylim(bottom=0, top=max(1, frame.max().max()) * 1.2)
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    _style(ax)
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    start = ind.period.start
+    return Chart(f"主要指标历年走势（各年{start.month}月{start.day}日至{ind.as_of.month}月{ind.as_of.day}日）",
+                 _png(fig))
+
+
+# The blocks of ``appendix:`` in config/kinds.yml that are charts, in the order a kind lists them.
+CHARTS: dict[str, Callable[[Report], Chart | None]] = {
+    "chart.activities": activities_chart,
+    "chart.months": months_chart,
+    "chart.channels": channels_chart,
+    "chart.trend": trend_chart,
+}

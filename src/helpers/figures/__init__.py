@@ -1,0 +1,1 @@
+"""Step 3: periods, report kinds and the indicators computed from the ledgers."""

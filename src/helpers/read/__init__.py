@@ -1,0 +1,1 @@
+"""Step 2: the data folder read once — the table registry, workbook sheets, ledgers, validation."""

@@ -1,0 +1,842 @@
+"""Read a data folder, check every row, and set bad rows aside.
+
+This is ``shared/data-contract.md`` in code. One call, :func:`load_ledgers`,
+reads every table of the registry (:data:`helpers.read.schema.TABLES`) once — CSV,
+``.xlsx`` or ``.xls``, every sheet whose header matches, as
+:mod:`helpers.read.sheets` reads them — keeps only the contract's columns (anything
+else, such as a petitioner's name or phone number, is dropped on reading and
+never stored), and returns typed frames, the rows it set aside, and notes on
+what it skipped. The result is cached under ``output/.cache`` keyed by the
+input files' hashes, so a build validates once and every report's notebook
+reads the cache.
+
+Every record keeps where it came from: ``file``, ``sheet`` and ``row`` (the
+row number as the spreadsheet shows it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..settings import paths
+from ..settings.config import categories as load_categories
+from ..settings.config import rules as load_rules
+from ..settings.errors import ColumnMissingError, InputError, TableMissingError, UnreadableFileError
+from . import schema, sheets
+
+CACHE_FORMAT = 5  # bump when the cached object's shape changes
+
+_DATE_SEPARATORS = str.maketrans({"／": "/", "－": "-", "．": ".", "：": ":"})
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+_DATE_RE = (
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"
+    r"(?:\s*[ T]?\s*\d{1,2}[:时]\d{2}(?::\d{2}(?:\.\d+)?)?分?)?$"
+)
+_MONTH_DAY_RE = r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]$"
+_SERIAL_RE = r"^\d{5}(?:\.\d+)?$"  # an Excel date serial typed as text (45357 = 2024-03-06)
+_SERIAL_RANGE = (18264, 73051)  # 1950-01-01 .. 2099-12-31
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_COUNT_RE = r"^(\d+)\s*(?:人次|人|名|位)?$"
+_MAX_VALUE_CHARS = 60
+REJECTED_COLUMNS = ["file", "sheet", "row", "column", "value", "reason"]
+# Files that look like a table but are not read are named; these never are.
+_SPREADSHEET_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".et", ".ods", ".numbers", ".xlsb", ".wps", ".txt")
+
+
+@dataclass
+class Note:
+    """Something read or skipped that a user should know of (not a bad row).
+
+    ``kind`` is ``sheet`` (a sheet without the table's header was skipped),
+    ``lines`` (合计 or footer lines skipped), ``file`` (a file not read),
+    ``count`` (a count written without a number), ``category`` (a category
+    that is neither canonical nor an alias).
+    """
+
+    kind: str
+    file: str
+    sheet: str
+    message: str
+    count: int = 0
+
+
+@dataclass
+class Ledgers:
+    """The validated tables of one data folder.
+
+    Attributes
+    ----------
+    data_dir : Path
+        Where the tables were read from.
+    units : DataFrame
+        Indexed by ``unit_id``: ``unit_name``, ``party_org``, ``recipient``.
+    activities, casework : DataFrame
+        Good rows only, with dates as ``datetime64`` and ``unit`` as a unit id,
+        and ``file``, ``sheet``, ``row`` saying where each came from.
+    publicity, coverage : DataFrame or None
+        ``None`` when the optional table is absent.
+    rejected : DataFrame
+        One line per problem: file, sheet, row, column, value, reason (and the
+        ``table`` and ``unit_id`` it belongs to, when known).
+    notes : list of Note
+        Sheets and lines skipped, files not read, counts and categories to check.
+    sources : dict
+        Table name to the file name it was read from.
+    digest : str
+        Hash of the input files and the validation code.
+    """
+
+    data_dir: Path
+    units: pd.DataFrame
+    activities: pd.DataFrame
+    casework: pd.DataFrame
+    publicity: pd.DataFrame | None
+    coverage: pd.DataFrame | None
+    rejected: pd.DataFrame
+    sources: dict[str, str] = field(default_factory=dict)
+    digest: str = ""
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def rejected_rows(self) -> int:
+        """Number of distinct rows set aside (a row may have several problems)."""
+        if self.rejected.empty:
+            return 0
+        return int(self.rejected[["file", "sheet", "row"]].drop_duplicates().shape[0])
+
+    def rejected_for(self, unit_id: str) -> dict[str, tuple[int, int]]:
+        """Rows set aside and rows in all, per table, of one unit.
+
+        A set-aside row counts for the unit when its unit cell names the unit.
+
+        Returns
+        -------
+        dict
+            Table name to ``(set aside, all rows)``, for the tables the unit has rows in.
+        """
+        out: dict[str, tuple[int, int]] = {}
+        rej = self.rejected
+        for name in schema.LEDGER_TABLES:
+            frame = getattr(self, name)
+            if frame is None:
+                continue
+            good = int((frame["unit"] == unit_id).sum())
+            bad = 0
+            if not rej.empty:
+                mine = rej[(rej["table"] == name) & (rej["unit_id"] == unit_id)]
+                bad = int(mine[["file", "sheet", "row"]].drop_duplicates().shape[0])
+            if good or bad:
+                out[name] = (bad, good + bad)
+        return out
+
+    def unit(self, unit_id: str) -> dict[str, str]:
+        """Return the units row of ``unit_id`` as a dict, defaults filled in.
+
+        Raises
+        ------
+        InputError
+            When the unit is not in ``units``.
+        """
+        if unit_id not in self.units.index:
+            known = "、".join(self.units.index[:10])
+            raise InputError(
+                f"单位“{unit_id}”不在{self.sources.get('units', 'units')}中"
+                f"（已有：{known}{'…' if len(self.units) > 10 else ''}）"
+            )
+        row = self.units.loc[unit_id]
+        name = row["unit_name"]
+        return {
+            "unit_id": unit_id,
+            "unit_name": name,
+            "party_org": row["party_org"] or name,
+            "recipient": row["recipient"] or "",
+        }
+
+    def years(self, unit_id: str | None = None) -> list[int]:
+        """Years in which the ledgers hold any dated record (of ``unit_id``)."""
+        found: set[int] = set()
+        for frame, col in self._dated():
+            if unit_id is not None:
+                frame = frame[frame["unit"] == unit_id]
+            found.update(int(y) for y in frame[col].dt.year.dropna().unique())
+        return sorted(found)
+
+    def unknown_categories(self, unit_id: str | None = None, start=None, end=None) -> dict[str, int]:
+        """Activity category texts that are neither canonical nor an alias, with their counts.
+
+        Parameters
+        ----------
+        unit_id : str, optional
+            Only this unit's records.
+        start, end : Timestamp, optional
+            Only records dated in this span (both inclusive).
+        """
+        acts = self.activities
+        if unit_id is not None:
+            acts = acts[acts["unit"] == unit_id]
+        if start is not None:
+            acts = acts[(acts["date"] >= start) & (acts["date"] <= end)]
+        codes = set(schema.CATEGORIES)
+        other = acts.loc[~acts["category"].isin(codes), "category"]
+        return {str(k): int(v) for k, v in other.value_counts().items()}
+
+    def _dated(self) -> list[tuple[pd.DataFrame, str]]:
+        out = [(self.activities, "date"), (self.casework, "received_date")]
+        if self.publicity is not None:
+            out.append((self.publicity, "date"))
+        return out
+
+
+# --------------------------------------------------------------------------- finding files
+
+
+def find_table(data_dir: Path, name: str) -> Path | None:
+    """Return the file of table ``name`` (``.csv``, ``.xlsx`` or ``.xls``), or ``None``.
+
+    Raises
+    ------
+    UnreadableFileError
+        When two files of the same table exist.
+    """
+    found = [data_dir / n for n in schema.TABLES[name].file_names() if (data_dir / n).is_file()]
+    if len(found) > 1:
+        raise UnreadableFileError(
+            f"{'和'.join(p.name for p in found)}都在{data_dir}中，都像是{schema.TABLES[name].title}：请只保留一个"
+        )
+    return found[0] if found else None
+
+
+def _table_hint(stem: str) -> schema.Table | None:
+    """The table a near-miss file name probably means (信访台账 → casework)."""
+    key = schema.header_key(stem)
+    for table in schema.TABLES.values():
+        title = schema.header_key(table.title)
+        if key == table.name or title in key or key in title or key.startswith(table.name):
+            return table
+    return None
+
+
+def unread_files(data_dir: Path, used: set[str]) -> list[Note]:
+    """Files in the data folder that look like a table but are not read, each with why."""
+    notes = []
+    for path in sorted(Path(data_dir).iterdir()):
+        if not path.is_file() or path.name in used or path.name.startswith((".", "~$")):
+            continue
+        suffix = path.suffix.lower()
+        if suffix not in _SPREADSHEET_SUFFIXES:
+            continue
+        hint = _table_hint(path.stem)
+        if suffix in (".et", ".ods", ".numbers", ".xlsb", ".wps"):
+            why = f"{suffix} 格式不能直接读取：请在 WPS/Excel 中另存为 .xlsx"
+            if hint:
+                why += f"，并命名为 {hint.name}.xlsx"
+        elif hint is not None:
+            ending = suffix if suffix != ".txt" else ".csv"
+            why = f"文件名不是台账表名：若这是{hint.title}，请改名为 {hint.name}{ending}"
+        else:
+            names = "、".join(f"{t.name}（{t.title}）" for t in schema.TABLES.values())
+            why = f"文件名不是任何台账表的名称（应为：{names}，扩展名 .csv/.xlsx/.xls）"
+        notes.append(Note("file", path.name, "", f"未读取：{why}"))
+    return notes
+
+
+# --------------------------------------------------------------------------- checking
+
+
+class _Problems:
+    """Collects the set-aside rows of one table."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+        self.parts: list[pd.DataFrame] = []
+
+    def add(self, frame: pd.DataFrame, mask: pd.Series, column: str, reason: str | pd.Series) -> None:
+        if not mask.any():
+            return
+        sub = frame.loc[mask]
+        values = sub[column].astype(str).str.slice(0, _MAX_VALUE_CHARS)
+        reasons = reason[mask] if isinstance(reason, pd.Series) else reason
+        self.parts.append(
+            pd.DataFrame(
+                {
+                    "file": sub["file"].to_numpy(),
+                    "sheet": sub["sheet"].to_numpy(),
+                    "row": sub["row"].to_numpy(),
+                    "column": column,
+                    "value": values.to_numpy(),
+                    "reason": reasons if isinstance(reasons, str) else reasons.to_numpy(),
+                    "table": self.table,
+                    "unit_id": sub["_unit_id"].to_numpy() if "_unit_id" in sub else "",
+                    "_pos": sub.index.to_numpy(),
+                }
+            )
+        )
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame(columns=[*REJECTED_COLUMNS, "table", "unit_id", "_pos"])
+        return pd.concat(self.parts, ignore_index=True)
+
+    def bad_positions(self) -> np.ndarray:
+        return np.array([], dtype=int) if not self.parts else self.frame()["_pos"].to_numpy()
+
+
+def parse_dates(values: pd.Series, years: pd.Series | None = None, months: pd.Series | None = None) -> pd.Series:
+    """Parse the contract's date spellings; unreadable or empty values give ``NaT``.
+
+    Accepts ``2024-03-05``, ``2024/3/5``, ``2024.3.5``, ``2024年3月5日`` (digits
+    already half-width, separators full- or half-width), optionally followed by
+    a time; an Excel date serial typed as text (``45357``); and ``3月5日`` when
+    ``years`` gives the row's year (from its sheet name or title). Each distinct
+    spelling is parsed once (a ledger of a million rows holds a few thousand dates).
+
+    Parameters
+    ----------
+    values : Series of str
+        Trimmed text cells.
+    years : Series of float, optional
+        Per row, the year that dates written without one belong to (NaN: none).
+    months : Series of float, optional
+        Per row, the month its sheet is named for (NaN: none): a date written
+        without a year in another month is left unread (a December case kept on
+        the January sheet may be of the year before).
+
+    Returns
+    -------
+    Series of datetime64
+        Same index; ``NaT`` where the text is empty or not a real date.
+    """
+    codes, uniques = pd.factorize(values, sort=False)
+    parsed = _parse_distinct_dates(pd.Series(uniques, dtype=object).astype(str))
+    out = pd.Series(parsed.to_numpy()[codes] if len(uniques) else [], index=values.index, dtype="datetime64[ns]")
+    if years is not None:
+        month_day = pd.Series(uniques, dtype=object).str.match(_MONTH_DAY_RE).to_numpy()
+        todo = out.isna() & pd.Series(month_day[codes] if len(uniques) else [], index=values.index, dtype=bool)
+        todo &= years.notna()
+        if todo.any():
+            parts = values[todo].str.extract(_MONTH_DAY_RE).astype(int)
+            if months is not None:
+                sheet_month = months[todo]
+                fits = sheet_month.isna() | (sheet_month == parts[0])
+                todo[todo] = fits.to_numpy()
+                parts = parts[fits.to_numpy()]
+            out.loc[todo] = pd.to_datetime(
+                {"year": years[todo].astype(int), "month": parts[0], "day": parts[1]}, errors="coerce"
+            )
+    return out
+
+
+def _parse_distinct_dates(values: pd.Series) -> pd.Series:
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    todo = values != ""
+    for fmt in _DATE_FORMATS:
+        if not todo.any():
+            return out
+        parsed = pd.to_datetime(values[todo], format=fmt, errors="coerce")
+        out.loc[parsed.index] = parsed
+        todo &= out.isna()
+    if todo.any():
+        rest = values[todo].str.translate(_DATE_SEPARATORS)
+        parts = rest.str.extract(_DATE_RE)
+        ok = parts.notna().all(axis=1)
+        if ok.any():
+            nums = parts[ok].astype(int)
+            parsed = pd.to_datetime({"year": nums[0], "month": nums[1], "day": nums[2]}, errors="coerce")
+            out.loc[parsed.index] = parsed
+        todo &= out.isna()
+    if todo.any():
+        serial = values[todo][values[todo].str.match(_SERIAL_RE)].astype(float)
+        serial = serial[(serial >= _SERIAL_RANGE[0]) & (serial <= _SERIAL_RANGE[1])]
+        if len(serial):
+            out.loc[serial.index] = (_EXCEL_EPOCH + pd.to_timedelta(np.floor(serial), unit="D")).to_numpy()
+    return out
+
+
+def _label(table: schema.Table, column: str) -> str:
+    return table.column(column).label
+
+
+def _check_required(frame, table, problems):
+    for col in table.columns:
+        if col.required:
+            problems.add(frame, frame[col.name] == "", col.name, f"必填项“{_label(table, col.name)}”为空")
+
+
+def _check_date(frame, table, column, problems, reading, primary: pd.Series | None = None):
+    """Parse and check a date column; ``primary`` is the row's main date when this column is another.
+
+    A sheet's month applies to the main date only (a case is kept on the sheet of the
+    month it came in); a later date written without a year (答复 1月5日 on the sheet
+    2024年12月) that would fall before the main date belongs to the next year.
+    """
+    years = frame["_year"] if "_year" in frame else None
+    months = frame["_month"] if "_month" in frame and primary is None else None
+    parsed = parse_dates(frame[column], years, months)
+    if primary is not None and years is not None:
+        wrapped = parsed.notna() & (parsed < primary) & frame[column].str.match(_MONTH_DAY_RE)
+        parsed[wrapped] = parsed[wrapped] + pd.DateOffset(years=1)
+    bad = parsed.isna() & (frame[column] != "")
+    month_day = pd.Series(False, index=frame.index)
+    if bad.any():
+        month_day[bad] = frame.loc[bad, column].str.match(_MONTH_DAY_RE).to_numpy(dtype=bool)
+    has_year = years.notna() if years is not None else pd.Series(False, index=frame.index)
+    other_month = month_day & has_year
+    problems.add(frame, other_month, column,
+                 "日期只写了月日，且不在本工作表的月份内，无法确定是哪一年：请写明年份，如2024年12月28日")
+    problems.add(frame, month_day & ~has_year, column,
+                 "日期没有写年份，工作表名和标题中也没有年份（请写成2024年3月5日，或把工作表命名为“2024年3月”）")
+    problems.add(frame, bad & ~month_day, column, "日期无法识别（请写成2024-03-05或2024年3月5日）")
+    first = pd.Timestamp(int(reading["earliest_year"]), 1, 1)
+    last = pd.Timestamp(date.today().year + int(reading["latest_years_ahead"]), 12, 31)
+    odd = parsed.notna() & ((parsed < first) | (parsed > last))
+    problems.add(frame, odd, column,
+                 f"日期不合理：早于{first.year}年或晚于{last.year}年（日期格式的单元格里输入数字也会这样），请核对")
+    return parsed.where(~odd)
+
+
+def _check_units(frame, units: pd.DataFrame, problems) -> pd.Series:
+    by_name = pd.Series(units.index, index=units["unit_name"].to_numpy())
+    by_name = by_name[~by_name.index.duplicated()]
+    ids = frame["unit"].where(frame["unit"].isin(units.index))
+    ids = ids.fillna(frame["unit"].map(by_name))
+    frame["_unit_id"] = ids.fillna("")
+    problems.add(frame, ids.isna() & (frame["unit"] != ""), "unit", "单位不在单位名录中（请填单位代码或单位全称）")
+    return ids
+
+
+def _check_duplicates(frame, table: schema.Table, key: str, problems, scope: str = "unit"):
+    has = frame[key] != ""
+    dup = has & frame.duplicated(subset=[scope, key], keep="first")
+    if dup.any():
+        firsts = frame[has].drop_duplicates(subset=[scope, key], keep="first").set_index([scope, key])
+        idx = pd.MultiIndex.from_frame(frame.loc[dup, [scope, key]])
+        kept = firsts.reindex(idx)
+        where = [
+            f"{s}工作表第{r}行" if s else f"第{r}行" for s, r in zip(kept["sheet"].to_numpy(), kept["row"].to_numpy())
+        ]
+        reason = pd.Series("", index=frame.index, dtype=object)
+        reason[dup] = [f"{_label(table, key)}重复（保留{w}）" for w in where]
+        problems.add(frame, dup, key, reason)
+
+
+def _check_choice(frame, column, allowed, problems, label: str):
+    allowed = [a for a in allowed if a]
+    bad = (frame[column] != "") & ~frame[column].isin(allowed)
+    several = pd.Series(False, index=frame.index)
+    if bad.any():
+        several[bad] = frame.loc[bad, column].str.contains("+", regex=False).to_numpy(dtype=bool)
+    problems.add(frame, several, column, f"{label}勾选了多项：只能勾一项")
+    problems.add(frame, bad & ~several, column, f"{label}应为{'、'.join(allowed)}之一，或留空")
+
+
+def _check_int(frame, table, column, problems, notes: list[Note]) -> pd.Series:
+    """A count: ``15`` or ``15人``; a negative count sets the row aside; any other text
+    (全体党员, 约15人, 12-15人) leaves the count empty with a note, and the record still counts."""
+    text = frame[column]
+    counted = text.str.extract(_COUNT_RE)[0]
+    numeric = pd.to_numeric(counted, errors="coerce")
+    negative = text.str.match(r"^-\s*\d")
+    problems.add(frame, negative, column, "人数不能为负数")
+    wordy = (text != "") & numeric.isna() & ~negative
+    if wordy.any():
+        for (file, sheet), part in frame[wordy].groupby(["file", "sheet"], sort=False):
+            rows = "、".join(map(str, part["row"].head(5))) + ("等" if len(part) > 5 else "")
+            notes.append(Note("count", file, sheet,
+                              f"{_label(table, column)}不是一个整数（第{rows}行，如“{part[column].iloc[0][:12]}”）："
+                              "该项按空白处理，记录照常统计", len(part)))
+    return numeric.astype("Int64")
+
+
+def map_distinct(values: pd.Series, fn) -> pd.Series:
+    """``values.map(fn)``, calling ``fn`` once per distinct value."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), sort=False)
+    mapped = np.array([fn(u) for u in uniques], dtype=object)
+    return pd.Series(mapped[codes] if len(uniques) else [], index=values.index, dtype=object)
+
+
+def _yes_no(frame, column, reading, problems, label: str) -> pd.Series:
+    yes = {schema.header_key(w) for w in reading["true_words"]}
+    no = {schema.header_key(w) for w in reading["false_words"]}
+    key = map_distinct(frame[column], schema.header_key)
+    problems.add(frame, ~key.isin(yes | no), column, f"{label}应填 是 或 否（也可填 √/×、1/0）")
+    return key.isin(yes - {""})
+
+
+def _finish(frame: pd.DataFrame, problems: _Problems, columns: list[str]) -> pd.DataFrame:
+    bad = problems.bad_positions()
+    good = frame.drop(index=np.unique(bad)) if len(bad) else frame
+    return good[columns].reset_index(drop=True)
+
+
+def _check_units_table(frame: pd.DataFrame, problems: _Problems) -> pd.DataFrame:
+    _check_required(frame, schema.UNITS, problems)
+    problems.add(
+        frame,
+        (frame["unit_id"] != "") & ~frame["unit_id"].str.fullmatch(schema.UNIT_ID_PATTERN),
+        "unit_id",
+        "单位代码应为1–40位小写字母（a-z）、数字（0-9）或“-”",
+    )
+    frame = frame.assign(_all="")
+    _check_duplicates(frame, schema.UNITS, "unit_id", problems, scope="_all")
+    _check_duplicates(frame, schema.UNITS, "unit_name", problems, scope="_all")
+    good = _finish(frame, problems, [c.name for c in schema.UNITS.columns])
+    return good.set_index("unit_id")
+
+
+_PLACE = ["file", "sheet", "row"]
+
+
+def _check_table(
+    name: str, frame: pd.DataFrame, units: pd.DataFrame, problems: _Problems, rules: dict, notes: list[Note]
+) -> pd.DataFrame:
+    table = schema.TABLES[name]
+    reading = rules["reading"]
+    _check_required(frame, table, problems)
+    frame["unit"] = _check_units(frame, units, problems).fillna("")
+    typed: dict[str, pd.Series] = {}
+    primary = None
+    for col in table.columns:
+        if col.kind == "date":
+            typed[col.name] = _check_date(frame, table, col.name, problems, reading, primary)
+            if primary is None:
+                primary = typed[col.name]
+        elif col.kind == "int":
+            typed[col.name] = _check_int(frame, table, col.name, problems, notes)
+    for key in table.key:
+        _check_duplicates(frame, table, key, problems)
+    if name == "activities":
+        lookup = schema.category_lookup()
+        codes = pd.Series(frame["category"].unique(), dtype=object)
+        mapped = {v: schema.category_code(v, lookup) for v in codes}
+        typed["category"] = frame["category"].map(mapped).fillna(frame["category"])
+    elif name == "casework":
+        cw = rules["casework"]
+        late = typed["replied_date"] < typed["received_date"]
+        problems.add(frame, late, "replied_date", "答复日期早于收到日期")
+        typed["extended"] = _yes_no(frame, "extended", reading, problems, "是否延期")
+        none_words = {schema.header_key(w): "" for w in reading["none_words"]}
+        escalation = map_distinct(frame["escalation"], lambda v: "" if schema.header_key(v) in none_words else v)
+        frame["escalation"] = escalation
+        _check_choice(frame, "escalation", cw["escalation_levels"], problems, "越级情况")
+        _check_choice(frame, "satisfaction", cw["rated"], problems, "满意度")
+        typed["escalation"] = escalation
+    elif name == "publicity":
+        schemes = "|".join(re.escape(s) for s in rules["publicity"]["url_schemes"])
+        bad = (frame["url"] != "") & ~frame["url"].str.match(rf"(?i)^(?:{schemes})://\S+$")
+        prefixes = " 或 ".join(s + "://" for s in rules["publicity"]["url_schemes"])
+        problems.add(frame, bad, "url", f"链接应以 {prefixes} 开头")
+    out = frame.assign(**typed)
+    return _finish(out, problems, [*_PLACE, *(c.name for c in table.columns)])
+
+
+# --------------------------------------------------------------------------- caching
+
+
+def _code_fingerprint() -> bytes:
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256(str(CACHE_FORMAT).encode())
+    for name in ("ledgers.py", "schema.py", "sheets.py"):
+        h.update((here / name).read_bytes())
+    h.update(Path(paths.RULES_CONFIG).read_bytes())
+    h.update(Path(paths.CATEGORIES_CONFIG).read_bytes())
+    return h.digest()
+
+
+def table_files(data_dir: Path) -> list[Path]:
+    """Every file of the data folder that a table may be read from."""
+    return [data_dir / n for t in schema.TABLES.values() for n in t.file_names() if (data_dir / n).is_file()]
+
+
+def input_digest(data_dir: Path) -> str:
+    """Hash of every table file in ``data_dir`` and of the validation code and rules."""
+    h = hashlib.sha256(_code_fingerprint())
+    for p in table_files(Path(data_dir)):
+        h.update(p.name.encode())
+        with open(p, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    # Files not read are named in notes: their names are part of what validation says.
+    h.update("\0".join(sorted(p.name for p in Path(data_dir).iterdir() if p.is_file())).encode())
+    return h.hexdigest()[:20]
+
+
+def load_ledgers(data_dir: Path | str | None = None, *, cache: bool = True) -> Ledgers:
+    """Read and validate a data folder, once; later calls read the cache.
+
+    Parameters
+    ----------
+    data_dir : Path or str, optional
+        The data folder; the project's ``data/`` by default.
+    cache : bool
+        Read and write the validated cache under ``output/.cache``.
+
+    Returns
+    -------
+    Ledgers
+        Typed good rows, the rows set aside, and notes.
+
+    Raises
+    ------
+    InputError
+        Whole-file problems: a required table or column missing, a file
+        that cannot be read, a sheet that looks like a ledger but cannot be
+        read. Every such problem of the folder is in the one message; nothing
+        is written in that case.
+    """
+    data_dir = Path(data_dir or paths.DATA_DIR).resolve()
+    if not data_dir.is_dir():
+        raise InputError(f"数据文件夹 {data_dir} 不存在（请检查 --data 或 data_dir）")
+    digest = input_digest(data_dir)
+    cache_file = paths.CACHE_DIR / f"ledgers-{digest}.pkl"
+    if cache and (data_dir, digest) in _LOADED:
+        return _LOADED[(data_dir, digest)]  # a warm kernel's next report: not even unpickled again
+    if cache and cache_file.is_file():
+        with open(cache_file, "rb") as fh:
+            ledgers = pickle.load(fh)
+        ledgers.data_dir = data_dir
+        _remember(data_dir, digest, ledgers)
+        return ledgers
+    ledgers = validate(data_dir)
+    ledgers.digest = digest
+    if cache:
+        _remember(data_dir, digest, ledgers)
+        _write_atomic_pickle(cache_file, ledgers)
+    return ledgers
+
+
+# The ledgers last loaded in this process (one folder at a time), so that a warm
+# kernel building report after report reads the cache once, not once a report.
+_LOADED: dict[tuple[Path, str], Ledgers] = {}
+
+
+def _remember(data_dir: Path, digest: str, ledgers: Ledgers) -> None:
+    _LOADED.clear()
+    _LOADED[(data_dir, digest)] = ledgers
+
+
+def _write_atomic_pickle(target: Path, obj: Any) -> None:
+    from ..settings.outdir import atomic_file
+
+    with atomic_file(target) as tmp, open(tmp, "wb") as fh:
+        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def read_table(path: Path, table: schema.Table, reading: dict[str, Any], notes: list[Note]) -> pd.DataFrame:
+    """Read one table file: every matching sheet, the contract's columns as text, with file/sheet/row.
+
+    Raises
+    ------
+    InputError
+        A whole-file problem (see :func:`helpers.read.sheets.read_blocks`).
+    """
+    result = sheets.read_blocks(path, table, reading)
+    for skipped in result.skipped:
+        notes.append(Note("sheet", skipped.file, skipped.sheet, f"未读取该工作表：{skipped.reason}"))
+    parts = []
+    for block in result.blocks:
+        lines = block.skipped_totals + block.skipped_footers
+        if lines:
+            kinds = (("合计/小计行", block.skipped_totals), ("表尾的填表人、审核人等行", block.skipped_footers))
+            what = "、".join(w for w, n in kinds if n)
+            notes.append(Note("lines", block.file, block.sheet, f"跳过{what}共{lines}行（不是记录）", lines))
+        frame = block.frame
+        frame["_year"] = np.nan if block.year is None else float(block.year)
+        frame["_month"] = np.nan if block.month is None else float(block.month)
+        parts.append(frame)
+    if len(parts) > 1:
+        _check_repeated_sheets(parts, table)
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    for col in table.columns:
+        if col.name not in frame.columns:
+            frame[col.name] = ""
+    frame = frame.fillna({c.name: "" for c in table.columns})
+    return frame
+
+
+def _check_repeated_sheets(parts: list[pd.DataFrame], table: schema.Table) -> None:
+    """Stop when a sheet repeats the records of other sheets (a 全年汇总 sheet beside the monthly ones).
+
+    Every sheet whose header matches is read, so a summary sheet that copies the
+    monthly sheets would count each record twice. Records are compared by their
+    required fields, dates as dates (a summary retyped with 1月8日 for 2024-01-08,
+    or with a shortened 主题, is still a copy).
+
+    Raises
+    ------
+    ColumnMissingError
+        Naming the sheet and how many of its records stand in other sheets too.
+    """
+    cols = [c for c in table.required_columns]
+    prints = []
+    for i, part in enumerate(parts):
+        fp = pd.DataFrame(index=part.index)
+        for col in cols:
+            if col.kind == "date":
+                parsed = parse_dates(part[col.name], part.get("_year"), part.get("_month"))
+                fp[col.name] = parsed.dt.strftime("%Y-%m-%d").fillna(part[col.name])
+            else:
+                fp[col.name] = part[col.name]
+        prints.append(fp.assign(_block=i, sheet=part["sheet"]))
+    tagged = pd.concat(prints, ignore_index=True)
+    names = [c.name for c in cols]
+    tagged = tagged[(tagged[names] != "").any(axis=1)]
+    spread = tagged.groupby(names, sort=False)["_block"].transform("nunique")
+    repeated = tagged[spread > 1].groupby("_block").size()
+    sizes = tagged.groupby("_block").size()
+    if repeated.empty:
+        return
+    block = int(repeated.idxmax())  # the sheet repeating most records: a summary sheet, as a rule
+    count = int(repeated[block])
+    if count >= 2 and count >= 0.5 * sizes[block]:
+        first = parts[block]
+        others = sorted(set(tagged.loc[(spread > 1) & (tagged["_block"] != block), "sheet"]))
+        raise ColumnMissingError(
+            f"{first['file'].iloc[0]} 工作表“{first['sheet'].iloc[0]}”的{sizes[block]}条记录中有{count}条"
+            f"与其他工作表（{'、'.join(others[:4])}{'等' if len(others) > 4 else ''}）的记录相同，像是汇总表："
+            "每条记录只能登记一次，请删除重复的工作表后再统计"
+        )
+
+
+def validate(data_dir: Path | str) -> Ledgers:
+    """Read and check every table of ``data_dir`` (no cache).
+
+    See :func:`load_ledgers` for parameters and errors.
+    """
+    data_dir = Path(data_dir)
+    rules = load_rules()
+    load_categories()  # a broken categories file stops here, before any table is read
+    reading = rules["reading"]
+    sources: dict[str, str] = {}
+    raw: dict[str, pd.DataFrame] = {}
+    notes: list[Note] = []
+    errors: list[InputError] = []
+    for name, table in schema.TABLES.items():
+        try:
+            path = find_table(data_dir, name)
+            if path is None:
+                if table.required:
+                    raise TableMissingError(
+                        f"缺少必需的{table.title}：请在 {data_dir} 中放入 {name}.xlsx（或 {name}.xls、{name}.csv）"
+                    )
+                continue
+            sources[name] = path.name
+            raw[name] = read_table(path, table, reading, notes)
+        except InputError as exc:
+            errors.append(exc)
+    unread = unread_files(data_dir, set(sources.values()))
+    notes.extend(unread)
+    if errors:
+        _raise_all(errors, unread)
+
+    rejected: list[pd.DataFrame] = []
+    problems = _Problems("units")
+    units = _check_units_table(raw["units"], problems)
+    rejected.append(problems.frame())
+    frames: dict[str, pd.DataFrame | None] = {}
+    for name in schema.LEDGER_TABLES:
+        if name not in raw:
+            frames[name] = None
+            continue
+        problems = _Problems(name)
+        frames[name] = _check_table(name, raw[name], units, problems, rules, notes)
+        rejected.append(problems.frame())
+    if frames["activities"] is not None:
+        unknown = frames["activities"].loc[~frames["activities"]["category"].isin(set(schema.CATEGORIES)), "category"]
+        for text, n in unknown.value_counts().items():
+            notes.append(Note("category", sources["activities"], "",
+                              f"类别“{text}”不是规定类别，也不在 config/categories.yml 的别名中：按其他类别单列统计",
+                              int(n)))
+    all_rejected = pd.concat([r for r in rejected if not r.empty] or [rejected[0]], ignore_index=True)
+    all_rejected = all_rejected.drop(columns="_pos")
+    if not all_rejected.empty:
+        all_rejected = all_rejected.sort_values(["file", "sheet", "row"], kind="stable", ignore_index=True)
+    return Ledgers(
+        data_dir=data_dir,
+        units=units,
+        activities=frames["activities"],
+        casework=frames["casework"],
+        publicity=frames["publicity"],
+        coverage=frames["coverage"],
+        rejected=all_rejected,
+        sources=sources,
+        notes=notes,
+    )
+
+
+def _raise_all(errors: list[InputError], unread: list[Note]) -> None:
+    """Stop with every whole-file problem of the folder in one message."""
+    messages = [str(e) for e in errors]
+    if any(isinstance(e, TableMissingError) for e in errors) and unread:
+        messages.append("另外，文件夹中有未读取的文件：" + "；".join(f"{n.file}（{n.message}）" for n in unread))
+    if len(errors) == 1:
+        raise type(errors[0])(messages[0] if len(messages) == 1 else "；".join(messages))
+    cls = ColumnMissingError if all(isinstance(e, ColumnMissingError) for e in errors) else InputError
+    listed = "；".join(f"（{i}）{m}" for i, m in enumerate(messages, 1))
+    raise cls(f"数据文件夹有{len(errors)}处问题，需先改正：{listed}")
+
+
+def rejected_for_output(rejected: pd.DataFrame) -> pd.DataFrame:
+    """The set-aside rows as ``rejected.csv`` lists them: file, sheet, row, column, value, reason.
+
+    Ledger text that a spreadsheet would run as a formula is kept as text (:func:`csv_safe`).
+    """
+    return csv_safe(rejected[REJECTED_COLUMNS])
+
+
+# What a spreadsheet that opens a CSV file reads as the start of a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_SOMEWHERE = re.compile("(?:^|\x1f)[=+\\-@\t\r]")
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each text that starts like a formula (``=`` ``+`` ``-`` ``@``) prefixed with ``'``.
+
+    Excel and WPS run ``=HYPERLINK(…)`` typed into a ledger as a formula when
+    they open a CSV file; with the apostrophe (OWASP's advice on CSV
+    injection) they show it as text. Numbers are left as they are.
+    """
+    out = None
+    for name in frame.columns:
+        col = frame[name]
+        if col.dtype != object and not pd.api.types.is_string_dtype(col.dtype):
+            continue
+        values = col.to_numpy(dtype=object)
+        try:  # one look at the whole column first: almost always nothing to do
+            joined = "\x1f".join(values)
+        except TypeError:
+            joined = "\x1f".join(v for v in values if isinstance(v, str))
+        if not _FORMULA_SOMEWHERE.search(joined):
+            continue
+        risky = np.fromiter((isinstance(v, str) and v.startswith(FORMULA_START) for v in values), bool, len(values))
+        if risky.any():
+            out = frame.copy() if out is None else out
+            out[name] = col.where(~risky, "'" + col.where(risky, "").astype(str))
+    return frame if out is None else out
+
+
+def over_threshold(ledgers: Ledgers, unit_id: str, share: float | None = None) -> list[tuple[str, int, int]]:
+    """Tables in which more than the allowed share of the unit's rows were set aside.
+
+    Parameters
+    ----------
+    ledgers : Ledgers
+    unit_id : str
+    share : float, optional
+        The allowed share; ``data_quality.max_rejected_share`` of ``config/rules.yml`` by default.
+
+    Returns
+    -------
+    list of (table, set aside, all rows)
+        Empty when the unit's data can be trusted.
+    """
+    limit = load_rules()["data_quality"]["max_rejected_share"] if share is None else share
+    return [(t, bad, total) for t, (bad, total) in ledgers.rejected_for(unit_id).items() if bad > limit * total]

@@ -1,0 +1,282 @@
+"""The table registry: the tables of ``shared/data-contract.md``, declared once.
+
+Each :class:`Table` says which files hold it, its columns with their Chinese
+aliases and kinds, which column is a unique key, and whether it may carry
+personal data. Reading, validation, cache keys and the inputs of a report all
+come from :data:`TABLES`; adding a ledger table means adding one entry here
+(and its checks, if any, in :mod:`helpers.read.ledgers`).
+
+Activity categories are configuration (``config/categories.yml``), so that
+analysts can add the spellings their office uses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from typing import Any
+
+UNIT_ID_PATTERN = r"[a-z0-9-]{1,40}"
+
+# File endings a table may be read from, in order of preference.
+SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".xlsm", ".xls")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table.
+
+    Attributes
+    ----------
+    name : str
+        Canonical name (also the header a file may use).
+    aliases : tuple of str
+        Chinese headers that mean the same column.
+    required : bool
+        Whether a row without a value is set aside (and a file without the column stops).
+    kind : str
+        ``text``, ``date``, ``int`` (a count, ``15人`` reads as 15), ``bool`` (是/否,
+        √/×), ``unit`` (a unit id or name), ``url``.
+    ticks : tuple of str
+        For a choice that offices keep as tick columns (满意 / 基本满意 / 不满意):
+        the headers of those columns, each also the value it stands for.
+    """
+
+    name: str
+    aliases: tuple[str, ...]
+    required: bool = False
+    kind: str = "text"
+    ticks: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """How people call the column: its first Chinese alias (the header a template writes)."""
+        return self.aliases[0] if self.aliases else self.name
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        """Every header that means this column."""
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One ledger table.
+
+    Attributes
+    ----------
+    name : str
+        Canonical name, also the file stem (``casework.xlsx``).
+    title : str
+        Chinese title, as users call the ledger.
+    required : bool
+        Whether a data folder must hold it.
+    columns : tuple of Column
+    key : tuple of str
+        Columns unique per unit when given.
+    personal : bool
+        Whether the table may carry personal data in extra columns: its cell
+        values are never quoted in a message unless they are the contract's own.
+    """
+
+    name: str
+    title: str
+    required: bool
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = field(default=())
+    personal: bool = False
+
+    def column(self, name: str) -> Column:
+        """Return the column called ``name``."""
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def required_columns(self) -> tuple[Column, ...]:
+        """The columns a file must have."""
+        return tuple(c for c in self.columns if c.required)
+
+    def file_names(self) -> tuple[str, ...]:
+        """The file names this table may be read from."""
+        return tuple(f"{self.name}{s}" for s in SUFFIXES)
+
+
+UNITS = Table(
+    "units",
+    "单位名录",
+    True,
+    (
+        Column("unit_id", ("单位代码",), True),
+        Column("unit_name", ("单位名称",), True),
+        Column("party_org", ("党组织名称",)),
+        Column("recipient", ("主送机关",)),
+    ),
+)
+
+ACTIVITIES = Table(
+    "activities",
+    "活动台账",
+    True,
+    (
+        Column("activity_id", ("编号",)),
+        Column("unit", ("单位",), True, "unit"),
+        Column("date", ("日期", "活动日期", "开展日期"), True, "date"),
+        Column("category", ("类别", "活动类别", "活动类型"), True),
+        Column("title", ("主题", "活动主题")),
+        Column("participants", ("参加人数", "参会人数", "人数"), False, "int"),
+    ),
+    key=("activity_id",),
+)
+
+CASEWORK = Table(
+    "casework",
+    "信访台账",
+    True,
+    (
+        Column("case_id", ("信访编号",), True),
+        Column("unit", ("承办单位", "单位", "办理单位"), True, "unit"),
+        Column("received_date",
+               ("收到日期", "登记日期", "受理日期", "来信来访日期", "收到时间", "登记时间", "受理时间"), True, "date"),
+        Column("channel", ("信访形式", "信访方式", "来访形式")),
+        Column("category", ("问题类别", "问题类型", "信访类别")),
+        Column("replied_date", ("答复日期", "办结日期", "回复日期", "答复时间", "办结时间", "回复时间"), False, "date"),
+        Column("extended", ("是否延期", "延期", "是否延期办理", "延期办理"), False, "bool"),
+        Column("escalation", ("越级情况", "是否越级", "越级", "越级上访情况", "越级信访情况")),
+        Column("satisfaction", ("满意度", "满意度评价", "群众满意度"), ticks=("满意", "基本满意", "不满意")),
+    ),
+    key=("case_id",),
+    personal=True,
+)
+
+PUBLICITY = Table(
+    "publicity",
+    "宣传报道",
+    False,
+    (
+        Column("unit", ("单位",), True, "unit"),
+        Column("date", ("刊发日期", "日期", "发布日期", "刊登日期"), True, "date"),
+        Column("outlet", ("媒体名称", "媒体", "刊发媒体", "发布媒体"), True),
+        Column("level", ("媒体级别",)),
+        Column("title", ("标题", "稿件标题")),
+        Column("url", ("链接", "网址"), False, "url"),
+    ),
+)
+
+COVERAGE = Table(
+    "coverage",
+    "村（社区）覆盖台账",
+    False,
+    (
+        Column("unit", ("单位",), True, "unit"),
+        Column("village", ("村（社区）", "村(社区)", "村社区", "村（社区）名称", "村居"), True),
+        Column("established_date", ("建成日期", "成立日期"), False, "date"),
+    ),
+    key=("village",),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (UNITS, ACTIVITIES, CASEWORK, PUBLICITY, COVERAGE)}
+# The ledgers proper (each row a unit's record): read, checked, hashed into a report's
+# inputs and pooled for the district summary, all from this list.
+LEDGER_TABLES: tuple[str, ...] = tuple(name for name in TABLES if name != UNITS.name)
+# The ledgers a data folder may leave out (the report then says so and leaves their part out).
+OPTIONAL_TABLES: tuple[str, ...] = tuple(name for name in LEDGER_TABLES if not TABLES[name].required)
+
+# Header cells are compared without white space, with half-width brackets.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_SPACES = re.compile(r"[\s\u00a0\u3000]+")
+
+
+def header_key(text: Any) -> str:
+    """A header cell as it is compared: no white space at all, half-width brackets, lower case.
+
+    ``信访⏎编号`` and ``信访 编号`` both give ``信访编号``.
+    """
+    text = str(text).translate(_INVISIBLE)
+    text = _SPACES.sub("", text)
+    return text.replace("（", "(").replace("）", ")").replace("＊", "*").strip("*").lower()
+
+
+@cache
+def header_lookup(table_name: str) -> dict[str, str]:
+    """Map every accepted header of a table (as :func:`header_key`) to its column name.
+
+    A tick column (满意 under 满意度) maps to ``<column>:<value>``.
+    """
+    lookup: dict[str, str] = {}
+    for col in TABLES[table_name].columns:
+        for spelling in col.spellings:
+            lookup[header_key(spelling)] = col.name
+        for tick in col.ticks:
+            lookup[header_key(tick)] = f"{col.name}:{tick}"
+    return lookup
+
+
+# --------------------------------------------------------------------------- categories
+
+
+@lru_cache(maxsize=1)
+def _category_config() -> dict[str, Any]:
+    from ..settings.config import categories
+
+    return categories()
+
+
+def _categories() -> dict[str, tuple[str, tuple[str, ...]]]:
+    conf = _category_config()["categories"]
+    return {code: (c["name"], tuple(c.get("aliases") or ())) for code, c in conf.items()}
+
+
+def _category_short() -> dict[str, str]:
+    conf = _category_config()["categories"]
+    return {code: c.get("short") or c["name"] for code, c in conf.items()}
+
+
+def __getattr__(name: str):
+    # CATEGORIES and CATEGORY_SHORT are read from config/categories.yml on first use.
+    if name == "CATEGORIES":
+        return _categories()
+    if name == "CATEGORY_SHORT":
+        return _category_short()
+    raise AttributeError(f"module 'helpers.read.schema' has no attribute {name!r}")
+
+
+_DASHES = re.compile(r"[—―－‐‑–-]+")
+
+
+def category_key(text: str) -> str:
+    """A category spelling as it is looked up: no spaces, one kind of dash and bracket."""
+    text = _SPACES.sub("", str(text).translate(_INVISIBLE))
+    text = _DASHES.sub("-", text)
+    return text.replace("（", "(").replace("）", ")").replace("：", ":")
+
+
+def category_lookup() -> dict[str, str]:
+    """Map every accepted spelling of a canonical category (as :func:`category_key`) to its code."""
+    lookup: dict[str, str] = {}
+    for code, (name, aliases) in _categories().items():
+        for spelling in (code, name, *aliases):
+            lookup[category_key(spelling)] = code
+    return lookup
+
+
+def category_code(text: str, lookup: dict[str, str] | None = None) -> str | None:
+    """The canonical code of a category spelling, or ``None`` when it is not known.
+
+    A configured prefix (三会一课) followed by a dash or colon is dropped first.
+
+    Examples
+    --------
+    >>> category_code("三会一课—支部党员大会")
+    'branch_assembly'
+    """
+    lookup = category_lookup() if lookup is None else lookup
+    key = category_key(text)
+    if key in lookup:
+        return lookup[key]
+    for prefix in _category_config().get("prefixes") or ():
+        p = category_key(prefix)
+        if key.startswith(p):
+            rest = key[len(p):].lstrip("-:·.")
+            if rest in lookup:
+                return lookup[rest]
+    return None

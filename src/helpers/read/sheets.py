@@ -1,0 +1,674 @@
+"""Read a ledger file as a careful person reads it: sheets, title rows, headers, totals.
+
+Offices keep their ledgers (台账) in Excel or WPS by hand: a merged title row
+above the header, a 填报单位 line, two-row headers with a merged group cell
+(办理情况 over 答复日期 and 是否延期), one sheet per month, merged unit cells,
+合计 rows and a 填表人 footer. This module turns one file into a list of
+:class:`Block` objects, one per sheet whose header matches the table, each a
+frame of text cells under the table's canonical column names, with the file,
+sheet and spreadsheet row of every record. Everything it cannot read with
+confidence stops with a message that says what it found.
+
+It knows nothing of the checks made on values (:mod:`helpers.read.ledgers`).
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..settings.errors import ColumnMissingError, UnreadableFileError
+from . import schema
+
+# Invisible characters dropped everywhere; spaces of every kind made plain spaces.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_NORMALISE = str.maketrans(
+    {**{chr(0xFF10 + i): str(i) for i in range(10)}, "\u3000": " ", "\u00a0": " ", "\u2002": " ", "\u2003": " ",
+     **{k: None for k in _INVISIBLE}}
+)
+_NEEDS_NORMALISING = re.compile("[\uff10-\uff19\u3000\u00a0\u2002\u2003\u200b\u200c\u200d\u2060\ufeff]")
+_PADDED = re.compile(r"\x1f\s|\s\x1f")  # a distinct value with white space at either end
+# A total line may name its period first: 本月合计, 全年总计.
+_TOTAL_PREFIXES = ("本月", "本季度", "本季", "本年度", "本年", "全年", "全部", "总")
+_YEAR_IN_SHEET = re.compile(r"((?:19|20)\d{2})")
+_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年(?:度|(?!\s*\d{1,2}\s*月))")
+
+
+@dataclass
+class Block:
+    """The records of one sheet: canonical columns as text, plus where each came from.
+
+    Attributes
+    ----------
+    file, sheet : str
+        File name and sheet name (``""`` for a CSV file).
+    frame : DataFrame
+        One row per record line; the table's columns found in the file (text),
+        and ``row``, the row number as the spreadsheet shows it.
+    year : int or None
+        The year the sheet name (2024年3月) or its title (2024年度…) gives, for
+        dates written without one.
+    skipped_totals, skipped_footers : int
+        合计/小计 lines and 填表人/审核人 lines skipped (not records).
+    """
+
+    file: str
+    sheet: str
+    frame: pd.DataFrame
+    year: int | None = None
+    skipped_totals: int = 0
+    skipped_footers: int = 0
+    month: int | None = None
+
+
+@dataclass
+class SheetNote:
+    """A sheet that was not read, and why (named by ``nianbao validate``)."""
+
+    file: str
+    sheet: str
+    reason: str
+
+
+@dataclass
+class FileRead:
+    """What one file gave: its blocks, and the sheets it skipped."""
+
+    blocks: list[Block] = field(default_factory=list)
+    skipped: list[SheetNote] = field(default_factory=list)
+
+
+def where(file: str, sheet: str) -> str:
+    """``casework.xlsx`` or ``casework.xlsx 工作表“3月”`` as messages name a place."""
+    return f"{file} 工作表“{sheet}”" if sheet else file
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def cell_text(value: Any) -> str:
+    """One cell as text: Excel dates as ``2024-03-05``, whole numbers without ``.0``."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (datetime, pd.Timestamp)):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def normalise_text(values: pd.Series) -> pd.Series:
+    """Trim cells; normalise full-width digits and spaces; drop zero-width characters.
+
+    Each distinct value is normalised once, and a column none of whose values
+    needs it is returned as it is, so a column of a million ids costs one join.
+    """
+    codes, uniques = _normalised_distinct(values)
+    return pd.Series(uniques[codes] if len(uniques) else [], index=values.index, dtype=object)
+
+
+def _normalised_distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and normalised distinct values of a column of text cells."""
+    codes, uniques = pd.factorize(values.fillna("").to_numpy(dtype=object), sort=False)
+    uniques = np.asarray(uniques, dtype=object)
+    if not len(uniques):
+        return codes, uniques
+    try:
+        joined = "\x1f" + "\x1f".join(uniques) + "\x1f"
+    except TypeError:  # not every cell is text
+        joined = None
+    if joined is not None and not _NEEDS_NORMALISING.search(joined) and not _PADDED.search(joined):
+        return codes, uniques
+    return codes, np.array([_normalise_one(v) for v in uniques], dtype=object)
+
+
+def _normalise_one(value: Any) -> str:
+    text = value if isinstance(value, str) else cell_text(value)
+    if _NEEDS_NORMALISING.search(text):
+        text = text.translate(_NORMALISE)
+    return text.strip()
+
+
+# --------------------------------------------------------------------------- files to grids
+
+
+@dataclass
+class _Grid:
+    sheet: str
+    hidden: bool
+    rows: list[list[Any]]  # from the sheet's row 1, column A
+    own: list[bool]  # per row: holds a value of its own (not only copies of merged cells)
+
+
+def _utf8(raw: bytes, name: str) -> bytes:
+    """The file's bytes as UTF-8: UTF-8 (with or without BOM) as is, else GBK/GB18030."""
+    try:
+        raw.decode("utf-8")
+        return raw
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030").encode("utf-8")
+    except UnicodeDecodeError:
+        raise UnreadableFileError(
+            f"{name}：既不是 UTF-8 也不是 GBK/GB18030 编码的文本，无法读取（请用 Excel 另存为“CSV UTF-8”或 .xlsx）"
+        ) from None
+
+
+def _csv_frame(path: Path) -> pd.DataFrame:
+    """A CSV file as a frame of text cells, numbered from row 1, however ragged its lines."""
+    data = _utf8(path.read_bytes(), path.name)
+    kwargs = dict(header=None, dtype=object, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig")
+    try:
+        frame = pd.read_csv(io.BytesIO(data), **kwargs)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    except pd.errors.ParserError:
+        # A title line with fewer fields than the header: size the frame by the widest line.
+        text = io.StringIO(data.decode("utf-8-sig"))
+        width = max((len(r) for r in csv.reader(text)), default=0)
+        frame = pd.read_csv(io.BytesIO(data), names=range(width), **kwargs)
+    del data
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+    frame.columns = range(frame.shape[1])
+    return frame.fillna("")
+
+
+def _workbook_grids(path: Path) -> list[_Grid]:
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    try:
+        grids = []
+        for meta in wb.sheets_metadata:
+            if str(meta.typ).split(".")[-1].lower() not in ("worksheet", "sheettypeenum.worksheet"):
+                continue
+            sheet = wb.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=False)
+            merges = sheet.merged_cell_ranges or []
+            copied = _fill_merges(rows, merges)
+            own = [any(v not in ("", None) and (r, c) not in copied for c, v in enumerate(row))
+                   if r in copied_rows else any(v not in ("", None) for v in row)
+                   for copied_rows in [{r for r, _ in copied}] for r, row in enumerate(rows)]
+            hidden = str(meta.visible).split(".")[-1].lower() != "visible"
+            grids.append(_Grid(meta.name, hidden, rows, own))
+        return grids
+    finally:
+        wb.close()
+
+
+def _fill_merges(rows: list[list[Any]], merges: list) -> set[tuple[int, int]]:
+    """A value merged over several cells applies to each of them (as a reader sees it).
+
+    Returns the cells that were filled with a copy (every cell of a range but its first).
+    """
+    copied: set[tuple[int, int]] = set()
+    if not merges:
+        return copied
+    width = max([len(r) for r in rows] + [m[1][1] + 1 for m in merges])
+    height = max(len(rows), *(m[1][0] + 1 for m in merges))
+    while len(rows) < height:
+        rows.append([])
+    for r in rows:
+        if len(r) < width:
+            r.extend([""] * (width - len(r)))
+    for (r0, c0), (r1, c1) in merges:
+        value = rows[r0][c0]
+        for r in range(r0, r1 + 1):
+            row = rows[r]
+            for c in range(c0, c1 + 1):
+                row[c] = value
+                if (r, c) != (r0, c0):
+                    copied.add((r, c))
+    return copied
+
+
+def _grid_frame(rows: list[list[Any]]) -> pd.DataFrame:
+    width = max((len(r) for r in rows), default=0)
+    data = [[cell_text(v) for v in r] + [""] * (width - len(r)) for r in rows]
+    frame = pd.DataFrame(data, dtype=object, columns=range(width))
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+    return frame
+
+
+def grids(path: Path) -> list[tuple[str, bool, pd.DataFrame, pd.Series | None]]:
+    """Every sheet of a file as ``(sheet name, hidden, frame of text cells, own)``.
+
+    A CSV file is one sheet named ``""``. The frame's index is the row number
+    as the spreadsheet shows it (row 1 first); merged cells are filled. ``own``
+    says per row whether it holds a value of its own, not only copies of merged
+    cells (``None`` for CSV: every filled row does).
+
+    Raises
+    ------
+    UnreadableFileError
+        When the file cannot be opened as what its ending says.
+    """
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return [("", False, _csv_frame(path), None)]
+        out = []
+        for g in _workbook_grids(path):
+            frame = _grid_frame(g.rows)
+            out.append((g.sheet, g.hidden, frame, pd.Series(g.own[: len(frame)], index=frame.index, dtype=bool)))
+        return out
+    except UnreadableFileError:
+        raise
+    except Exception as exc:  # calamine and pandas raise many kinds
+        kind = {".xls": "Excel 97-2003 (.xls)", ".csv": "CSV"}.get(suffix, "Excel (.xlsx)")
+        raise UnreadableFileError(
+            f"{path.name}：无法作为 {kind} 文件读取（{type(exc).__name__}）；文件可能已损坏，"
+            "或扩展名与实际格式不符：请在 Excel/WPS 中打开后另存为 .xlsx"
+        ) from None
+
+
+# --------------------------------------------------------------------------- headers
+
+
+@dataclass
+class Header:
+    """Where a sheet's header is and what each of its columns means."""
+
+    rows: tuple[int, ...]  # spreadsheet row numbers
+    columns: dict[int, str]  # grid column -> canonical name (or "satisfaction:满意")
+
+
+def _known(frame: pd.DataFrame, lookup: dict[str, str]) -> list[list[str | None]]:
+    return [[lookup.get(schema.header_key(v)) if v else None for v in row] for row in frame.itertuples(index=False)]
+
+
+def _is_subheader(known_row: list[str | None], cells: list[str]) -> bool:
+    """A row under a header is more header (sub-headers) when it holds header names, not values."""
+    names = sum(k is not None for k in known_row)
+    others = sum(bool(str(c).strip()) and k is None for k, c in zip(known_row, cells))
+    return names >= 2 or (names == 1 and others == 0)
+
+
+def find_header(frame: pd.DataFrame, table: schema.Table, header_rows: int) -> tuple[Header | None, str, int]:
+    """Find the header within the first ``header_rows`` rows.
+
+    The header is the first row that, with the sub-header rows under it (a
+    merged group cell 办理情况 over 答复日期 / 是否延期), holds every required
+    column of the table; for each column the lowest header cell that is a known
+    name wins. Line breaks and spaces inside header cells do not count.
+
+    Returns
+    -------
+    (Header or None, str, int)
+        The header, or ``None`` and a sentence saying what stands where the header
+        should be (e.g. “第3行像是表头（信访编号、收到日期），但缺少：承办单位”),
+        and how many of the table's column names that row holds.
+    """
+    lookup = schema.header_lookup(table.name)
+    top = frame.iloc[: header_rows + 2]
+    known = _known(top, lookup)
+    cells = [list(map(str, r)) for r in top.itertuples(index=False)]
+    required = {c.name for c in table.required_columns}
+    best: tuple[int, int, set[str]] = (0, -1, set())
+    for i in range(min(header_rows, len(top))):
+        if not any(known[i]):
+            continue
+        block = [i]
+        while block[-1] + 1 < len(top) and len(block) < 3 and _is_subheader(known[block[-1] + 1], cells[block[-1] + 1]):
+            block.append(block[-1] + 1)
+        columns: dict[int, str] = {}
+        for r in block:
+            for c, name in enumerate(known[r]):
+                if name is not None:
+                    columns[c] = name
+        found = set(columns.values())
+        if required <= found:
+            return Header(tuple(int(top.index[r]) for r in block), columns), "", len(found)
+        if len(found) > best[0] and _is_subheader(known[i], cells[i]):  # header-like, not a record
+            best = (len(found), i, found)
+    if best[1] < 0:
+        further = frame.iloc[header_rows: header_rows + 40]
+        if len(further) and len(frame) > header_rows:
+            deeper, _, names = find_header(further, table, len(further))
+            if deeper is not None:  # the header is there, only lower than the rules allow
+                return None, (f"第{deeper.rows[0]}行像是表头，但表头须在前{header_rows}行内：请删去表头上方多余的行"
+                              "（或调大 config/rules.yml 中的 reading.header_rows）"), names
+        return None, _no_header_found(top, table, header_rows), 0
+    row = int(top.index[best[1]])
+    have = "、".join(_label(table, n) for n in sorted(best[2] - {""}, key=_order(table)))
+    missing = "、".join(_label(table, n, with_aliases=True) for n in sorted(required - best[2], key=_order(table)))
+    return None, f"第{row}行像是表头（{have}），但缺少必需的列：{missing}", best[0]
+
+
+def _order(table: schema.Table):
+    names = [c.name for c in table.columns]
+    return lambda n: names.index(n.split(":")[0]) if n.split(":")[0] in names else len(names)
+
+
+def _label(table: schema.Table, name: str, with_aliases: bool = False) -> str:
+    base = name.split(":")[0]
+    col = table.column(base)
+    if ":" in name:
+        return name.split(":", 1)[1]
+    if with_aliases:
+        return "“" + "”或“".join(col.aliases[:2] + (col.name,)) + "”"
+    return col.label
+
+
+def _no_header_found(top: pd.DataFrame, table: schema.Table, header_rows: int) -> str:
+    wanted = "、".join(_label(table, c.name) for c in table.required_columns)
+    filled = [(int(i), [c for c in row if str(c).strip()]) for i, row in zip(top.index, top.itertuples(index=False))]
+    filled = [(i, cells) for i, cells in filled if cells][:1]
+    if not filled:
+        return f"前{header_rows}行都是空的，找不到表头（应含：{wanted}）"
+    row, cells = filled[0]
+    cells = list(dict.fromkeys(cells))  # a merged title repeats in every cell it covers
+    if table.personal:  # a casework sheet without a header may show a petitioner's name: never quote it
+        shown = f"有{len(cells)}个非空单元格，但没有一个是本表的列名"
+    else:
+        shown = "内容为“" + "、".join(str(c)[:12] for c in cells[:6]) + ("…" if len(cells) > 6 else "") + "”"
+    return f"前{header_rows}行中找不到表头（应含：{wanted}）；第{row}行{shown}"
+
+
+# --------------------------------------------------------------------------- records
+
+
+def _word_pattern(words: list[str]) -> re.Pattern[str]:
+    alts = "|".join(sorted((re.escape(schema.header_key(w)) for w in words if w), key=len, reverse=True))
+    return re.compile(alts or "(?!)")
+
+
+def _first_filled(frame: pd.DataFrame) -> pd.Series:
+    first = pd.Series("", index=frame.index, dtype=object)
+    for col in frame.columns:
+        values = frame[col]
+        first = first.where(first != "", values)
+    return first
+
+
+def _hits(uniques: np.ndarray, pattern: re.Pattern[str], first_chars: frozenset[str]) -> np.ndarray:
+    """Which distinct values match ``pattern``.
+
+    Only values that start (after spaces) with one of ``first_chars`` are looked
+    at closely; they are found with one regular-expression scan of the joined
+    values, so a column of a million ids costs a few milliseconds.
+    """
+    hit = np.zeros(len(uniques), dtype=bool)
+    if not len(uniques):
+        return hit
+    try:
+        joined = "\x1f" + "\x1f".join(uniques)
+    except TypeError:
+        joined = "\x1f" + "\x1f".join(map(str, uniques))
+    scan = re.compile("\x1f[ \t]*[" + re.escape("".join(sorted(first_chars))) + "]")
+    positions = [m.start() for m in scan.finditer(joined)]
+    if positions:
+        starts = np.cumsum(np.fromiter((len(str(u)) + 1 for u in uniques), dtype=np.int64, count=len(uniques)))
+        starts = np.concatenate(([0], starts[:-1]))
+        for i in np.searchsorted(starts, positions):
+            hit[i] = bool(pattern.match(schema.header_key(uniques[i])))
+    return hit
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """What marks a line that is not a record (from the ``reading`` rules)."""
+
+    total: re.Pattern[str]  # the first filled cell of a total line: 合计, 本月合计：12件
+    total_cell: re.Pattern[str]  # a contract cell that is a total word and nothing else
+    footer: re.Pattern[str]  # the first filled cell of a footer or note line: 填表人, 注：, 以下空白
+    first_chars: frozenset[str]
+
+    @classmethod
+    def of(cls, reading: dict[str, Any]) -> _Lines:
+        totals = _word_pattern(reading.get("total_words", [])).pattern
+        prefixes = "|".join(_TOTAL_PREFIXES)
+        footers = _word_pattern([*reading.get("footer_words", []), *reading.get("note_words", [])]).pattern
+        words = [*reading.get("total_words", []), *reading.get("footer_words", []), *reading.get("note_words", []),
+                 *_TOTAL_PREFIXES]
+        return cls(
+            total=re.compile(rf"^(?:{prefixes})?(?:{totals})(?![\u4e00-\u9fff])"),
+            total_cell=re.compile(rf"^(?:{prefixes})?(?:{totals})[:：]?$"),
+            footer=re.compile(rf"^(?:{footers})"),
+            first_chars=frozenset(schema.header_key(w)[:1] for w in words if w),
+        )
+
+
+def read_blocks(path: Path, table: schema.Table, reading: dict[str, Any]) -> FileRead:
+    """Read every sheet of ``path`` whose header matches ``table``.
+
+    Parameters
+    ----------
+    path : Path
+        A ``.csv``, ``.xlsx`` or ``.xls`` file.
+    table : schema.Table
+        The table the file holds.
+    reading : dict
+        The ``reading`` section of ``config/rules.yml`` (header rows, total and
+        footer words).
+
+    Returns
+    -------
+    FileRead
+        One :class:`Block` per matching sheet, in order, and the sheets skipped.
+
+    Raises
+    ------
+    ColumnMissingError
+        No sheet has the table's header; or a sheet looks like a ledger sheet
+        (a near-miss header, or dated records) but cannot be read; or two
+        columns mean the same thing.
+    UnreadableFileError
+        The file cannot be opened.
+    """
+    header_rows = int(reading.get("header_rows", 10))
+    patterns = _Lines.of(reading)
+    out = FileRead()
+    problems: list[str] = []
+    for sheet, hidden, frame, own in grids(path):
+        place = where(path.name, sheet)
+        if frame.empty or not (frame != "").to_numpy().any():
+            out.skipped.append(SheetNote(path.name, sheet, "空白工作表"))
+            continue
+        header, found, names = find_header(frame, table, header_rows)
+        if header is None:
+            if names >= 2 or (names and not sheet):
+                problems.append(f"{place}：{found}")
+            elif sheet and _has_dated_cells(frame):
+                problems.append(f"{place}：有日期等内容，但{found}")
+            elif sheet:
+                out.skipped.append(SheetNote(path.name, sheet, "没有本表的表头（如说明、填表说明）"))
+            else:
+                problems.append(f"{place}：{found}")
+            continue
+        if hidden:
+            problems.append(
+                f"{place}：是隐藏的工作表，却含有{table.title}的表头（第{header.rows[0]}行）："
+                "请取消隐藏（其记录将被统计）或删除该工作表"
+            )
+            continue
+        try:
+            out.blocks.append(_block(path.name, sheet, frame, own, header, table, patterns))
+        except ColumnMissingError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ColumnMissingError("；".join(problems))
+    if not out.blocks:
+        names = "、".join(f"“{n.sheet}”" for n in out.skipped) or "无"
+        raise ColumnMissingError(
+            f"{path.name}：没有一个工作表含{table.title}的表头（工作表：{names}）；"
+            f"表头应含：{'、'.join(_label(table, c.name) for c in table.required_columns)}"
+        )
+    return out
+
+
+def _has_dated_cells(frame: pd.DataFrame) -> bool:
+    sample = frame.iloc[:200].to_numpy().ravel()
+    return any(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(v)) for v in sample)
+
+
+def _block(file, sheet, frame, own, header, table, lines: _Lines) -> Block:
+    place = where(file, sheet)
+    by_name: dict[str, int] = {}
+    last = header.rows[-1]
+    data = frame.loc[frame.index > last]
+    head = frame.loc[list(header.rows)]
+    for col, name in sorted(header.columns.items()):
+        if name in by_name:
+            first = by_name[name]
+            subs = [str(v) for v in head.iloc[-1, [first, col]]] if len(head) > 1 else ["", ""]
+            same = (data[col] == "") | (data[col] == data[first])
+            if bool(same.all()) and not (all(subs) and subs[0] != subs[1]):
+                continue  # a header merged over two columns: the first holds the values
+            raise ColumnMissingError(_two_columns(place, table, name, first, col, head))
+        by_name[name] = col
+    _near_misses(place, table, head, by_name)
+    ticks = {n: c for n, c in by_name.items() if ":" in n}
+    plain = {n: c for n, c in by_name.items() if ":" not in n}
+    records = pd.DataFrame(index=data.index)
+    total = np.zeros(len(data), dtype=bool)
+    identity = {c.name for c in table.columns if c.required and c.kind in ("text", "unit")}
+    filled_required = np.zeros(len(data), dtype=int)
+    for name, c in plain.items():
+        codes, uniques = _normalised_distinct(data[c])
+        records[name] = pd.Series(uniques[codes] if len(uniques) else [], index=data.index, dtype=object)
+        if name in identity and len(uniques):  # 合计 standing in a unit or village cell, and nothing else
+            total |= _hits(uniques, lines.total_cell, lines.first_chars)[codes]
+        if table.column(name).required:
+            filled_required += (records[name] != "").to_numpy()
+    if ticks:
+        base = next(iter(ticks)).split(":")[0]
+        if base in plain:
+            raise ColumnMissingError(
+                f"{place}：既有“{table.column(base).aliases[0]}”列，"
+                f"又有勾选列（{'、'.join(n.split(':')[1] for n in ticks)}）：请只保留一种"
+            )
+        records[base] = _ticked(pd.DataFrame({n.split(":")[1]: normalise_text(data[c]) for n, c in ticks.items()}))
+    # Lines that are not records: blank lines (a row holding only copies of merged cells
+    # is blank), 合计/小计 lines, footers and notes (填表人, 审核人, 注：, 以下空白).
+    if own is not None:
+        nonblank = own.loc[data.index].to_numpy()
+    else:
+        nonblank = (data != "").any(axis=1).to_numpy() if len(data.columns) else np.zeros(len(data), dtype=bool)
+    first_raw = _first_filled(data)
+    codes, uniques = _normalised_distinct(first_raw)
+    if len(uniques):
+        total |= _hits(uniques, lines.total, lines.first_chars)[codes]
+        # a footer word opening the line, with a colon or space after it, or on a line that is no record
+        worded = _hits(uniques, lines.footer, lines.first_chars)[codes]
+        spaced = np.zeros(len(data), dtype=bool)
+        if worded.any():
+            spaced[worded] = first_raw[worded].str.match(r"^\s*\S+?\s*[:：\s]").to_numpy(dtype=bool)
+        footer = worded & (spaced | (filled_required <= 1)) & ~total
+    else:
+        footer = np.zeros(len(data), dtype=bool)
+    keep = nonblank & ~total & ~footer
+    year = _sheet_year(sheet) or _title_year(frame.loc[frame.index < header.rows[0]])
+    records = records.loc[keep]
+    records.insert(0, "row", records.index.to_numpy())
+    records.insert(0, "sheet", sheet)
+    records.insert(0, "file", file)
+    return Block(file, sheet, records.reset_index(drop=True), year,
+                 int((nonblank & total).sum()), int((nonblank & footer).sum()), _sheet_month(sheet))
+
+
+def _two_columns(place: str, table: schema.Table, name: str, first: int, col: int, head: pd.DataFrame) -> str:
+    """Two columns mean one field: say so, or say that only 满意度 may be kept as tick columns."""
+    subs = [str(v) for v in head.iloc[-1, [first, col]]] if len(head) > 1 else []
+    label = _label(table, name)
+    values = len(subs) == 2 and all(subs) and subs[0] != subs[1]
+    if values and schema.header_key(subs[0]) not in schema.header_lookup(table.name):
+        return (f"{place}：“{label}”下分成了多列（第{_col_letter(first)}列“{subs[0]}”、"
+                f"第{_col_letter(col)}列“{subs[1]}”…）：目前只有满意度可以用勾选列，"
+                f"请把这些列合并为一列“{label}”，填写所勾选的那一项")
+    return f"{place}：第{_col_letter(first)}列和第{_col_letter(col)}列都表示“{label}”：请只保留一列"
+
+
+def _near_misses(place: str, table: schema.Table, head: pd.DataFrame, by_name: dict[str, int]) -> None:
+    """Stop when an unread header looks like a column the table lacks (答复时间 for 答复日期).
+
+    Ignoring it would state a figure as if the column were empty (答复 0 件).
+    """
+    present = {n.split(":")[0] for n in by_name}
+    missing = [c for c in table.columns if c.name not in present]
+    if not missing:
+        return
+    used = set(by_name.values())
+    for col in range(head.shape[1]):
+        if col in used:
+            continue
+        texts = [str(v) for v in head[col] if str(v).strip()]
+        if not texts:
+            continue
+        key = schema.header_key(texts[-1]).replace("时间", "日期")
+        for column in missing:
+            for spelling in column.spellings + column.ticks:
+                alias = schema.header_key(spelling)
+                close = difflib.SequenceMatcher(None, key, alias).ratio() >= 0.75
+                if len(alias) >= 2 and len(key) >= 2 and (close or alias in key or key in alias):
+                    raise ColumnMissingError(
+                        f"{place}：第{_col_letter(col)}列的表头“{texts[-1]}”像是“{_label(table, column.name)}”，"
+                        f"但不是能识别的列名，照此统计会把该列当作没填：请把表头改为“{_label(table, column.name)}”"
+                        "（可用的写法见 nianbao init 生成的模板）"
+                    )
+
+
+def _ticked(ticks: pd.DataFrame) -> pd.Series:
+    """The value of a choice kept as tick columns: the ticked column's name ("" when none).
+
+    Two ticks give ``满意+不满意``, which the checks set aside; a cell that is
+    neither a tick nor blank gives ``?``, set aside too.
+    """
+    from ..settings.config import rules
+
+    yes = {schema.header_key(w) for w in rules()["reading"]["true_words"]} - {""}
+    no = {schema.header_key(w) for w in rules()["reading"]["false_words"]}
+    out = pd.Series("", index=ticks.index, dtype=object)
+    for name in ticks.columns:
+        key = ticks[name].map(schema.header_key)
+        on = key.isin(yes)
+        odd = ~on & ~key.isin(no)
+        out = out.where(~on, out.where(out == "", out + "+") + name)
+        out = out.where(~odd, f"“{name}”列填了" + ticks[name].str.slice(0, 10))
+    return out
+
+
+def _sheet_month(sheet: str) -> int | None:
+    """The month a sheet is named for (2024年3月, 3月), or ``None``."""
+    m = re.search(r"(?<!\d)(\d{1,2})\s*月", sheet or "")
+    return int(m.group(1)) if m and 1 <= int(m.group(1)) <= 12 else None
+
+
+def _sheet_year(sheet: str) -> int | None:
+    m = _YEAR_IN_SHEET.search(sheet or "")
+    return int(m.group(1)) if m else None
+
+
+def _title_year(title: pd.DataFrame) -> int | None:
+    for value in title.to_numpy().ravel():
+        m = _YEAR_IN_TITLE.search(str(value))
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def _col_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters

@@ -1,0 +1,474 @@
+"""Render an executed notebook to HTML, PDF and DOCX, without re-executing it.
+
+Two engines give the same documents. ``quarto``: the notebook goes to Quarto
+(the default when ``quarto`` is on PATH), in a scratch project whose
+``_quarto.yml`` is the project's, completed by :func:`quarto_plan`.
+``builtin``: nianbao drives the engines Quarto bundles, from PyPI, with the
+same ``_quarto.yml``:
+nbconvert turns the notebook's outputs into Pandoc Markdown (code and cells
+tagged ``remove-cell`` left out), Pandoc (``pypandoc_binary``) writes HTML and
+DOCX and a typst source, and typst (the ``typst`` wheel) writes the PDF. The
+Lua filter ``templates/nianbao.lua`` gives the report's own blocks their form
+in each format.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+
+from ..settings import paths
+from ..settings.config import quarto as quarto_config
+from ..settings.errors import ParameterError, RenderError
+from ..settings.fonts import FontChoice, check_embedded, extra_font_dirs, font_dirs, resolve_all, typst_family
+from ..settings.layout import Layout, page_layout
+
+if TYPE_CHECKING:
+    import nbformat
+
+REMOVE_TAGS = {"remove-cell", "parameters", "injected-parameters"}
+MARKDOWN_READER = "markdown-raw_html-raw_tex-raw_attribute-auto_identifiers+east_asian_line_breaks"
+PDF_ROLES = ("title", "body", "hei", "kai", "page-number")
+ENGINES = ("quarto", "builtin")
+QUARTO_OUT = "_out"  # output folder inside the scratch project
+QUARTO_FONT_LINKS = "fonts"  # folder of the scratch project linking to each font folder
+
+
+def parse_formats(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """``"html,pdf"`` to ``("html", "pdf")``, checked against :data:`FORMATS`.
+
+    Raises
+    ------
+    ParameterError
+        On an unknown format.
+    """
+    items = text.split(",") if isinstance(text, str) else list(text)
+    out = tuple(dict.fromkeys(i.strip().lower() for i in items if i.strip()))
+    bad = [f for f in out if f not in FORMATS]
+    if bad or not out:
+        raise ParameterError(f"--formats: '{','.join(bad) or text}' is not one of {','.join(FORMATS)}")
+    return out
+
+
+def quarto_available() -> bool:
+    """Whether the ``quarto`` program is on PATH."""
+    return shutil.which("quarto") is not None
+
+
+@lru_cache(maxsize=1)
+def quarto_version() -> str | None:
+    """The version ``quarto --version`` prints, or ``None`` when Quarto is not on PATH."""
+    program = shutil.which("quarto")
+    if program is None:
+        return None
+    try:
+        proc = subprocess.run([program, "--version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return "未知"
+    return proc.stdout.strip().splitlines()[-1].strip() if proc.returncode == 0 and proc.stdout.strip() else "未知"
+
+
+def choose_engine(requested: str | None = None) -> str:
+    """The engine a build uses: ``quarto`` or ``builtin``.
+
+    Parameters
+    ----------
+    requested : str, optional
+        ``quarto``, ``builtin`` or ``auto``; by default ``NIANBAO_ENGINE``, else
+        ``auto``: Quarto when ``quarto`` is on PATH, the built-in engines otherwise.
+
+    Raises
+    ------
+    ParameterError
+        On an unknown engine, or ``quarto`` asked for while it is not on PATH.
+    """
+    source = "--engine" if requested else "NIANBAO_ENGINE"
+    wanted = (requested or os.environ.get("NIANBAO_ENGINE") or "auto").strip().lower()
+    if wanted == "auto":
+        return "quarto" if quarto_available() else "builtin"
+    if wanted not in ENGINES:
+        raise ParameterError(f"{source}：'{wanted}' 不是可用的渲染引擎，请写 quarto、builtin 或 auto")
+    if wanted == "quarto" and not quarto_available():
+        raise ParameterError(f"{source} quarto：PATH 中没有 quarto 程序；请安装 Quarto，或改用 --engine builtin")
+    return wanted
+
+
+def engine_report() -> list[str]:
+    """What ``nianbao doctor`` says about the engines, in Chinese: Quarto's presence and version, the engine."""
+    version = quarto_version()
+    lines = [f"Quarto：已安装，版本 {version}（{shutil.which('quarto')}）" if version
+             else "Quarto：未安装（PATH 中没有 quarto 程序）"]
+    try:
+        engine = choose_engine()
+    except ParameterError as exc:
+        return [*lines, f"渲染引擎：无法使用 —— {exc}"]
+    setting = os.environ.get("NIANBAO_ENGINE")
+    why = (f"由 NIANBAO_ENGINE={setting} 指定" if setting and setting != "auto"
+           else "默认：PATH 中有 quarto 时用 Quarto，否则用内置引擎")
+    if engine == "quarto":
+        name = f"quarto（Quarto {version}）"
+    else:
+        from importlib.metadata import version as dist_version
+
+        name = f"builtin（内置：pandoc {pandoc_version()} + typst {dist_version('typst')}）"
+    lines.append(f"渲染引擎：nianbao build 将使用 {name} —— {why}（可用 --engine quarto|builtin 改）")
+    return lines
+
+
+@lru_cache(maxsize=1)
+def _exporter():
+    """nbconvert's Markdown exporter with nianbao's template (built once per process)."""
+    from nbconvert import MarkdownExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = MarkdownExporter(
+        extra_template_basedirs=[str(paths.template("nbconvert"))], template_name="nianbao"
+    )
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags=REMOVE_TAGS, enabled=True), enabled=True
+    )
+    return exporter
+
+
+@lru_cache(maxsize=1)
+def _typst_compiler():
+    """A typst compiler with the fonts loaded, kept for the life of the process."""
+    import typst
+
+    return typst.Compiler(font_paths=[str(d) for d in font_dirs()])
+
+
+@lru_cache(maxsize=1)
+def pandoc_version() -> str:
+    """The version of the pandoc that renders (from ``pypandoc_binary``)."""
+    from pypandoc import get_pandoc_version
+
+    return str(get_pandoc_version())
+
+
+def notebook_markdown(notebook: Path | nbformat.NotebookNode, workdir: Path) -> Path:
+    """Write the executed notebook's outputs as Pandoc Markdown (and its images) into ``workdir``.
+
+    Returns
+    -------
+    Path
+        ``workdir/report.md``.
+    """
+    import nbformat
+
+    nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(notebook, as_version=4)
+    body, resources = _exporter().from_notebook_node(nb, resources={"output_files_dir": "figures"})
+    for name, data in resources.get("outputs", {}).items():
+        target = workdir / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    md = workdir / "report.md"
+    md.write_text(body, encoding="utf-8")
+    return md
+
+
+def _pandoc(args: list[str], cwd: Path) -> None:
+    from pypandoc import get_pandoc_path
+
+    proc = subprocess.run([get_pandoc_path(), *args], cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RenderError(f"pandoc 转换失败（状态码 {proc.returncode}）：{proc.stderr.strip()[:500]}")
+
+
+def _common(md: Path) -> list[str]:
+    return [md.name, "-f", MARKDOWN_READER, "--lua-filter", str(paths.template("nianbao.lua"))]
+
+
+def render_html(md: Path, target: Path) -> Path:
+    """One self-contained HTML file (CSS and images inline, nothing fetched)."""
+    html = quarto_config()["format"].get("html", {})
+    css = paths.resource(html.get("css", "templates/report.css"))
+    _pandoc([*_common(md), "-t", "html5", "-s", "--embed-resources", "--css", str(css),
+             "-M", "lang=zh-CN", "-o", str(target)], md.parent)
+    return target
+
+
+def render_docx(md: Path, target: Path, layout: Layout) -> Path:
+    """DOCX with the reference document generated from ``_quarto.yml``."""
+    from .docx_reference import reference_docx
+
+    _pandoc([*_common(md), "-t", "docx", "--reference-doc", str(reference_docx(layout)),
+             "-o", str(target)], md.parent)
+    return target
+
+
+def typst_variables(layout: Layout, choices: dict | None = None) -> dict[str, str]:
+    """The template variables of ``templates/official.typ``."""
+    m = layout.margin_mm
+    families = dict(layout.fonts)
+    if choices:
+        families.update({role: typst_family(c) for role, c in choices.items()})
+    return {
+        "papersize": layout.paper,
+        **{f"margin-{k}": f"{v:g}mm" for k, v in m.items()},
+        "size-body": f"{layout.body_pt:g}pt",
+        "size-title": f"{layout.title_pt:g}pt",
+        "size-page-number": f"{layout.page_number_pt:g}pt",
+        "size-table": f"{layout.table_pt:g}pt",
+        "size-cell": f"{layout.cell_pt:g}pt",
+        "text-height": f"{layout.text_h_mm:g}mm",
+        # 1em line box (top-edge 0.8em, bottom-edge -0.2em) + leading = the line pitch
+        "leading": f"{layout.line_pitch_pt - layout.body_pt:.3f}pt",
+        "tracking": f"{layout.tracking_pt:.3f}pt",
+        **{f"font-{role}": family for role, family in families.items()},
+        **{f"weight-{role}": "bold" if "bold" in c.style.lower() else "regular"
+           for role, c in (choices or {}).items()},
+    }
+
+
+def render_pdf(md: Path, target: Path, layout: Layout, choices=None, roles: tuple[str, ...] = PDF_ROLES) -> Path:
+    """PDF through typst, then check that the font of each of ``roles`` was embedded."""
+    typ_template = quarto_config()["format"].get("typst", {}).get("template", "templates/official.typ")
+    args = [*_common(md), "-t", "typst", "--template", str(paths.resource(typ_template)), "-o", "report.typ"]
+    for key, value in typst_variables(layout, choices).items():
+        args += ["-V", f"{key}={value}"]
+    _pandoc(args, md.parent)
+    try:
+        _typst_compiler().compile(input=str(md.parent / "report.typ"), output=str(target), root=str(md.parent))
+    except Exception as exc:  # typst raises its own TypstError
+        raise RenderError(f"typst 排版失败：{str(exc)[:500]}") from None
+    if choices is not None:
+        check_embedded(target, choices, roles)
+    return target
+
+
+@dataclass(frozen=True)
+class Format:
+    """One output format, declared once: reports, summaries, the site and ``--formats`` read :data:`FORMAT_SPECS`.
+
+    ``builtin(md, target, layout, choices, roles)`` renders Pandoc Markdown with the
+    built-in engines; ``quarto_to`` is Quarto's name for the format; ``label`` is how
+    the site's links name it.
+    """
+
+    id: str
+    builtin: Callable[..., Path]
+    quarto_to: str
+    label: str
+
+    @property
+    def file_name(self) -> str:
+        return f"report.{self.id}"
+
+
+FORMAT_SPECS: dict[str, Format] = {f.id: f for f in (
+    Format("html", lambda md, target, layout, choices, roles: render_html(md, target), "html", "HTML"),
+    Format("pdf", lambda md, target, layout, choices, roles: render_pdf(md, target, layout, choices, roles),
+           "typst", "PDF"),
+    Format("docx", lambda md, target, layout, choices, roles: render_docx(md, target, layout), "docx", "DOCX"),
+)}
+FORMATS: tuple[str, ...] = tuple(FORMAT_SPECS)  # every format, in the order files are listed
+QUARTO_TO = {f.id: f.quarto_to for f in FORMAT_SPECS.values()}  # format id -> Quarto format
+
+
+def render_builtin(notebook, out_dir: Path, formats: tuple[str, ...], timings: dict | None = None) -> dict[str, Path]:
+    """Render with pandoc and typst (the path CI tests)."""
+    choices = resolve_all()
+    layout = page_layout(choices)
+    written: dict[str, Path] = {}
+    timings = {} if timings is None else timings
+    with tempfile.TemporaryDirectory(prefix="nianbao-render-") as tmp:
+        start = time.perf_counter()
+        md = notebook_markdown(notebook, Path(tmp))
+        timings["markdown"] = round(time.perf_counter() - start, 3)
+        for fmt in formats:
+            start = time.perf_counter()
+            spec = FORMAT_SPECS[fmt]
+            written[fmt] = spec.builtin(md, out_dir / spec.file_name, layout, choices, PDF_ROLES)
+            timings[fmt] = round(time.perf_counter() - start, 3)
+    return written
+
+
+@dataclass(frozen=True)
+class QuartoPlan:
+    """What a Quarto render runs: the scratch project's ``_quarto.yml``, its font links, its commands."""
+
+    project: dict
+    font_links: dict[str, Path] = field(default_factory=dict)  # link in the project -> font folder
+    commands: tuple[tuple[str, ...], ...] = ()
+
+
+def quarto_plan(formats: tuple[str, ...], layout: Layout, choices: dict[str, FontChoice],
+                fonts: list[Path] | None = None) -> QuartoPlan:
+    """The scratch project and the Quarto command lines for ``formats`` (a pure function).
+
+    The project's ``_quarto.yml``, with: only the requested formats, so that one
+    ``quarto render --to all`` writes them (Quarto reads ``--to html,typst`` inside
+    a project as one unknown format name); the typst template's variables, font
+    choices included, under ``format: typst`` only (so they stay out of the
+    DOCX's custom properties); the font folders of ``nianbao.font-dirs`` as
+    ``font-paths`` relative to the project (Quarto joins even an absolute path
+    onto the project folder), through links inside the project.
+
+    Parameters
+    ----------
+    formats : tuple of str
+        Any of ``html``, ``pdf``, ``docx``.
+    layout, choices
+        The page layout and the font chosen for each role.
+    fonts : list of Path, optional
+        Font folders to pass on; by default the existing ``nianbao.font-dirs``.
+    """
+    config = quarto_config()
+    project = {k: v for k, v in config.items() if k not in ("format", "nianbao")}
+    project["project"] = {**config.get("project", {}), "output-dir": QUARTO_OUT}
+    fonts = [d for d in extra_font_dirs() if d.is_dir()] if fonts is None else list(fonts)
+    links = {f"{QUARTO_FONT_LINKS}/{i}-{d.name}": Path(d) for i, d in enumerate(fonts)}
+    project["format"] = {}
+    for fmt in formats:
+        name = QUARTO_TO[fmt]
+        options = dict(config["format"].get(name) or {})
+        if name == "typst":
+            options.update(typst_variables(layout, choices))
+            options["font-paths"] = list(links)
+        if name == "docx":
+            options.setdefault("reference-doc", "templates/reference.docx")  # written by render_quarto
+        project["format"][name] = options
+    command = ("quarto", "render", "report.ipynb", "--to", "all" if len(formats) > 1 else QUARTO_TO[formats[0]],
+               "--output-dir", QUARTO_OUT)
+    return QuartoPlan(project, links, (command,))
+
+
+def quarto_error(stderr: str, limit: int = 1500) -> str:
+    """What Quarto said went wrong: its ``ERROR`` lines and the tools' ``error:`` lines.
+
+    Quarto ends a failure with a Deno stack trace; the line that says what to fix
+    is the ``ERROR:`` line above it (and, for typst, typst's ``error:`` line with
+    its location). When there is none, the last lines without the stack trace.
+    """
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).rstrip() for line in stderr.splitlines()]
+    start = re.compile(r"\s*(ERROR|error)\b")
+    stop = re.compile(r"\s*(Stack trace|at\s|WARN|ERROR|error\b)")
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        if start.match(line):
+            kept.append(line.strip())
+            for follower in lines[i + 1:i + 7]:  # the message's own lines, up to a blank or the stack trace
+                if not follower.strip() or stop.match(follower):
+                    break
+                if follower.strip(" │|"):
+                    kept.append(follower.strip())
+    if not kept:
+        kept = [line.strip() for line in lines if line.strip() and not re.match(r"\s+at\s", line)
+                and not line.startswith("Stack trace")][-8:]
+    text = "\n".join(dict.fromkeys(kept))
+    return text if len(text) <= limit else text[:limit] + " …"
+
+
+def _link_fonts(work: Path, links: dict[str, Path]) -> None:
+    """Make each font folder reachable under its relative name in the scratch project."""
+    for name, target in links.items():
+        link = work / name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            link.symlink_to(Path(target).resolve(), target_is_directory=True)
+        except OSError:  # no symlinks (Windows without the right): copy the folder
+            shutil.copytree(target, link)
+
+
+def render_quarto(notebook, out_dir: Path, formats: tuple[str, ...], timings: dict | None = None) -> dict[str, Path]:
+    """Render with Quarto, in a scratch project made by :func:`quarto_plan`.
+
+    Raises
+    ------
+    RenderError
+        When Quarto fails (its ``ERROR`` line is kept) or does not write a format.
+    """
+    from .docx_reference import reference_docx
+
+    choices = resolve_all()
+    layout = page_layout(choices)
+    plan = quarto_plan(formats, layout, choices)
+    written: dict[str, Path] = {}
+    import nbformat
+
+    timings = {} if timings is None else timings
+    with tempfile.TemporaryDirectory(prefix="nianbao-quarto-") as tmp:
+        work = Path(tmp)
+        for name, source in paths.template_files().items():  # the project's templates win, file by file
+            (work / "templates" / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, work / "templates" / name)
+        if "docx" in formats:
+            shutil.copy(reference_docx(layout), work / plan.project["format"]["docx"]["reference-doc"])
+        _link_fonts(work, plan.font_links)
+        (work / "_quarto.yml").write_text(yaml.safe_dump(plan.project, allow_unicode=True, sort_keys=False),
+                                          encoding="utf-8")
+        nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(notebook, as_version=4)
+        # the same cells the built-in path leaves out, removed before Quarto sees them
+        nb = nbformat.from_dict({**nb, "cells": [c for c in nb.cells
+                                                 if not REMOVE_TAGS & set(c.get("metadata", {}).get("tags", []))]})
+        nbformat.write(nb, work / "report.ipynb")
+        start = time.perf_counter()
+        for command in plan.commands:
+            proc = subprocess.run([shutil.which("quarto") or "quarto", *command[1:]], cwd=work,
+                                  capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise RenderError(f"Quarto 渲染失败（退出码 {proc.returncode}）：{quarto_error(proc.stderr)}")
+        timings["quarto"] = round(time.perf_counter() - start, 3)
+        for fmt in formats:
+            produced = work / QUARTO_OUT / f"report.{fmt}"
+            if not produced.is_file():
+                raise RenderError(f"Quarto 没有写出 report.{fmt}（{QUARTO_OUT}/ 中只有："
+                                  f"{'、'.join(sorted(p.name for p in (work / QUARTO_OUT).glob('*'))) or '无'}）")
+            written[fmt] = Path(shutil.copy(produced, out_dir / f"report.{fmt}"))
+    if "pdf" in written:
+        check_embedded(written["pdf"], choices, PDF_ROLES)
+    return written
+
+
+def render(notebook, out_dir: Path, formats: tuple[str, ...] = FORMATS, timings: dict | None = None,
+           engine: str | None = None) -> dict[str, Path]:
+    """Render an executed notebook into ``out_dir`` as ``report.<format>``.
+
+    Parameters
+    ----------
+    notebook : Path or NotebookNode
+        The executed notebook (never re-executed).
+    out_dir : Path
+        Folder to write into (it must exist).
+    formats : tuple of str
+        Any of ``html``, ``pdf``, ``docx``.
+    timings : dict, optional
+        Filled with the seconds each step took.
+    engine : str, optional
+        ``quarto``, ``builtin`` or ``auto`` (see :func:`choose_engine`).
+
+    Returns
+    -------
+    dict
+        Format to the file written.
+
+    Raises
+    ------
+    RenderError
+        When pandoc, typst or Quarto fails.
+    FontError
+        When a role has no Chinese font, or the PDF did not embed the chosen one.
+    """
+    import nbformat
+
+    formats = parse_formats(formats)
+    if not isinstance(notebook, nbformat.NotebookNode):
+        notebook = Path(notebook)
+    if choose_engine(engine) == "quarto":
+        return render_quarto(notebook, Path(out_dir), formats, timings)
+    return render_builtin(notebook, Path(out_dir), formats, timings)

@@ -1,0 +1,1 @@
+"""Step 7: running reports — the engine, builds, summaries, the site, preview, explain and init."""

@@ -1,0 +1,1 @@
+"""Step 1: where things are, named errors, configuration, output folders and their lock, fonts, page layout."""

@@ -1,0 +1,1 @@
+"""Step 4: phrasing, the analysts' prose, generated sentences and the evidence behind each figure."""
