@@ -29,6 +29,8 @@ class Sheet:
     merges: list[Merge] = field(default_factory=list)
     date_cols: tuple[int, ...] = ()  # written as date cells
     hidden: bool = False
+    # formats by (row, col), 0-based: "strike" (删除线) or "fill" (a yellow fill, as offices mark rows)
+    styles: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 def write(path: Path, sheets: list[Sheet]) -> Path:
@@ -43,6 +45,7 @@ def write(path: Path, sheets: list[Sheet]) -> Path:
 
 def _write_xlsx(path: Path, sheets: list[Sheet]) -> None:
     from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
 
     wb = Workbook()
     wb.remove(wb.active)
@@ -55,6 +58,11 @@ def _write_xlsx(path: Path, sheets: list[Sheet]) -> None:
                 cell = ws.cell(row=r, column=c, value=value)
                 if isinstance(value, (dt.date, dt.datetime)):
                     cell.number_format = "yyyy-mm-dd hh:mm" if isinstance(value, dt.datetime) else "yyyy-mm-dd"
+                style = spec.styles.get((r - 1, c - 1))
+                if style == "strike":
+                    cell.font = Font(strike=True)
+                elif style == "fill":
+                    cell.fill = PatternFill("solid", fgColor="FFFF00")
         for r0, c0, r1, c1 in spec.merges:
             ws.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
         if spec.hidden:
@@ -68,6 +76,13 @@ def _write_xls(path: Path, sheets: list[Sheet]) -> None:
     wb = xlwt.Workbook(encoding="utf-8")
     date_style = xlwt.easyxf(num_format_str="YYYY-MM-DD")
     time_style = xlwt.easyxf(num_format_str="YYYY-MM-DD HH:MM")
+    looks = {"strike": "font: struck_out on", "fill": "pattern: pattern solid, fore_colour yellow"}
+
+    def style(value, look: str | None):
+        fmt = "YYYY-MM-DD HH:MM" if isinstance(value, dt.datetime) else "YYYY-MM-DD" if isinstance(value, dt.date) else None
+        if look is None:
+            return time_style if fmt == "YYYY-MM-DD HH:MM" else date_style if fmt else None
+        return xlwt.easyxf(looks[look], num_format_str=fmt) if fmt else xlwt.easyxf(looks[look])
     for spec in sheets:
         ws = wb.add_sheet(spec.name)
         merged_cells = set()
@@ -79,12 +94,11 @@ def _write_xls(path: Path, sheets: list[Sheet]) -> None:
             for c, value in enumerate(row):
                 if (r, c) in merged_cells or value is None or value == "":
                     continue
-                if isinstance(value, dt.datetime):
-                    ws.write(r, c, value, time_style)
-                elif isinstance(value, dt.date):
-                    ws.write(r, c, value, date_style)
-                else:
+                look = style(value, spec.styles.get((r, c)))
+                if look is None:
                     ws.write(r, c, value)
+                else:
+                    ws.write(r, c, value, look)
         if spec.hidden:
             ws.visibility = 1
     wb.save(str(path))

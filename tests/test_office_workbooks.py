@@ -19,7 +19,7 @@ import office_workbooks as ow
 from corpus import Case
 from helpers.figures.indicators import compute_indicators
 from helpers.read.ledgers import validate
-from helpers.settings.errors import ColumnMissingError, InputError, TableMissingError
+from helpers.settings.errors import ColumnMissingError, InputError
 
 D = dt.date
 # u-1's petitions of 2024, as_of 2024-12-31; deadline 60 days, 90 when extended.
@@ -203,20 +203,33 @@ def test_a_sheet_of_records_without_header_stops_the_build(tmp_path):
     assert "王某" not in msg and "1380000" not in msg  # a casework row is never quoted
 
 
-def test_near_miss_file_name_is_named(tmp_path):
+def test_a_file_named_with_the_tables_chinese_name_is_read(tmp_path):
     folder = Case("near", {"casework.csv": None}).write(tmp_path / "data")
     ow.write(folder / "信访台账.xlsx", [ow.casework_sheet("2024年", ALL)])
-    with pytest.raises(TableMissingError) as err:
+    ledgers = validate(folder)
+    assert ledgers.files["casework"] == ["信访台账.xlsx"] and len(ledgers.casework) == len(ALL)
+
+
+def test_a_ledger_whose_name_is_not_a_tables_stops_the_build(tmp_path):
+    """Its header says casework, its name does not: never left out in silence."""
+    folder = Case("near", {"casework.csv": None}).write(tmp_path / "data")
+    ow.write(folder / "casework.xlsx", [ow.casework_sheet("2024年", ALL[:2])])
+    ow.write(folder / "2023年登记.xlsx", [ow.casework_sheet("2023年", ALL[2:])])
+    with pytest.raises(InputError) as err:
         validate(folder)
-    assert "信访台账.xlsx" in str(err.value) and "casework.xlsx" in str(err.value)
+    assert "2023年登记.xlsx" in str(err.value) and "casework.xlsx" in str(err.value) and err.value.exit_code == 2
 
 
-def test_unread_files_are_named_in_notes(tmp_path):
+def test_unread_files_are_named(tmp_path):
     folder = Case("extra", {}).write(tmp_path / "data")
-    (folder / "宣传报道.et").write_bytes(b"WPS")
     (folder / "旧台账备份.xlsx").write_bytes(b"")
+    (folder / "~$casework.xlsx").write_bytes(b"lock")
     notes = {n.file: n.message for n in validate(folder).notes if n.kind == "file"}
-    assert "另存为 .xlsx" in notes["宣传报道.et"] and "不是任何台账表" in notes["旧台账备份.xlsx"]
+    assert "不是任何台账表" in notes["旧台账备份.xlsx"] and "临时文件" in notes["~$casework.xlsx"]
+    (folder / "宣传报道.et").write_bytes(b"WPS")
+    with pytest.raises(InputError) as err:  # a ledger in a format not read: stops, saying what to do
+        validate(folder)
+    assert "宣传报道.et" in str(err.value) and "另存为 .xlsx" in str(err.value)
 
 
 def test_every_whole_file_problem_is_listed_in_one_run(tmp_path):

@@ -35,7 +35,7 @@ def test_build_refuses_a_unit_with_too_many_rows_set_aside(tmp_path):
     data = Case("b", {"casework.csv": BROKEN}).write(tmp_path / "d")
     proc = run_cli("build", "--year", "2024", "--unit", "u-1", "--data", str(data), "--out", str(tmp_path / "o"))
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "casework（信访台账）1/3行" in proc.stdout and "--allow-rejected" in proc.stdout
+    assert "信访台账1/3行" in proc.stdout and "--allow-rejected" in proc.stdout
     assert not (tmp_path / "o" / "2024" / "ideology" / "u-1").exists()
 
 

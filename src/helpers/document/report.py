@@ -213,15 +213,11 @@ class Report:
         return found
 
     def rejected_warning(self) -> str:
-        """The first page's warning when a table lost more rows than the rules allow (built with --allow-rejected)."""
-        from ..read.ledgers import over_threshold
+        """The first page's warning when the figures are not fully supported (built with --allow-rejected)."""
+        from ..figures.trust import first_page_warning, refusals
 
-        over = over_threshold(self.ledgers, self.unit["unit_id"])
-        if not over:
-            return ""
-        parts = "、".join(f"{schema.TABLES[t].title}{bad}行（占{bad / total:.1%}）" for t, bad, total in over)
-        return (f"数据提示：本报告所用台账中，{parts}因填写不规范未纳入统计，超过规定比例，"
-                "有关数字可能不完整，请核实更正台账后重新生成。")
+        return first_page_warning(refusals(self.ledgers, self.unit["unit_id"], self.kind, self.indicators.period,
+                                           self.indicators.as_of))
 
     def problems_from_data(self, finders: tuple[str, ...] | None = None) -> list[str]:
         """Problems the ledgers show (the kind's problem finders, or those named)."""

@@ -32,6 +32,7 @@ from ..settings.config import categories as load_categories
 from ..settings.config import rules as load_rules
 from ..settings.errors import ColumnMissingError, InputError, TableMissingError, UnreadableFileError
 from . import schema, sheets
+from .privacy import Personal, mask
 
 CACHE_FORMAT = 5  # bump when the cached object's shape changes
 
@@ -48,6 +49,16 @@ _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _COUNT_RE = r"^(\d+)\s*(?:人次|人|名|位)?$"
 _MAX_VALUE_CHARS = 60
 REJECTED_COLUMNS = ["file", "sheet", "row", "column", "value", "reason"]
+# The reading account, one line per file and sheet (reading.csv; nianbao validate).
+READING_COLUMNS = ["file", "sheet", "table", "rows", "records", "set_aside", "cancelled", "title", "header", "total",
+                   "footer", "page", "merged", "not_ledger", "note"]
+READING_LABELS = {"file": "文件", "sheet": "工作表", "table": "台账", "rows": "非空行", "records": "记录",
+                  "set_aside": "剔除", "cancelled": "作废", "title": "标题行", "header": "表头行", "total": "合计行",
+                  "footer": "表尾注释行", "page": "页码续表行", "merged": "合并单元格行", "not_ledger": "非台账行",
+                  "note": "说明"}
+LAYOUT_COLUMNS = ["title", "header", "total", "footer", "page", "merged", "not_ledger"]
+CANCELLED_COLUMNS = ["table", "file", "sheet", "row", "how"]
+UNSETTLED_COLUMNS = ["table", "file", "sheet", "row", "unit_id", "date", "what", "value", "means"]
 # Files that look like a table but are not read are named; these never are.
 _SPREADSHEET_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".et", ".ods", ".numbers", ".xlsb", ".wps", ".txt")
 
@@ -90,9 +101,22 @@ class Ledgers:
     notes : list of Note
         Sheets and lines skipped, files not read, counts and categories to check.
     sources : dict
-        Table name to the file name it was read from.
+        Table name to the (first) file name it was read from.
     digest : str
         Hash of the input files and the validation code.
+    files : dict
+        Table name to every file it was read from (a table may be kept in several).
+    reading : DataFrame
+        The account of every row read (:data:`READING_COLUMNS`): per file and
+        sheet, its non-empty rows and their fates — records, layout rows by kind,
+        set aside, cancelled — which add up to the non-empty rows.
+    cancelled : DataFrame
+        Rows the office marked as cancelled: table, file, sheet, row, how.
+    unsettled : DataFrame
+        Rows that went uncounted, or counted apart, for a reason the reader could
+        not settle (:data:`UNSETTLED_COLUMNS`): a unit that names no unit
+        (``unit_id`` empty: it may be any unit's), a category that nearly names a
+        canonical one. A figure of 0 is not stated over them.
     """
 
     data_dir: Path
@@ -105,6 +129,10 @@ class Ledgers:
     sources: dict[str, str] = field(default_factory=dict)
     digest: str = ""
     notes: list[Note] = field(default_factory=list)
+    files: dict[str, list[str]] = field(default_factory=dict)
+    reading: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=READING_COLUMNS))
+    cancelled: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CANCELLED_COLUMNS))
+    unsettled: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNSETTLED_COLUMNS))
 
     @property
     def rejected_rows(self) -> int:
@@ -132,11 +160,20 @@ class Ledgers:
             good = int((frame["unit"] == unit_id).sum())
             bad = 0
             if not rej.empty:
-                mine = rej[(rej["table"] == name) & (rej["unit_id"] == unit_id)]
+                # a row whose unit names no unit may be this unit's: it counts for every unit
+                mine = rej[(rej["table"] == name) & ((rej["unit_id"] == unit_id) | (rej["unit_id"] == ""))]
                 bad = int(mine[["file", "sheet", "row"]].drop_duplicates().shape[0])
             if good or bad:
                 out[name] = (bad, good + bad)
         return out
+
+    def unsettled_for(self, unit_id: str, table: str | None = None) -> pd.DataFrame:
+        """Rows that may be ``unit_id``'s and went uncounted for a reason not settled (of ``table``)."""
+        u = self.unsettled
+        if u.empty:
+            return u
+        mine = u[(u["unit_id"] == unit_id) | (u["unit_id"] == "")]
+        return mine if table is None else mine[mine["table"] == table]
 
     def unit(self, unit_id: str) -> dict[str, str]:
         """Return the units row of ``unit_id`` as a dict, defaults filled in.
@@ -200,19 +237,29 @@ class Ledgers:
 
 
 def find_table(data_dir: Path, name: str) -> Path | None:
-    """Return the file of table ``name`` (``.csv``, ``.xlsx`` or ``.xls``), or ``None``.
+    """Return the first file of table ``name`` (see :func:`find_tables`), or ``None``."""
+    found = find_tables(data_dir, name)
+    return found[0] if found else None
+
+
+def find_tables(data_dir: Path, name: str) -> list[Path]:
+    """Every file of table ``name``: ``casework.xlsx`` first, then each file whose name starts with the
+    table's name or its Chinese name (``casework-2023.xlsx``, ``信访台账（2023年）.xlsx``), by name.
 
     Raises
     ------
     UnreadableFileError
-        When two files of the same table exist.
+        When the table's own name is taken by two files (``casework.csv`` and ``casework.xlsx``).
     """
-    found = [data_dir / n for n in schema.TABLES[name].file_names() if (data_dir / n).is_file()]
-    if len(found) > 1:
+    table = schema.TABLES[name]
+    exact = [data_dir / n for n in table.file_names() if (data_dir / n).is_file()]
+    if len(exact) > 1:
         raise UnreadableFileError(
-            f"{'和'.join(p.name for p in found)}都在{data_dir}中，都像是{schema.TABLES[name].title}：请只保留一个"
+            f"{'和'.join(p.name for p in exact)}都在{data_dir}中，都像是{table.title}：请只保留一个"
         )
-    return found[0] if found else None
+    others = sorted(p for p in Path(data_dir).iterdir()
+                    if p.is_file() and p not in exact and table.owns_file(p.name))
+    return exact + others
 
 
 def _table_hint(stem: str) -> schema.Table | None:
@@ -225,28 +272,56 @@ def _table_hint(stem: str) -> schema.Table | None:
     return None
 
 
-def unread_files(data_dir: Path, used: set[str]) -> list[Note]:
-    """Files in the data folder that look like a table but are not read, each with why."""
-    notes = []
+def unread_files(data_dir: Path, used: set[str], reading: dict[str, Any] | None = None) -> tuple[list[Note], list[str]]:
+    """Files in the data folder that are not read, each with why, and those that look like a ledger.
+
+    A spreadsheet whose name or content (a sheet with a table's header) looks
+    like a ledger is never left out in silence: it is returned in the second
+    list, and the build stops naming it.
+    """
+    notes, ledgers = [], []
     for path in sorted(Path(data_dir).iterdir()):
-        if not path.is_file() or path.name in used or path.name.startswith((".", "~$")):
+        if not path.is_file() or path.name in used or path.name.startswith("."):
             continue
         suffix = path.suffix.lower()
-        if suffix not in _SPREADSHEET_SUFFIXES:
+        if path.name.startswith("~$"):
+            notes.append(Note("file", path.name, "", "未读取：WPS/Excel 编辑时留下的临时文件（关闭该表格后会消失）"))
             continue
-        hint = _table_hint(path.stem)
+        if suffix not in _SPREADSHEET_SUFFIXES:
+            notes.append(Note("file", path.name, "", "未读取：不是表格文件"))
+            continue
+        hint = _table_hint(path.stem) or (_content_hint(path, reading) if reading is not None else None)
         if suffix in (".et", ".ods", ".numbers", ".xlsb", ".wps"):
             why = f"{suffix} 格式不能直接读取：请在 WPS/Excel 中另存为 .xlsx"
             if hint:
                 why += f"，并命名为 {hint.name}.xlsx"
         elif hint is not None:
             ending = suffix if suffix != ".txt" else ".csv"
-            why = f"文件名不是台账表名：若这是{hint.title}，请改名为 {hint.name}{ending}"
+            why = (f"像是{hint.title}，但文件名不以台账表名开头：请改名为 {hint.name}{ending}"
+                   f"（或以“{hint.title}”开头），或移出数据文件夹")
         else:
             names = "、".join(f"{t.name}（{t.title}）" for t in schema.TABLES.values())
             why = f"文件名不是任何台账表的名称（应为：{names}，扩展名 .csv/.xlsx/.xls）"
         notes.append(Note("file", path.name, "", f"未读取：{why}"))
-    return notes
+        if hint is not None:
+            ledgers.append(f"{path.name}：{why}")
+    return notes, ledgers
+
+
+def _content_hint(path: Path, reading: dict[str, Any]) -> schema.Table | None:
+    """The table whose header a sheet of an unread file holds, if any."""
+    if path.suffix.lower() not in (".csv", ".xlsx", ".xlsm", ".xls"):
+        return None
+    try:
+        found = sheets.grids(path)
+    except Exception:
+        return None
+    rows = int(reading.get("header_rows", 10))
+    for table in schema.TABLES.values():
+        for _sheet, _hidden, frame, _own in found:
+            if not frame.empty and sheets.find_header(frame, table, rows)[0] is not None:
+                return table
+    return None
 
 
 # --------------------------------------------------------------------------- checking
@@ -255,15 +330,16 @@ def unread_files(data_dir: Path, used: set[str]) -> list[Note]:
 class _Problems:
     """Collects the set-aside rows of one table."""
 
-    def __init__(self, table: str) -> None:
+    def __init__(self, table: str, personal: Personal | None = None) -> None:
         self.table = table
         self.parts: list[pd.DataFrame] = []
+        self.personal = personal or Personal()
 
     def add(self, frame: pd.DataFrame, mask: pd.Series, column: str, reason: str | pd.Series) -> None:
         if not mask.any():
             return
         sub = frame.loc[mask]
-        values = sub[column].astype(str).str.slice(0, _MAX_VALUE_CHARS)
+        values = map_distinct(sub[column].astype(str).str.slice(0, _MAX_VALUE_CHARS), self.personal.hide)
         reasons = reason[mask] if isinstance(reason, pd.Series) else reason
         self.parts.append(
             pd.DataFrame(
@@ -403,13 +479,103 @@ def _check_date(frame, table, column, problems, reading, primary: pd.Series | No
     return parsed.where(~odd)
 
 
-def _check_units(frame, units: pd.DataFrame, problems) -> pd.Series:
-    by_name = pd.Series(units.index, index=units["unit_name"].to_numpy())
-    by_name = by_name[~by_name.index.duplicated()]
-    ids = frame["unit"].where(frame["unit"].isin(units.index))
-    ids = ids.fillna(frame["unit"].map(by_name))
+_REGION = re.compile(r"^[\u4e00-\u9fff]{1,7}?(?:省|自治区|市|自治州|州|地区|盟|区|县|旗)")
+
+
+def region_prefixes(units: pd.DataFrame) -> list[str]:
+    """The 省/市/区/县 names that lead the names in ``units`` (六安市, 叶集区), longest first.
+
+    Unit names, and the party organisations and recipients without their 中共
+    (中共六安市叶集区民政局党组 gives 六安市 as well).
+    """
+    found: set[str] = set()
+    names = [*units["unit_name"]]
+    for col in ("party_org", "recipient"):
+        if col in units:
+            names += [str(v).removeprefix("中共") for v in units[col] if v]
+    for name in names:
+        rest = str(name)
+        while True:
+            m = _REGION.match(rest)
+            if not m or len(m.group(0)) >= len(rest) - 1:
+                break
+            found.add(m.group(0))
+            rest = rest[len(m.group(0)):]
+    return sorted(found, key=len, reverse=True)
+
+
+def _strip_regions(name: str, prefixes: list[str]) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for p in prefixes:
+            if name.startswith(p) and len(name) > len(p) + 1:
+                name, changed = name[len(p):], True
+    return name
+
+
+def _strip_any_region(name: str, prefixes: list[str]) -> str:
+    """``name`` without any leading 省/市/区/县 names (六安市叶集区民政局 → 民政局), known or not."""
+    while True:
+        m = _REGION.match(name)
+        if not m or len(m.group(0)) >= len(name) - 1:
+            return _strip_regions(name, prefixes)
+        name = name[len(m.group(0)):]
+
+
+def unit_lookup(units: pd.DataFrame) -> dict[str, str]:
+    """Every way offices may write a unit, to its id.
+
+    The id, the exact name, each alias listed in ``aliases`` (separated by 、 ; ，
+    or a comma), and the name without its region prefix when that names exactly
+    one unit (民政局 for 叶集区民政局). Abbreviations (人社局) come only from aliases.
+    """
+    lookup: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    prefixes = region_prefixes(units)
+    short: dict[str, set[str]] = {}
+    for uid, row in units.iterrows():
+        short.setdefault(_strip_regions(str(row["unit_name"]), prefixes), set()).add(uid)
+    for key, ids in short.items():
+        if len(ids) == 1:
+            lookup[key] = next(iter(ids))
+        else:
+            ambiguous.add(key)
+    for uid, row in units.iterrows():
+        for alias in re.split(r"[、;；,，/]+", str(row.get("aliases", "") or "")):
+            alias = alias.strip()
+            if alias:
+                lookup[alias] = uid
+                lookup.setdefault(_strip_regions(alias, prefixes), uid)
+        lookup[str(row["unit_name"])] = uid
+        lookup[uid] = uid
+    return {k: v for k, v in lookup.items() if k not in ambiguous or k in units.index}
+
+
+def _check_units(frame, units: pd.DataFrame, problems, notes: list[Note] | None = None,
+                 table: str = "") -> pd.Series:
+    lookup = unit_lookup(units)
+    prefixes = region_prefixes(units)
+    text = frame["unit"]
+    ids = map_distinct(text, lambda v: lookup.get(v) or lookup.get(_strip_regions(v, prefixes))
+                       or lookup.get(_strip_any_region(v, prefixes)))
+    ids = ids.where(ids.notna(), None)
     frame["_unit_id"] = ids.fillna("")
-    problems.add(frame, ids.isna() & (frame["unit"] != ""), "unit", "单位不在单位名录中（请填单位代码或单位全称）")
+    unknown = ids.isna() & (text != "")
+    problems.add(frame, unknown, "unit",
+                 "单位不在单位名录中（请填单位代码或全称，或在单位名录的“简称”列登记这种写法）")
+    if unknown.any() and notes is not None:
+        import difflib
+
+        names = list(units["unit_name"])
+        for spelling, n in text[unknown].value_counts().items():
+            shown = problems.personal.hide(spelling)
+            near = difflib.get_close_matches(_strip_regions(spelling, prefixes),
+                                             [_strip_regions(x, prefixes) for x in names], n=2, cutoff=0.3)
+            near_names = [x for x in names if _strip_regions(x, prefixes) in near]
+            hint = f"，最接近的单位：{'、'.join(near_names)}" if near_names else ""
+            notes.append(Note("unit", table, "", f"单位写作“{shown}”的{n}行无法对应到单位名录{hint}："
+                              "这些行可能属于任何单位，已计入每个单位的剔除比例", int(n)))
     return ids
 
 
@@ -496,12 +662,16 @@ _PLACE = ["file", "sheet", "row"]
 
 
 def _check_table(
-    name: str, frame: pd.DataFrame, units: pd.DataFrame, problems: _Problems, rules: dict, notes: list[Note]
+    name: str, frame: pd.DataFrame, units: pd.DataFrame, problems: _Problems, rules: dict, notes: list[Note],
+    unsettled: list[pd.DataFrame],
 ) -> pd.DataFrame:
     table = schema.TABLES[name]
     reading = rules["reading"]
+    if "_aside" in frame:  # the sheet itself says so: a row struck through in part
+        problems.add(frame, frame["_aside"] != "", "row", frame["_aside"])
     _check_required(frame, table, problems)
-    frame["unit"] = _check_units(frame, units, problems).fillna("")
+    written = frame["unit"].copy()
+    frame["unit"] = _check_units(frame, units, problems, notes, table.title).fillna("")
     typed: dict[str, pd.Series] = {}
     primary = None
     for col in table.columns:
@@ -513,11 +683,27 @@ def _check_table(
             typed[col.name] = _check_int(frame, table, col.name, problems, notes)
     for key in table.key:
         _check_duplicates(frame, table, key, problems)
+    unknown = (frame["_unit_id"] == "") & (written != "")
+    if unknown.any():
+        unsettled.append(pd.DataFrame({
+            "table": name, "file": frame.loc[unknown, "file"], "sheet": frame.loc[unknown, "sheet"],
+            "row": frame.loc[unknown, "row"], "unit_id": "",
+            "date": primary[unknown] if primary is not None else pd.NaT, "what": "unit",
+            "value": map_distinct(written[unknown], problems.personal.hide), "means": ""}))
     if name == "activities":
         lookup = schema.category_lookup()
         codes = pd.Series(frame["category"].unique(), dtype=object)
         mapped = {v: schema.category_code(v, lookup) for v in codes}
         typed["category"] = frame["category"].map(mapped).fillna(frame["category"])
+        near = {v: schema.category_near(v, lookup) for v in codes if v and mapped[v] is None}
+        near = {v: code for v, code in near.items() if code}
+        if near:  # neither counted in its category nor apart until the office's spelling is mapped
+            hit = frame["category"].isin(list(near))
+            unsettled.append(pd.DataFrame({
+                "table": name, "file": frame.loc[hit, "file"], "sheet": frame.loc[hit, "sheet"],
+                "row": frame.loc[hit, "row"], "unit_id": frame.loc[hit, "_unit_id"],
+                "date": typed["date"][hit], "what": "category", "value": frame.loc[hit, "category"],
+                "means": frame.loc[hit, "category"].map(near)}))
     elif name == "casework":
         cw = rules["casework"]
         late = typed["replied_date"] < typed["received_date"]
@@ -630,35 +816,75 @@ def _write_atomic_pickle(target: Path, obj: Any) -> None:
         pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def read_table(path: Path, table: schema.Table, reading: dict[str, Any], notes: list[Note]) -> pd.DataFrame:
-    """Read one table file: every matching sheet, the contract's columns as text, with file/sheet/row.
+def read_table(files: Path | list[Path], table: schema.Table, reading: dict[str, Any], notes: list[Note],
+               personal: Personal | None = None, account: list[dict] | None = None,
+               cancelled: list[dict] | None = None) -> pd.DataFrame:
+    """Read one table from its files: every matching sheet, the contract's columns as text, with file/sheet/row.
+
+    Parameters
+    ----------
+    files : Path or list of Path
+        The table's files (:func:`find_tables`); records repeated across them are
+        checked like records repeated across sheets.
+    account, cancelled : list, optional
+        Collect the reading account (one dict per file and sheet) and the rows
+        the office marked as cancelled.
 
     Raises
     ------
     InputError
         A whole-file problem (see :func:`helpers.read.sheets.read_blocks`).
     """
-    result = sheets.read_blocks(path, table, reading)
-    for skipped in result.skipped:
-        notes.append(Note("sheet", skipped.file, skipped.sheet, f"未读取该工作表：{skipped.reason}"))
+    files = [files] if isinstance(files, Path) else list(files)
+    account = [] if account is None else account
+    cancelled = [] if cancelled is None else cancelled
     parts = []
-    for block in result.blocks:
-        lines = block.skipped_totals + block.skipped_footers
-        if lines:
-            kinds = (("合计/小计行", block.skipped_totals), ("表尾的填表人、审核人等行", block.skipped_footers))
-            what = "、".join(w for w, n in kinds if n)
-            notes.append(Note("lines", block.file, block.sheet, f"跳过{what}共{lines}行（不是记录）", lines))
-        frame = block.frame
-        frame["_year"] = np.nan if block.year is None else float(block.year)
-        frame["_month"] = np.nan if block.month is None else float(block.month)
-        parts.append(frame)
+    problems: list[InputError] = []
+    for path in files:
+        try:
+            result = sheets.read_blocks(path, table, reading, personal if table.personal else None)
+        except InputError as exc:
+            problems.append(exc)
+            continue
+        for skipped in result.skipped:
+            notes.append(Note("sheet", skipped.file, skipped.sheet, f"未读取该工作表：{skipped.reason}"))
+            account.append({"file": skipped.file, "sheet": skipped.sheet, "table": table.name, "rows": skipped.rows,
+                            "not_ledger": skipped.rows, "note": skipped.reason})
+        for block in result.blocks:
+            lines = block.skipped_totals + block.skipped_footers
+            if lines:
+                kinds = (("合计/小计行", block.skipped_totals), ("表尾的填表人、审核人等行", block.skipped_footers))
+                what = "、".join(w for w, n in kinds if n)
+                notes.append(Note("lines", block.file, block.sheet, f"跳过{what}共{lines}行（不是记录）", lines))
+            for check in block.checks:
+                notes.append(Note("check", block.file, block.sheet, f"核对通过：{check}"))
+            for row, how in block.cancelled:
+                cancelled.append({"table": table.name, "file": block.file, "sheet": block.sheet, "row": row,
+                                  "how": how})
+            if block.cancelled:
+                n = len(block.cancelled)
+                notes.append(Note("cancelled", block.file, block.sheet,
+                                  f"{n}行标为作废（删除线、备注或底纹），未计入", n))
+            account.append({"file": block.file, "sheet": block.sheet, "table": table.name, "rows": block.nonempty,
+                            "records": len(block.frame), "cancelled": len(block.cancelled), **block.layout})
+            frame = block.frame
+            frame["_year"] = np.nan if block.year is None else float(block.year)
+            frame["_month"] = np.nan if block.month is None else float(block.month)
+            parts.append(frame)
+    if problems:
+        if len(problems) == 1:
+            raise problems[0]
+        cls = type(problems[0]) if all(type(e) is type(problems[0]) for e in problems) else ColumnMissingError
+        raise cls("；".join(map(str, problems)))
     if len(parts) > 1:
         _check_repeated_sheets(parts, table)
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     for col in table.columns:
         if col.name not in frame.columns:
             frame[col.name] = ""
-    frame = frame.fillna({c.name: "" for c in table.columns})
+    if "_aside" not in frame:
+        frame["_aside"] = ""
+    frame = frame.fillna({c.name: "" for c in table.columns} | {"_aside": ""})
     return frame
 
 
@@ -707,7 +933,7 @@ def _check_repeated_sheets(parts: list[pd.DataFrame], table: schema.Table) -> No
 
 
 def validate(data_dir: Path | str) -> Ledgers:
-    """Read and check every table of ``data_dir`` (no cache).
+    """Read and check every table of ``data_dir`` (no cache), and account for every row.
 
     See :func:`load_ledgers` for parameters and errors.
     """
@@ -716,29 +942,40 @@ def validate(data_dir: Path | str) -> Ledgers:
     load_categories()  # a broken categories file stops here, before any table is read
     reading = rules["reading"]
     sources: dict[str, str] = {}
+    files: dict[str, list[str]] = {}
     raw: dict[str, pd.DataFrame] = {}
     notes: list[Note] = []
     errors: list[InputError] = []
+    personal = Personal()
+    account: list[dict] = []
+    cancelled: list[dict] = []
     for name, table in schema.TABLES.items():
         try:
-            path = find_table(data_dir, name)
-            if path is None:
+            found = find_tables(data_dir, name)
+            if not found:
                 if table.required:
                     raise TableMissingError(
                         f"缺少必需的{table.title}：请在 {data_dir} 中放入 {name}.xlsx（或 {name}.xls、{name}.csv）"
                     )
                 continue
-            sources[name] = path.name
-            raw[name] = read_table(path, table, reading, notes)
+            sources[name] = found[0].name
+            files[name] = [p.name for p in found]
+            raw[name] = read_table(found, table, reading, notes, personal, account, cancelled)
         except InputError as exc:
             errors.append(exc)
-    unread = unread_files(data_dir, set(sources.values()))
+    read = {n for names in files.values() for n in names}
+    unread, ledger_like = unread_files(data_dir, read, reading)
     notes.extend(unread)
+    for note in unread:
+        account.append({"file": note.file, "sheet": "", "table": "", "note": note.message})
+    if ledger_like:
+        errors.append(UnreadableFileError("数据文件夹中有像台账却未读取的文件：" + "；".join(ledger_like)))
     if errors:
-        _raise_all(errors, unread)
+        _raise_all(errors, [n for n in unread if n.message.startswith("未读取：文件名")])
 
     rejected: list[pd.DataFrame] = []
-    problems = _Problems("units")
+    unsettled: list[pd.DataFrame] = []
+    problems = _Problems("units", personal)
     units = _check_units_table(raw["units"], problems)
     rejected.append(problems.frame())
     frames: dict[str, pd.DataFrame | None] = {}
@@ -746,19 +983,31 @@ def validate(data_dir: Path | str) -> Ledgers:
         if name not in raw:
             frames[name] = None
             continue
-        problems = _Problems(name)
-        frames[name] = _check_table(name, raw[name], units, problems, rules, notes)
+        problems = _Problems(name, personal.for_table(schema.TABLES[name].personal))
+        frames[name] = _check_table(name, raw[name], units, problems, rules, notes, unsettled)
         rejected.append(problems.frame())
+    unsettled_frame = (pd.concat(unsettled, ignore_index=True) if unsettled
+                       else pd.DataFrame(columns=UNSETTLED_COLUMNS))[UNSETTLED_COLUMNS]
     if frames["activities"] is not None:
+        near = unsettled_frame[unsettled_frame["what"] == "category"]
+        nearly = set(near["value"])
         unknown = frames["activities"].loc[~frames["activities"]["category"].isin(set(schema.CATEGORIES)), "category"]
         for text, n in unknown.value_counts().items():
-            notes.append(Note("category", sources["activities"], "",
-                              f"类别“{text}”不是规定类别，也不在 config/categories.yml 的别名中：按其他类别单列统计",
-                              int(n)))
+            if text in nearly:
+                means = schema.CATEGORIES[near.loc[near["value"] == text, "means"].iloc[0]][0]
+                notes.append(Note("category", sources["activities"], "",
+                                  f"类别“{text}”像是“{means}”，但不在 config/categories.yml 的别名中：未计入任何类别，"
+                                  f"请在该类别的 aliases 下加上“{text}”后重新统计", int(n)))
+            else:
+                notes.append(Note("category", sources["activities"], "",
+                                  f"类别“{text}”不是规定类别，也不在 config/categories.yml 的别名中："
+                                  "按其他类别单列统计", int(n)))
     all_rejected = pd.concat([r for r in rejected if not r.empty] or [rejected[0]], ignore_index=True)
     all_rejected = all_rejected.drop(columns="_pos")
     if not all_rejected.empty:
         all_rejected = all_rejected.sort_values(["file", "sheet", "row"], kind="stable", ignore_index=True)
+    for note in notes:
+        note.message = personal.hide(note.message) if note.kind != "unit" else note.message
     return Ledgers(
         data_dir=data_dir,
         units=units,
@@ -769,12 +1018,31 @@ def validate(data_dir: Path | str) -> Ledgers:
         rejected=all_rejected,
         sources=sources,
         notes=notes,
+        files=files,
+        reading=_account(account, all_rejected),
+        cancelled=pd.DataFrame(cancelled, columns=CANCELLED_COLUMNS),
+        unsettled=unsettled_frame,
     )
+
+
+def _account(lines: list[dict], rejected: pd.DataFrame) -> pd.DataFrame:
+    """The reading account: per file and sheet, records (kept), set aside, cancelled and layout rows."""
+    frame = pd.DataFrame(lines, columns=READING_COLUMNS)
+    counts = ["rows", "records", "set_aside", "cancelled", *LAYOUT_COLUMNS]
+    frame[counts] = frame[counts].fillna(0).astype(int)
+    for col in ("sheet", "table", "note"):
+        frame[col] = frame[col].astype(object).where(frame[col].notna(), "")
+    if not rejected.empty and not frame.empty:
+        aside = rejected.drop_duplicates(["table", "file", "sheet", "row"]).groupby(["table", "file", "sheet"]).size()
+        key = list(zip(frame["table"], frame["file"], frame["sheet"]))
+        frame["set_aside"] = [int(aside.get(k, 0)) for k in key]
+        frame["records"] -= frame["set_aside"]
+    return frame
 
 
 def _raise_all(errors: list[InputError], unread: list[Note]) -> None:
     """Stop with every whole-file problem of the folder in one message."""
-    messages = [str(e) for e in errors]
+    messages = [mask(str(e)) for e in errors]
     if any(isinstance(e, TableMissingError) for e in errors) and unread:
         messages.append("另外，文件夹中有未读取的文件：" + "；".join(f"{n.file}（{n.message}）" for n in unread))
     if len(errors) == 1:

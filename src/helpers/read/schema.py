@@ -78,6 +78,8 @@ class Table:
     personal : bool
         Whether the table may carry personal data in extra columns: its cell
         values are never quoted in a message unless they are the contract's own.
+    prefix : str
+        The prefix of the indicators computed from the table (``activity``).
     """
 
     name: str
@@ -86,6 +88,7 @@ class Table:
     columns: tuple[Column, ...]
     key: tuple[str, ...] = field(default=())
     personal: bool = False
+    prefix: str = ""  # the indicators computed from it: ``casework`` for casework.total …
 
     def column(self, name: str) -> Column:
         """Return the column called ``name``."""
@@ -100,6 +103,18 @@ class Table:
         """The file names this table may be read from."""
         return tuple(f"{self.name}{s}" for s in SUFFIXES)
 
+    def owns_file(self, name: str) -> bool:
+        """Whether a file belongs to this table: its name starts with the table's name or its Chinese name.
+
+        ``casework-2023.xlsx``, ``信访台账（2023年）.xlsx`` and ``活动台账2024.xls`` are
+        parts of their tables; WPS's lock files (``~$…``) are not.
+        """
+        stem, dot, suffix = name.rpartition(".")
+        if not dot or f".{suffix.lower()}" not in SUFFIXES or name.startswith(("~$", ".")):
+            return False
+        key = header_key(stem)
+        return key.startswith(self.name) or key.startswith(header_key(self.title))
+
 
 UNITS = Table(
     "units",
@@ -110,6 +125,7 @@ UNITS = Table(
         Column("unit_name", ("单位名称",), True),
         Column("party_org", ("党组织名称",)),
         Column("recipient", ("主送机关",)),
+        Column("aliases", ("简称", "别名", "单位简称")),
     ),
 )
 
@@ -126,6 +142,7 @@ ACTIVITIES = Table(
         Column("participants", ("参加人数", "参会人数", "人数"), False, "int"),
     ),
     key=("activity_id",),
+    prefix="activity",
 )
 
 CASEWORK = Table(
@@ -146,6 +163,7 @@ CASEWORK = Table(
     ),
     key=("case_id",),
     personal=True,
+    prefix="casework",
 )
 
 PUBLICITY = Table(
@@ -160,6 +178,7 @@ PUBLICITY = Table(
         Column("title", ("标题", "稿件标题")),
         Column("url", ("链接", "网址"), False, "url"),
     ),
+    prefix="publicity",
 )
 
 COVERAGE = Table(
@@ -172,6 +191,7 @@ COVERAGE = Table(
         Column("established_date", ("建成日期", "成立日期"), False, "date"),
     ),
     key=("village",),
+    prefix="coverage",
 )
 
 TABLES: dict[str, Table] = {t.name: t for t in (UNITS, ACTIVITIES, CASEWORK, PUBLICITY, COVERAGE)}
@@ -259,24 +279,85 @@ def category_lookup() -> dict[str, str]:
     return lookup
 
 
+# Decorations offices add around a category: a month, a quarter, 第N次, a year.
+_DECORATIONS = re.compile(
+    r"(?:(?:19|20)\d{2}年(?:度)?)|(?:第?[一二三四1-4]季度)|(?:[一二三四五六七八九十\d]{1,3}月份?)"
+    r"|(?:第[一二三四五六七八九十百\d]+(?:次|期|场))|(?:[上下]半年)"
+)
+_BRACKETED = re.compile(r"[(\[【〔《<]([^()\[\]【】〔〕《》<>]*)[)\]】〕》>]")
+
+
+def _undecorated(key: str) -> list[str]:
+    """The forms of a category key without what offices add around it, most likely first.
+
+    ``3月主题党日`` gives ``主题党日``; ``三会一课（支委会）`` gives ``支委会``;
+    ``中心组学习（5月）`` gives ``中心组学习``.
+    """
+    forms = []
+    inside = [m.group(1) for m in _BRACKETED.finditer(key)]
+    outside = _BRACKETED.sub("", key)
+    for text in (outside, *inside, key):
+        text = _DECORATIONS.sub("", text).strip("-:·.，,、 ")
+        if text and text not in forms:
+            forms.append(text)
+    return forms
+
+
+def _without_prefix(key: str) -> str:
+    for prefix in _category_config().get("prefixes") or ():
+        p = category_key(prefix)
+        if key.startswith(p) and len(key) > len(p):
+            return key[len(p):].lstrip("-:·.")
+        if key.endswith(p) and len(key) > len(p):
+            return key[: -len(p)].rstrip("-:·.")
+    return key
+
+
 def category_code(text: str, lookup: dict[str, str] | None = None) -> str | None:
     """The canonical code of a category spelling, or ``None`` when it is not known.
 
-    A configured prefix (三会一课) followed by a dash or colon is dropped first.
+    Decorations offices add are removed first: a configured prefix or suffix
+    (三会一课), a month, a quarter, 第N次, and brackets (the category may stand
+    inside them or outside).
 
     Examples
     --------
     >>> category_code("三会一课—支部党员大会")
     'branch_assembly'
+    >>> category_code("3月主题党日")
+    'theme_party_day'
     """
     lookup = category_lookup() if lookup is None else lookup
     key = category_key(text)
     if key in lookup:
         return lookup[key]
-    for prefix in _category_config().get("prefixes") or ():
-        p = category_key(prefix)
-        if key.startswith(p):
-            rest = key[len(p):].lstrip("-:·.")
-            if rest in lookup:
-                return lookup[rest]
+    for form in _undecorated(key):
+        for candidate in (form, _without_prefix(form)):
+            if candidate in lookup:
+                return lookup[candidate]
     return None
+
+
+def category_near(text: str, lookup: dict[str, str] | None = None) -> str | None:
+    """The canonical code a spelling most likely means, when it contains or nearly matches one; else ``None``.
+
+    Used for a spelling :func:`category_code` does not know: such a text is not
+    guessed into a category, and not counted as another category either, until
+    ``config/categories.yml`` maps it.
+    """
+    import difflib
+
+    lookup = category_lookup() if lookup is None else lookup
+    best, score = None, 0.0
+    for form in _undecorated(category_key(text)):
+        form = _without_prefix(form)
+        for spelling, code in lookup.items():
+            if len(spelling) < 2 or not re.search(r"[\u4e00-\u9fff]", spelling):
+                continue
+            if spelling in form or (len(form) >= 3 and form in spelling):
+                ratio = 1.0 + len(spelling) / 100
+            else:
+                ratio = difflib.SequenceMatcher(None, form, spelling).ratio()
+            if ratio > score:
+                best, score = code, ratio
+    return best if score >= 0.75 else None

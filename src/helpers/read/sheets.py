@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..settings.errors import ColumnMissingError, UnreadableFileError
+from ..settings.errors import ColumnMissingError, TotalMismatchError, UnreadableFileError
 from . import schema
 
 # Invisible characters dropped everywhere; spaces of every kind made plain spaces.
@@ -43,6 +43,18 @@ _YEAR_IN_SHEET = re.compile(r"((?:19|20)\d{2})")
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年(?:度|(?!\s*\d{1,2}\s*月))")
 
 
+# Kinds of layout rows (not records), as the reading account names them.
+LAYOUT_KINDS: dict[str, str] = {
+    "title": "标题行",
+    "header": "表头行",
+    "total": "合计/小计行",
+    "footer": "表尾、注释行",
+    "page": "页码、续表行",
+    "merged": "仅含合并单元格的行",
+    "not_ledger": "非台账工作表的行",
+}
+
+
 @dataclass
 class Block:
     """The records of one sheet: canonical columns as text, plus where each came from.
@@ -53,30 +65,51 @@ class Block:
         File name and sheet name (``""`` for a CSV file).
     frame : DataFrame
         One row per record line; the table's columns found in the file (text),
-        and ``row``, the row number as the spreadsheet shows it.
+        ``row``, the row number as the spreadsheet shows it, and ``_aside``, a
+        reason the sheet itself gives to set the row aside (a cell struck
+        through in a row that is not struck as a whole), else ``""``.
     year : int or None
         The year the sheet name (2024年3月) or its title (2024年度…) gives, for
         dates written without one.
-    skipped_totals, skipped_footers : int
-        合计/小计 lines and 填表人/审核人 lines skipped (not records).
+    nonempty : int
+        Rows of the sheet that show anything (a value, or a copy of a merged cell).
+    layout : dict
+        Layout rows by kind (:data:`LAYOUT_KINDS`).
+    cancelled : list of (int, str)
+        Rows the office marked as cancelled, with how it marked them.
+    checks : list of str
+        The office's own totals that agreed with the records above them.
     """
 
     file: str
     sheet: str
     frame: pd.DataFrame
     year: int | None = None
-    skipped_totals: int = 0
-    skipped_footers: int = 0
     month: int | None = None
+    nonempty: int = 0
+    layout: dict[str, int] = field(default_factory=dict)
+    cancelled: list[tuple[int, str]] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+
+    @property
+    def skipped_totals(self) -> int:
+        """合计/小计 lines skipped (not records)."""
+        return self.layout.get("total", 0)
+
+    @property
+    def skipped_footers(self) -> int:
+        """填表人/审核人 and note lines skipped (not records)."""
+        return self.layout.get("footer", 0)
 
 
 @dataclass
 class SheetNote:
-    """A sheet that was not read, and why (named by ``nianbao validate``)."""
+    """A sheet that was not read, and why (named by ``nianbao validate``), with its non-empty rows."""
 
     file: str
     sheet: str
     reason: str
+    rows: int = 0
 
 
 @dataclass
@@ -425,30 +458,48 @@ def _hits(uniques: np.ndarray, pattern: re.Pattern[str], first_chars: frozenset[
 
 @dataclass(frozen=True)
 class _Lines:
-    """What marks a line that is not a record (from the ``reading`` rules)."""
+    """What marks a line that is not a record, and a record the office cancelled (the ``reading`` rules)."""
 
     total: re.Pattern[str]  # the first filled cell of a total line: 合计, 本月合计：12件
     total_cell: re.Pattern[str]  # a contract cell that is a total word and nothing else
     footer: re.Pattern[str]  # the first filled cell of a footer or note line: 填表人, 注：, 以下空白
+    page: re.Pattern[str]  # a page line: 第2页, 共3页, 续表
     first_chars: frozenset[str]
+    ditto: frozenset[str]  # 同上, 〃: the value of the record above
+    ditto_left: frozenset[str]  # 同左: the value of the cell to the left
+    cancel: re.Pattern[str]  # 作废, 已撤销 … in a remark column
+    remark_headers: frozenset[str]
+    personal_headers: frozenset[str]
+    count: re.Pattern[str]  # a count of rows in a total line: 合计：12件, 共12次
+    cancel_words: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, reading: dict[str, Any]) -> _Lines:
         totals = _word_pattern(reading.get("total_words", [])).pattern
         prefixes = "|".join(_TOTAL_PREFIXES)
         footers = _word_pattern([*reading.get("footer_words", []), *reading.get("note_words", [])]).pattern
+        pages = _word_pattern(reading.get("page_words", [])).pattern
         words = [*reading.get("total_words", []), *reading.get("footer_words", []), *reading.get("note_words", []),
-                 *_TOTAL_PREFIXES]
+                 *reading.get("page_words", []), *_TOTAL_PREFIXES, "第", "共"]
+        units = "|".join(re.escape(w) for w in reading.get("count_words", []) if w) or "(?!)"
         return cls(
             total=re.compile(rf"^(?:{prefixes})?(?:{totals})(?![\u4e00-\u9fff])"),
             total_cell=re.compile(rf"^(?:{prefixes})?(?:{totals})[:：]?$"),
             footer=re.compile(rf"^(?:{footers})"),
+            page=re.compile(rf"^(?:第\d+页|共\d+页|(?:{pages}))"),
             first_chars=frozenset(schema.header_key(w)[:1] for w in words if w),
+            ditto=frozenset(schema.header_key(w) for w in reading.get("ditto_words", []) if w),
+            ditto_left=frozenset(schema.header_key(w) for w in reading.get("ditto_left_words", []) if w),
+            cancel=re.compile("|".join(re.escape(w) for w in reading.get("cancel_words", []) if w) or "(?!)"),
+            remark_headers=frozenset(schema.header_key(w) for w in reading.get("remark_headers", [])),
+            personal_headers=frozenset(schema.header_key(w) for w in reading.get("personal_headers", [])),
+            count=re.compile(rf"^(?:(?:{prefixes})?(?:{totals}))?[:：]?(?:共)?(\d+)(?:{units})$"),
+            cancel_words=tuple(reading.get("cancel_words", [])),
         )
 
 
-def read_blocks(path: Path, table: schema.Table, reading: dict[str, Any]) -> FileRead:
-    """Read every sheet of ``path`` whose header matches ``table``.
+def read_blocks(path: Path, table: schema.Table, reading: dict[str, Any], personal=None) -> FileRead:
+    """Read every sheet of ``path`` whose header matches ``table``, and account for every row.
 
     Parameters
     ----------
@@ -457,8 +508,11 @@ def read_blocks(path: Path, table: schema.Table, reading: dict[str, Any]) -> Fil
     table : schema.Table
         The table the file holds.
     reading : dict
-        The ``reading`` section of ``config/rules.yml`` (header rows, total and
-        footer words).
+        The ``reading`` section of ``config/rules.yml`` (header rows, total,
+        footer, page, ditto and cancel words).
+    personal : helpers.read.privacy.Personal, optional
+        Collects the values of the sheet's personal columns (姓名, 身份证号 …),
+        to hide them wherever a message would quote them.
 
     Returns
     -------
@@ -470,27 +524,34 @@ def read_blocks(path: Path, table: schema.Table, reading: dict[str, Any]) -> Fil
     ColumnMissingError
         No sheet has the table's header; or a sheet looks like a ledger sheet
         (a near-miss header, or dated records) but cannot be read; or two
-        columns mean the same thing.
+        columns mean the same thing; or a formula in a record has no value.
+    TotalMismatchError
+        An office's own 合计/小计 disagrees with the records above it.
     UnreadableFileError
         The file cannot be opened.
     """
+    from .marks import SheetMarks, workbook_marks
+
     header_rows = int(reading.get("header_rows", 10))
     patterns = _Lines.of(reading)
     out = FileRead()
-    problems: list[str] = []
+    problems: list[str | ColumnMissingError] = []
+    marks = workbook_marks(path, list(patterns.cancel_words)) if path.suffix.lower() != ".csv" else {}
     for sheet, hidden, frame, own in grids(path):
         place = where(path.name, sheet)
-        if frame.empty or not (frame != "").to_numpy().any():
+        shown = (frame != "").any(axis=1) if not frame.empty else pd.Series(dtype=bool)
+        if frame.empty or not shown.any():
             out.skipped.append(SheetNote(path.name, sheet, "空白工作表"))
             continue
         header, found, names = find_header(frame, table, header_rows)
         if header is None:
             if names >= 2 or (names and not sheet):
                 problems.append(f"{place}：{found}")
-            elif sheet and _has_dated_cells(frame):
+            elif sheet and _has_dated_cells(frame) and not _is_cover(sheet):
                 problems.append(f"{place}：有日期等内容，但{found}")
             elif sheet:
-                out.skipped.append(SheetNote(path.name, sheet, "没有本表的表头（如说明、填表说明）"))
+                out.skipped.append(SheetNote(path.name, sheet, "不是台账工作表（没有本表的表头，如封面、说明）",
+                                             int(shown.sum())))
             else:
                 problems.append(f"{place}：{found}")
             continue
@@ -501,11 +562,13 @@ def read_blocks(path: Path, table: schema.Table, reading: dict[str, Any]) -> Fil
             )
             continue
         try:
-            out.blocks.append(_block(path.name, sheet, frame, own, header, table, patterns))
+            out.blocks.append(_block(path.name, sheet, frame, own, header, table, patterns,
+                                     marks.get(sheet) or SheetMarks(), personal))
         except ColumnMissingError as exc:
-            problems.append(str(exc))
+            problems.append(exc)
     if problems:
-        raise ColumnMissingError("；".join(problems))
+        error = TotalMismatchError if all(isinstance(p, TotalMismatchError) for p in problems) else ColumnMissingError
+        raise error("；".join(map(str, problems)))
     if not out.blocks:
         names = "、".join(f"“{n.sheet}”" for n in out.skipped) or "无"
         raise ColumnMissingError(
@@ -515,12 +578,21 @@ def read_blocks(path: Path, table: schema.Table, reading: dict[str, Any]) -> Fil
     return out
 
 
+# Sheet names that hold no ledger even when they carry dates (a cover's 填报日期).
+_COVER_WORDS = ("封面", "目录", "图表", "说明", "填表说明", "统计图", "汇总图")
+
+
+def _is_cover(sheet: str) -> bool:
+    key = schema.header_key(sheet)
+    return any(w in key for w in _COVER_WORDS)
+
+
 def _has_dated_cells(frame: pd.DataFrame) -> bool:
     sample = frame.iloc[:200].to_numpy().ravel()
     return any(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(v)) for v in sample)
 
 
-def _block(file, sheet, frame, own, header, table, lines: _Lines) -> Block:
+def _block(file, sheet, frame, own, header, table, lines: _Lines, marks, personal=None) -> Block:
     place = where(file, sheet)
     by_name: dict[str, int] = {}
     last = header.rows[-1]
@@ -538,10 +610,23 @@ def _block(file, sheet, frame, own, header, table, lines: _Lines) -> Block:
     _near_misses(place, table, head, by_name)
     ticks = {n: c for n, c in by_name.items() if ":" in n}
     plain = {n: c for n, c in by_name.items() if ":" not in n}
+    extra = _extra_columns(head, set(by_name.values()))
+    if personal is not None:  # remembered to be hidden wherever quoted; never kept
+        for col, key in extra.items():
+            if key in lines.personal_headers:
+                personal.add(data[col].loc[data[col] != ""].unique())
+    uncached = [(r, c) for r, c in marks.uncached if r > last and c in by_name.values()]
+    if uncached:
+        cells = "、".join(f"{_col_letter(c)}{r}" for r, c in uncached[:8]) + ("等" if len(uncached) > 8 else "")
+        raise ColumnMissingError(
+            f"{place}：{len(uncached)}个公式单元格没有计算结果（{cells}），照此统计会当作空白："
+            "请用 Excel 或 WPS 打开该文件并保存（让公式算出结果）后再统计"
+        )
     records = pd.DataFrame(index=data.index)
     total = np.zeros(len(data), dtype=bool)
     identity = {c.name for c in table.columns if c.required and c.kind in ("text", "unit")}
     filled_required = np.zeros(len(data), dtype=int)
+    repeated = np.zeros(len(data), dtype=int)
     for name, c in plain.items():
         codes, uniques = _normalised_distinct(data[c])
         records[name] = pd.Series(uniques[codes] if len(uniques) else [], index=data.index, dtype=object)
@@ -549,6 +634,9 @@ def _block(file, sheet, frame, own, header, table, lines: _Lines) -> Block:
             total |= _hits(uniques, lines.total_cell, lines.first_chars)[codes]
         if table.column(name).required:
             filled_required += (records[name] != "").to_numpy()
+        if len(uniques):  # the header written again (a sheet printed page by page, 续表)
+            heads = {_normalise_one(v) for v in head[c] if str(v).strip()}
+            repeated += np.isin(uniques, list(heads))[codes]
     if ticks:
         base = next(iter(ticks)).split(":")[0]
         if base in plain:
@@ -557,16 +645,23 @@ def _block(file, sheet, frame, own, header, table, lines: _Lines) -> Block:
                 f"又有勾选列（{'、'.join(n.split(':')[1] for n in ticks)}）：请只保留一种"
             )
         records[base] = _ticked(pd.DataFrame({n.split(":")[1]: normalise_text(data[c]) for n, c in ticks.items()}))
-    # Lines that are not records: blank lines (a row holding only copies of merged cells
-    # is blank), 合计/小计 lines, footers and notes (填表人, 审核人, 注：, 以下空白).
+    # Every row that shows anything gets one fate: a record, or a layout row of some kind.
+    shown = (frame != "").any(axis=1).to_numpy() if len(frame.columns) else np.zeros(len(frame), dtype=bool)
+    above = frame.index < header.rows[0]
+    layout = {"title": int(shown[above].sum()),
+              "header": int(shown[frame.index.isin(header.rows)].sum())}
+    data_shown = shown[(frame.index > last)]
     if own is not None:
         nonblank = own.loc[data.index].to_numpy()
     else:
-        nonblank = (data != "").any(axis=1).to_numpy() if len(data.columns) else np.zeros(len(data), dtype=bool)
+        nonblank = data_shown.copy()
+    merged_only = data_shown & ~nonblank
     first_raw = _first_filled(data)
     codes, uniques = _normalised_distinct(first_raw)
+    page = np.zeros(len(data), dtype=bool)
     if len(uniques):
         total |= _hits(uniques, lines.total, lines.first_chars)[codes]
+        page = _hits(uniques, lines.page, lines.first_chars)[codes] & (filled_required <= 1)
         # a footer word opening the line, with a colon or space after it, or on a line that is no record
         worded = _hits(uniques, lines.footer, lines.first_chars)[codes]
         spaced = np.zeros(len(data), dtype=bool)
@@ -575,14 +670,185 @@ def _block(file, sheet, frame, own, header, table, lines: _Lines) -> Block:
         footer = worded & (spaced | (filled_required <= 1)) & ~total
     else:
         footer = np.zeros(len(data), dtype=bool)
-    keep = nonblank & ~total & ~footer
+    rehead = (repeated >= 2) & nonblank & ~total
+    page &= nonblank & ~total & ~rehead
+    footer &= ~page & ~rehead
+    keep = nonblank & ~total & ~footer & ~page & ~rehead
+    layout["header"] += int(rehead.sum())
+    layout.update(total=int((nonblank & total).sum()), footer=int((nonblank & footer).sum()),
+                  page=int(page.sum()), merged=int(merged_only.sum()))
     year = _sheet_year(sheet) or _title_year(frame.loc[frame.index < header.rows[0]])
-    records = records.loc[keep]
+    _ditto(records, keep, data, plain, lines)
+    cancelled, aside = _cancelled(records, data, keep, extra, lines, marks, set(by_name.values()))
+    checks = _reconcile(place, data, records, keep, nonblank & total, cancelled, plain, table, lines, extra)
+    kept = keep & ~np.isin(data.index.to_numpy(), [r for r, _ in cancelled])
+    records = records.loc[kept]
+    records["_aside"] = [aside.get(int(r), "") for r in records.index]
     records.insert(0, "row", records.index.to_numpy())
     records.insert(0, "sheet", sheet)
     records.insert(0, "file", file)
-    return Block(file, sheet, records.reset_index(drop=True), year,
-                 int((nonblank & total).sum()), int((nonblank & footer).sum()), _sheet_month(sheet))
+    nonempty = int(shown.sum())
+    return Block(file, sheet, records.reset_index(drop=True), year, _sheet_month(sheet), nonempty,
+                 {k: v for k, v in layout.items() if v}, cancelled, checks)
+
+
+def _extra_columns(head: pd.DataFrame, used: set[int]) -> dict[int, str]:
+    """Columns of the header that are not the table's, by their header text (as :func:`schema.header_key`)."""
+    out = {}
+    for col in range(head.shape[1]):
+        if col in used:
+            continue
+        texts = [str(v) for v in head[col] if str(v).strip()]
+        if texts:
+            out[col] = schema.header_key(texts[-1])
+    return out
+
+
+def _ditto(records: pd.DataFrame, keep: np.ndarray, data: pd.DataFrame, plain: dict[str, int], lines: _Lines) -> None:
+    """同上 and 〃 take the value of the record above; 同左 the value of the cell to the left (as a reader does).
+
+    Columns are settled from left to right, so a 同左 next to a 同上 takes what
+    the 同上 stands for.
+    """
+    if not len(records) or not (lines.ditto or lines.ditto_left):
+        return
+    by_col = {c: n for n, c in plain.items()}
+    for col, name in sorted(by_col.items()):
+        values = records[name]
+        if not values.str.len().between(1, 3).any():
+            continue
+        key = values.map(schema.header_key)
+        up = key.isin(lines.ditto) & keep
+        left = key.isin(lines.ditto_left) & keep
+        if left.any() and col > 0:
+            source = records[by_col[col - 1]] if col - 1 in by_col else normalise_text(data[col - 1])
+            records.loc[left, name] = source[left]
+            values = records[name]
+        if up.any():
+            filled = values.where(~up).where(keep).ffill()
+            records.loc[up, name] = filled[up].fillna(values[up])
+
+
+def _cancelled(records, data, keep, extra, lines: _Lines, marks, used: set[int]):
+    """Rows the office marked as cancelled, and rows to set aside because only part of them is struck.
+
+    Returns
+    -------
+    (list of (row, how), dict of row to reason)
+    """
+    out: dict[int, str] = {}
+    aside: dict[int, str] = {}
+    rows = data.index.to_numpy()[keep]
+    for col, key in extra.items():
+        if key in lines.remark_headers or any(key.startswith(h) for h in lines.remark_headers if h):
+            texts = normalise_text(data[col])[keep]
+            hit = texts.str.contains(lines.cancel, regex=True) & (texts != "")
+            for r, text in zip(rows[hit.to_numpy()], texts[hit]):
+                out.setdefault(int(r), f"备注栏注明“{text[:12]}”")
+    fills = marks.cancelled_fill_rows()
+    for r in rows:
+        r = int(r)
+        struck = marks.struck.get(r)
+        if struck:
+            valued = marks.values.get(r, struck)
+            if valued <= struck:
+                out.setdefault(r, "整行有删除线")
+            elif struck & used:
+                aside[r] = "部分单元格有删除线，无法确定哪个值有效：请删去作废的内容或整行划去"
+        if r in fills:
+            out.setdefault(r, f"底纹标为作废（图例：{fills[r][:16]}）")
+    return sorted(out.items()), {r: why for r, why in aside.items() if r not in out}
+
+
+_INT_CELL = re.compile(r"^(\d+)(?:\.0+)?\s*(?:人次|人|名)?$")
+
+
+def _reconcile(place, data, records, keep, totals, cancelled, plain, table, lines: _Lines, extra) -> list[str]:
+    """Check each 合计/小计 line the office wrote against the records above it.
+
+    A total closes the records since the total line before it (a 小计 after
+    each month), since the last 合计 (a 合计 after several 小计) or since the
+    header (a 总计 of the whole sheet): it agrees when it equals one of these.
+    A count of rows (合计：12件, a number in the 序号 column) is compared with the
+    records, with or without the ones marked cancelled; a number in a count
+    column (参加人数) with their sum.
+
+    Raises
+    ------
+    TotalMismatchError
+        On the first disagreement, naming the row and both numbers.
+    """
+    if not totals.any():
+        return []
+    index = data.index.to_numpy()
+    cancelled_rows = {r for r, _ in cancelled}
+    ints = [n for n in plain if table.column(n).kind == "int"]
+    serial = [c for c, key in extra.items() if key in ("序号", "序", "no", "no.")]
+    checks: list[str] = []
+    since_any = since_total = 0
+    first = _first_filled(data)
+    for i in np.flatnonzero(totals):
+        row = int(index[i])
+        word = schema.header_key(first.iloc[i])
+        spans = []
+        for start in dict.fromkeys((since_any, since_total, 0)):
+            mine = np.zeros(len(data), dtype=bool)
+            mine[start:i] = True
+            rows = index[mine & keep]
+            spans.append((rows, [r for r in rows if int(r) not in cancelled_rows]))
+        claims = []
+        for c in range(data.shape[1]):
+            text = schema.header_key(data.iat[i, c])
+            if not text:
+                continue
+            m = lines.count.match(text)
+            if m:
+                claims.append(("rows", int(m.group(1)), str(data.iat[i, c]).strip()))
+            elif c in serial and text.isdigit():
+                claims.append(("rows", int(text), text))
+        for name in ints:
+            m = _INT_CELL.match(schema.header_key(data.iat[i, plain[name]]))
+            if m:
+                claims.append((name, int(m.group(1)), data.iat[i, plain[name]]))
+        rows, live = spans[0]
+        span_label = f"第{int(rows[0])}–{int(rows[-1])}行" if len(rows) else "上一合计行与本行之间"
+        for what, claimed, text in claims:
+            if what == "rows":
+                if not any(claimed in (len(lv), len(rs)) for rs, lv in spans):
+                    raise TotalMismatchError(
+                        f"{place}：第{row}行的合计为“{text}”，但其上方（{span_label}）的记录为{len(live)}条，"
+                        f"两者不符：请核对是否漏登、多登或合计有误"
+                    )
+                checks.append(f"第{row}行合计{claimed}条，与记录数相符")
+                continue
+            sums = [_sum(records, lv, what) for _rs, lv in spans]
+            if any(s is None for s in sums):
+                continue  # a count written in words (全体党员): the sum cannot be checked
+            if claimed not in sums:
+                label = table.column(what).label
+                raise TotalMismatchError(
+                    f"{place}：第{row}行的{label}合计为{claimed}，但其上方（{span_label}）各条记录的{label}之和为"
+                    f"{sums[0]}，两者不符：请核对后改正"
+                )
+            checks.append(f"第{row}行{table.column(what).label}合计{claimed}，与各记录之和相符")
+        since_any = i + 1
+        if "小计" not in word:
+            since_total = i + 1
+    return checks
+
+
+def _sum(records: pd.DataFrame, rows, column: str) -> int | None:
+    """The sum of a count column over some records, or ``None`` when one is written in words."""
+    total = 0
+    for value in records.loc[[r for r in rows if r in records.index], column]:
+        key = schema.header_key(value)
+        if not key:
+            continue
+        m = _INT_CELL.match(key)
+        if m is None:
+            return None
+        total += int(m.group(1))
+    return total
 
 
 def _two_columns(place: str, table: schema.Table, name: str, first: int, col: int, head: pd.DataFrame) -> str:

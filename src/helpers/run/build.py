@@ -33,7 +33,6 @@ from pathlib import Path
 
 from ..figures.kinds import get as get_kind
 from ..figures.periods import DEFAULT_PERIOD, PERIODS, Period, parse_period
-from ..read import schema
 from ..read.ledgers import Ledgers, load_ledgers, rejected_for_output
 from ..read.schema import UNIT_ID_PATTERN
 from ..render.engines import FORMATS, choose_engine, parse_formats
@@ -461,15 +460,15 @@ def _run_todo(todo, stamps, jobs, scheduler, echo, results) -> None:
 
 
 def untrusted(jobs: list[Job], ledgers: Ledgers) -> dict[Job, str]:
-    """Reports not to be written because too many of the unit's rows were set aside, each with why."""
-    from ..read.ledgers import over_threshold
+    """Reports not to be written on figures the ledgers do not support, each with why (:mod:`helpers.figures.trust`)."""
+    from ..figures.trust import refusals
 
     out = {}
     for job in jobs:
-        over = over_threshold(ledgers, job.unit)
-        if over:
-            parts = "、".join(f"{t}（{schema.TABLES[t].title}）{bad}/{total}行" for t, bad, total in over)
-            out[job] = (f"台账中被剔除的行过多，不宜据此出具报告：{parts}；请按 nianbao validate 所列改正台账，"
+        period = job.the_period
+        reasons = refusals(ledgers, job.unit, get_kind(job.kind), period, period.resolve_as_of(job.as_of))
+        if reasons:
+            out[job] = ("；".join(r.message for r in reasons) + "。请按 nianbao validate 所列改正台账，"
                         "或加 --allow-rejected 照常生成（报告首页将注明）")
     return out
 

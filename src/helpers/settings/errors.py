@@ -33,6 +33,10 @@ class ColumnMissingError(InputError):
     """A required column is not in a table."""
 
 
+class TotalMismatchError(ColumnMissingError):
+    """An office's own 合计/小计 does not agree with the records above it."""
+
+
 class UnreadableFileError(InputError):
     """A file cannot be read (encoding, format, or damage)."""
 
