@@ -243,7 +243,7 @@ def test_table_links_and_evidence_section(sample_ledgers):
     note = report.data_note_markdown()
     assert '<span id="ev-casework.total-value">' in note and "::: {.evidence #evidence}" in note
     # the paragraphs are HTML already (templates/nianbao.lua passes them on in HTML only)
-    assert "~~~~ {.evidence-html}\n<p><strong>" in note
+    assert "~~~~ {.evidence-html}\n<p>台账文件：" in note and "\n<p><strong>" in note
     assert ('<span id="ev-casework.on_time_rate-value">本期100.0%</span>：'
             '<a href="#ev-casework.on_time-value" class="ev">按期答复33件</a>'
             '÷<a href="#ev-casework.due-value" class="ev">应答复（已答复及超期未答复）33件</a>') in note

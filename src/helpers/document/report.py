@@ -323,10 +323,19 @@ class Report:
         return out
 
     def data_note_markdown(self) -> str:
-        """Sources, cut-off date and rows set aside."""
+        """The data note in office words: sources, cut-off date, what was read, rows set aside.
+
+        No tool, file or path is named on the page; where each figure comes from
+        (files, sheets, rows, cancelled rows, the prose used) is in the HTML's
+        核对明细 (:meth:`provenance`) and in manifest.json.
+        """
+        from ..figures.trust import kind_tables
+        from ..read.ledgers import LAYOUT_COLUMNS
+
         led, ind = self.ledgers, self.indicators
-        files = "、".join(md_escape(f) for f in led.sources.values())
-        missing = [schema.TABLES[t].title for t in schema.OPTIONAL_TABLES if t not in led.sources]
+        tables = kind_tables(self.kind)
+        used = [schema.TABLES[t].title for t in tables if t in led.sources]
+        missing = [schema.TABLES[t].title for t in tables if t in schema.OPTIONAL_TABLES and t not in led.sources]
         start = ind.period.start
         compare = (f"“同比”为{start.year}年{start.month}月{start.day}日至{ind.as_of.month}月{ind.as_of.day}日"
                    "与上年同期相比")
@@ -335,32 +344,59 @@ class Report:
             compare += f"，“环比”与上期（{before.words}）相比"
         lines = [
             "## 数据说明\n\n::: {.note}",
-            f"数据来源：本单位台账（{files}），由nianbao按统一口径自动统计。",
+            f"数据来源：本单位{'、'.join(used)}，按统一口径统计。",
             f"统计截止日期：{cn_date(ind.as_of)}；{compare}。",
         ]
         if missing:
             lines.append(f"未提供{'、'.join(missing)}，相关内容从略。")
-        if led.rejected_rows:
-            lines.append(
-                f"数据质量：台账中有{led.rejected_rows}行因填写不规范未纳入统计，明细见同目录rejected.csv，请核实后更正。"
-            )
+        acc = led.reading[led.reading["table"].isin(tables)]
+        if not acc.empty:
+            layout = int(acc[LAYOUT_COLUMNS].to_numpy().sum())
+            parts = [f"有效记录{int(acc['records'].sum())}条"]
+            if int(acc["set_aside"].sum()):
+                parts.append(f"因填写不规范剔除{int(acc['set_aside'].sum())}条")
+            if int(acc["cancelled"].sum()):
+                parts.append(f"台账中标注作废{int(acc['cancelled'].sum())}条（未计入）")
+            if layout:
+                parts.append(f"标题、表头、合计等非记录行{layout}行")
+            lines.append(f"读取情况：所用台账共{int(acc['rows'].sum())}行，其中{'，'.join(parts)}。")
+        mine = {t: v for t, v in led.rejected_for(self.unit["unit_id"]).items() if t in tables}
+        aside = sum(bad for bad, _total in mine.values())
+        if aside:
+            lines.append(f"数据质量：本单位有关台账中有{aside}条记录因填写不规范未纳入统计，请核实后更正。")
         else:
-            lines.append("数据质量：台账数据全部通过校验，无剔除记录。")
+            lines.append("数据质量：本单位有关台账数据全部通过校验，无剔除记录。")
         unknown = {} if not self.kind.picks("activity.total") else led.unknown_categories(
             self.unit["unit_id"], pd.Timestamp(start), pd.Timestamp(ind.as_of))  # only where activities are counted
         if unknown:
             listed = "、".join(f"“{md_escape(k)}”{v}条" for k, v in unknown.items())
             lines.append(f"活动类别：活动台账中{listed}不属于规定类别，已单列统计，未计入各类组织生活。")
-        skipped = sum(n.count for n in led.notes if n.kind == "lines")
-        if skipped:
-            lines.append(f"台账中的合计、小计行及表尾填表人等{skipped}行不是记录，未计入。")
-        if paths.is_generic_prose(self.narrative_path):  # said in the document too: the text is not the unit's own
-            lines.append("文字材料：使用随软件提供的通用稿，尚未按本单位情况修改。")
-        else:
-            lines.append(f"文字材料：{md_escape(self.narrative_path.relative_to(led.data_dir).as_posix())}。")
         from ..words.evidence import evidence_markdown
 
-        return "\n\n".join(lines) + "\n:::\n\n" + evidence_markdown(led, ind.only(self.kind.chosen(ind.items)))
+        return "\n\n".join(lines) + "\n:::\n\n" + evidence_markdown(
+            led, ind.only(self.kind.chosen(ind.items)), self.provenance())
+
+    def provenance(self) -> list[str]:
+        """Where the report comes from, for the analyst (the HTML's 核对明细 only): files, prose, cancelled rows."""
+        from ..figures.trust import kind_tables
+
+        led = self.ledgers
+        tables = [t for t in kind_tables(self.kind) if t in led.files]
+        out = ["台账文件：" + "；".join(f"{schema.TABLES[t].title}：{'、'.join(led.files[t])}" for t in tables)]
+        if paths.is_generic_prose(self.narrative_path):
+            out.append("文字材料：使用随软件提供的通用稿，尚未按本单位情况修改。")
+        else:
+            out.append(f"文字材料：{self.narrative_path.relative_to(led.data_dir).as_posix()}。")
+        gone = led.cancelled[led.cancelled["table"].isin(tables)]
+        if not gone.empty:
+            listed = "、".join(f"{r.file}{' 工作表“' + r.sheet + '”' if r.sheet else ''}第{r.row}行（{r.how}）"
+                               for r in gone.itertuples())
+            out.append(f"标注作废、未计入的行：{listed}。")
+        if led.rejected_rows:
+            out.append("剔除的行逐条列在同目录 rejected.csv，每个文件、工作表的读取情况列在 reading.csv。")
+        else:
+            out.append("每个文件、工作表的读取情况列在同目录 reading.csv。")
+        return out
 
 
 CN_NUMBERS = "一二三四五六七八九十"

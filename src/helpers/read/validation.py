@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from . import schema
-from .ledgers import Ledgers, rejected_for_output
+from .ledgers import LAYOUT_COLUMNS, READING_LABELS, Ledgers, rejected_for_output
 
 _HEADERS = {"file": "文件", "sheet": "工作表", "row": "行", "column": "列", "value": "内容", "reason": "原因"}
 
@@ -40,7 +40,7 @@ def validation_lines(ledgers: Ledgers) -> list[str]:
         (sheets and lines skipped, files not read, counts and categories to
         check), and a one-line summary.
     """
-    out: list[str] = []
+    out: list[str] = account_lines(ledgers)
     rej = rejected_for_output(ledgers.rejected)
     if not rej.empty:
         out.append("以下行未纳入统计（请改正台账）：")
@@ -66,4 +66,32 @@ def validation_lines(ledgers: Ledgers) -> list[str]:
         line += f"；未提供{'、'.join(missing)}（报告中相应部分从略）"
     line += f"；剔除{ledgers.rejected_rows}行（{len(rej)}处问题）" if ledgers.rejected_rows else "；没有被剔除的行"
     out.append(line)
+    return out
+
+
+def account_lines(ledgers: Ledgers) -> list[str]:
+    """The reading account: every file and sheet, its non-empty rows and what each became.
+
+    Records + set aside + cancelled + layout rows (title, header, 合计, footer,
+    page lines, merged copies, sheets that are no ledger) = non-empty rows.
+    """
+    acc = ledgers.reading
+    if acc.empty:
+        return []
+    rows = [["文件", "工作表", "非空行", "记录", "剔除", "作废", "非记录行", "说明"]]
+    for line in acc.itertuples(index=False):
+        layout = {c: getattr(line, c) for c in LAYOUT_COLUMNS if getattr(line, c)}
+        what = "、".join(f"{READING_LABELS[c]}{n}" for c, n in layout.items())
+        note = line.note or ("" if not line.table else schema.TABLES[line.table].title)
+        rows.append([line.file, line.sheet or "-", str(line.rows) if line.table else "-",
+                     str(line.records), str(line.set_aside), str(line.cancelled),
+                     f"{sum(layout.values())}（{what}）" if layout else "0", note])
+    out = ["读取情况（每个文件、工作表的每一非空行：记录 + 剔除 + 作废 + 非记录行 = 非空行）："]
+    out += table_lines(rows)
+    out.append("")
+    if not ledgers.cancelled.empty:
+        out.append("以下行在台账中标为作废，未计入：")
+        out += table_lines([["文件", "工作表", "行", "标记"]] +
+                           [[r.file, r.sheet or "-", str(r.row), r.how] for r in ledgers.cancelled.itertuples()])
+        out.append("")
     return out

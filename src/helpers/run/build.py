@@ -33,6 +33,7 @@ from pathlib import Path
 
 from ..figures.kinds import get as get_kind
 from ..figures.periods import DEFAULT_PERIOD, PERIODS, Period, parse_period
+from ..read import schema
 from ..read.ledgers import Ledgers, load_ledgers, rejected_for_output
 from ..read.schema import UNIT_ID_PATTERN
 from ..render.engines import FORMATS, choose_engine, parse_formats
@@ -122,6 +123,7 @@ def parse_periods(text: str | None) -> list[str]:
 def plan(
     ledgers: Ledgers, units: str, years: str | int, as_of: str | None, out_dir: Path, formats: tuple[str, ...],
     rejected_csv: Path | None = None, kinds: str | None = None, periods: str | None = None,
+    reading_csv: Path | None = None,
 ) -> list[Job]:
     """Every report a build asks for: each unit × year × period × kind.
 
@@ -154,8 +156,8 @@ def plan(
                     )
                 continue
             period.resolve_as_of(as_of)
-            jobs += [Job(period.year, unit, as_of, ledgers.data_dir, out_dir, formats, rejected_csv, kind=kind,
-                         period=period.code) for kind in kind_ids]
+            jobs += [Job(period.year, unit, as_of, ledgers.data_dir, out_dir, formats, rejected_csv, reading_csv,
+                         kind=kind, period=period.code) for kind in kind_ids]
     if not jobs:
         raise ParameterError(f"没有可生成的报告：--unit {units} --year {years} 在台账中没有记录")
     return jobs
@@ -328,7 +330,8 @@ def build(
     out_dir = Path(out_dir or paths.OUTPUT_DIR).resolve()
     ledgers = load_ledgers(data_dir)
     wanted = [replace(job, engine=engine)
-              for job in plan(ledgers, units, years, as_of, out_dir, formats, write_rejected(ledgers), kinds, periods)]
+              for job in plan(ledgers, units, years, as_of, out_dir, formats, write_rejected(ledgers), kinds, periods,
+                              write_reading(ledgers))]
     refused = {} if allow_rejected else untrusted(wanted, ledgers)
     wanted = [job for job in wanted if job not in refused]
     generic = [job.name for job in wanted
@@ -483,6 +486,23 @@ def write_rejected(ledgers: Ledgers) -> Path | None:
 
         with atomic_file(target) as tmp:
             rejected_for_output(ledgers.rejected).to_csv(tmp, index=False, encoding="utf-8-sig")
+    return target
+
+
+def write_reading(ledgers: Ledgers) -> Path:
+    """The account of every row read (reading.csv), written once per build (each report copies it).
+
+    Its columns are named as the office calls them; no cell value is in it.
+    """
+    target = paths.reading_file(ledgers.digest)
+    if not target.is_file():
+        from ..read.ledgers import READING_LABELS
+        from ..settings.outdir import atomic_file
+
+        with atomic_file(target) as tmp:
+            titles = {name: table.title for name, table in schema.TABLES.items()}
+            frame = ledgers.reading.assign(table=ledgers.reading["table"].map(titles).fillna(""))
+            frame.rename(columns=READING_LABELS).to_csv(tmp, index=False, encoding="utf-8-sig")
     return target
 
 

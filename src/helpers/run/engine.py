@@ -62,6 +62,7 @@ class Job:
     out_dir: Path
     formats: tuple[str, ...] = FORMATS
     rejected_csv: Path | None = None  # the folder's set-aside rows, written once per build
+    reading_csv: Path | None = None  # the account of every row read, written once per build
     engine: str = "builtin"  # quarto | builtin, chosen once per build (render.choose_engine)
     kind: str = "ideology"  # config/kinds.yml
     period: str = "year"  # year | H1 | H2 | Q1 … Q4
@@ -215,7 +216,7 @@ def ledger_slice(ledgers, unit: str) -> bytes:
                 parts.append(hashed[units == u].tobytes() + tail)
             unit_row = json.dumps(ledgers.unit(u), ensure_ascii=False, sort_keys=True).encode()
             _UNIT_SLICES[(id(ledgers), ledgers.digest, u)] = bytes.fromhex(
-                _hash_bytes(unit_row, *parts, _frame_hash(ledgers.rejected)))
+                _hash_bytes(unit_row, *parts, _frame_hash(ledgers.rejected), _frame_hash(ledgers.reading)))
     return _UNIT_SLICES[key]
 
 
@@ -697,6 +698,8 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
                                                      period=job.period)  # while rendering
             if job.rejected_csv is not None:
                 shutil.copyfile(job.rejected_csv, scratch / "rejected.csv")
+            if job.reading_csv is not None:
+                shutil.copyfile(job.reading_csv, scratch / "reading.csv")
             t = time.perf_counter()
             rendered, kept = formats_to_write(job, inputs)
             render(nb, scratch, rendered, timings=timings, engine=job.engine)

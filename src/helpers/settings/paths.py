@@ -123,6 +123,11 @@ def rejected_file(digest: str) -> Path:
     return CACHE_DIR / f"rejected-{digest}.csv"
 
 
+def reading_file(digest: str) -> Path:
+    """Where a build writes, once, the account of every row its data folder holds (copied into each report)."""
+    return CACHE_DIR / f"reading-{digest}.csv"
+
+
 def report_dir(out_dir: Path, period_label: str | int, unit_id: str, kind: str = "ideology") -> Path:
     """Return the folder of one report: ``<out_dir>/<period>/<kind>/<unit_id>``.
 

@@ -744,7 +744,7 @@ def _unit_word(item: Indicator) -> str:
     return "" if item.unit == "%" else item.unit
 
 
-def evidence_markdown(ledgers: Ledgers, ind: Indicators) -> str:
+def evidence_markdown(ledgers: Ledgers, ind: Indicators, provenance: list[str] | None = None) -> str:
     """The HTML report's evidence section, in Pandoc Markdown (left out of the PDF and DOCX).
 
     One paragraph per figure; each span of it has an anchor (:func:`anchor`)
@@ -756,7 +756,8 @@ def evidence_markdown(ledgers: Ledgers, ind: Indicators) -> str:
     ``evidence-html`` that ``templates/nianbao.lua`` passes on as raw HTML (and
     leaves out of the PDF and DOCX): Pandoc need not read hundreds of anchors
     and links as Markdown, three times a report. Every ledger text in them is
-    escaped.
+    escaped. ``provenance``, plain sentences (files read, the prose used,
+    cancelled rows), opens the section.
     """
     items = ind.with_bases()
     places: dict[str, _Places] = {}
@@ -791,6 +792,7 @@ def evidence_markdown(ledgers: Ledgers, ind: Indicators) -> str:
             parts.append(f"{head}：{body}")
         if parts:
             paragraphs.append(f"<p><strong>{html_escape(item.label)}</strong>　" + "；".join(parts) + "。</p>")
+    paragraphs = [f"<p>{html_escape(line)}</p>" for line in provenance or ()] + paragraphs
     if paragraphs:
         out.append("~~~~ {.evidence-html}\n" + "\n".join(paragraphs) + "\n~~~~")
     out.append(":::")
