@@ -74,7 +74,7 @@ def test_build_with_set_aside_rows_still_renders(planted_build):
     assert list(rejected.columns) == ["file", "sheet", "row", "column", "value", "reason"]
     assert {"replied_date", "url"} <= set(rejected["column"])
     html = (report / "report.html").read_text(encoding="utf-8")
-    assert re.search(r"有\s*2\s*行因填写不规范未纳入统计", html)
+    assert re.search(r"有\s*2\s*条记录因填写不规范未纳入统计", html)
 
 
 def test_no_personal_value_in_any_file_or_message(planted_build):

@@ -296,7 +296,7 @@ def unread_files(data_dir: Path, used: set[str], reading: dict[str, Any] | None 
             if hint:
                 why += f"，并命名为 {hint.name}.xlsx"
         elif hint is not None:
-            ending = suffix if suffix != ".txt" else ".csv"
+            ending = suffix
             why = (f"像是{hint.title}，但文件名不以台账表名开头：请改名为 {hint.name}{ending}"
                    f"（或以“{hint.title}”开头），或移出数据文件夹")
         else:
@@ -310,7 +310,7 @@ def unread_files(data_dir: Path, used: set[str], reading: dict[str, Any] | None 
 
 def _content_hint(path: Path, reading: dict[str, Any]) -> schema.Table | None:
     """The table whose header a sheet of an unread file holds, if any."""
-    if path.suffix.lower() not in (".csv", ".xlsx", ".xlsm", ".xls"):
+    if path.suffix.lower() not in schema.SUFFIXES:
         return None
     try:
         found = sheets.grids(path)
@@ -434,7 +434,76 @@ def _parse_distinct_dates(values: pd.Series) -> pd.Series:
         serial = serial[(serial >= _SERIAL_RANGE[0]) & (serial <= _SERIAL_RANGE[1])]
         if len(serial):
             out.loc[serial.index] = (_EXCEL_EPOCH + pd.to_timedelta(np.floor(serial), unit="D")).to_numpy()
+        todo &= out.isna()
+    if todo.any():  # the rarer spellings, one distinct value at a time
+        for i, text in values[todo].items():
+            readings = date_readings(text)
+            if len(readings) == 1:
+                out.loc[i] = pd.Timestamp(readings[0])
     return out
+
+
+_CN_DIGITS = {ch: i for i, ch in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0, "О": 0}
+_TIME_AFTER = re.compile(r"\s*(?:上午|下午|中午|晚上|早上|凌晨|AM|PM|am|pm)?\s*"
+                         r"(?:\d{1,2}\s*[:：时点]\s*(?:\d{1,2}\s*分?)?(?:[:：]\d{1,2}(?:\.\d+)?\s*秒?)?)?"
+                         r"\s*(?:上午|下午|中午|晚上|AM|PM|am|pm)?\s*$")
+_CN_DATE = re.compile(r"^([〇零○一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月"
+                      r"\s*([一二三四五六七八九十]{1,3})\s*[日号]$")
+_EIGHT = re.compile(r"^((?:19|20)\d{2})(\d{2})(\d{2})$")
+_SHORT_YEAR = re.compile(r"^(\d{1,2})\s*([./\-])\s*(\d{1,2})\s*\2\s*(\d{1,2})$")
+
+
+def _cn_number(text: str) -> int:
+    """一 … 三十一 as a number."""
+    if "十" not in text:
+        return _CN_DIGITS[text]
+    tens, _, ones = text.partition("十")
+    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+
+
+def _real(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def date_readings(text: str) -> list[date]:
+    """Every date a spelling beyond the usual ones may mean (none, one, or two when it could swap).
+
+    ``20240305``; ``二〇二四年三月五日``; a date followed by 上午/下午 and a time;
+    ``24.3.5`` (a two-digit year first); ``05.03.24`` reads 2005年3月24日 or
+    2024年3月5日 — two readings, so the row is set aside naming both, never guessed.
+    """
+    text = str(text).strip()
+    core = _TIME_AFTER.sub("", text) if text else text
+    if core != text and core:
+        parsed = _parse_distinct_dates(pd.Series([core], dtype=object)).iloc[0]
+        if pd.notna(parsed):
+            return [parsed.date()]
+    text = core
+    m = _EIGHT.match(text)
+    if m:
+        found = _real(*map(int, m.groups()))
+        return [found] if found else []
+    m = _CN_DATE.match(text)
+    if m:
+        year = int("".join(str(_CN_DIGITS[ch]) for ch in m.group(1)))
+        try:
+            found = _real(year, _cn_number(m.group(2)), _cn_number(m.group(3)))
+        except KeyError:
+            return []
+        return [found] if found else []
+    m = _SHORT_YEAR.match(text)
+    if m:
+        first, _sep, middle, last = m.groups()
+        readings = []
+        if len(first) == 2:  # 年.月.日, as Chinese offices write it
+            readings.append(_real(2000 + int(first), int(middle), int(last)))
+        if len(last) == 2:  # 日.月.年
+            readings.append(_real(2000 + int(last), int(middle), int(first)))
+        return list(dict.fromkeys(r for r in readings if r is not None))
+    return []
 
 
 def _label(table: schema.Table, column: str) -> str:
@@ -470,7 +539,16 @@ def _check_date(frame, table, column, problems, reading, primary: pd.Series | No
                  "日期只写了月日，且不在本工作表的月份内，无法确定是哪一年：请写明年份，如2024年12月28日")
     problems.add(frame, month_day & ~has_year, column,
                  "日期没有写年份，工作表名和标题中也没有年份（请写成2024年3月5日，或把工作表命名为“2024年3月”）")
-    problems.add(frame, bad & ~month_day, column, "日期无法识别（请写成2024-03-05或2024年3月5日）")
+    two_ways = pd.Series("", index=frame.index, dtype=object)
+    if bad.any():
+        for i, text in frame.loc[bad & ~month_day, column].items():
+            readings = date_readings(text)
+            if len(readings) > 1:
+                said = "或".join(f"{d.year}年{d.month}月{d.day}日" for d in readings)
+                two_ways[i] = f"日期可读作{said}，无法确定：请写成四位年份，如{said.split('或')[-1]}"
+    ambiguous = two_ways != ""
+    problems.add(frame, ambiguous, column, two_ways)
+    problems.add(frame, bad & ~month_day & ~ambiguous, column, "日期无法识别（请写成2024-03-05或2024年3月5日）")
     first = pd.Timestamp(int(reading["earliest_year"]), 1, 1)
     last = pd.Timestamp(date.today().year + int(reading["latest_years_ahead"]), 12, 31)
     odd = parsed.notna() & ((parsed < first) | (parsed > last))
@@ -629,12 +707,50 @@ def map_distinct(values: pd.Series, fn) -> pd.Series:
     return pd.Series(mapped[codes] if len(uniques) else [], index=values.index, dtype=object)
 
 
-def _yes_no(frame, column, reading, problems, label: str) -> pd.Series:
+def yes_no_words(reading: dict[str, Any], label: str) -> tuple[set[str], set[str]]:
+    """The words that say yes and no in a column (as :func:`schema.header_key`).
+
+    The configured ``reading.true_words`` and ``false_words`` (analysts extend
+    them), and the column's own 已/未 forms: for 是否延期, 延期 and 已延期 say
+    yes, 未延期, 不延期, 无延期, 没有延期 and 无需延期 say no.
+    """
     yes = {schema.header_key(w) for w in reading["true_words"]}
     no = {schema.header_key(w) for w in reading["false_words"]}
+    topic = schema.header_key(label).removeprefix("是否")
+    if topic:
+        yes |= {topic, f"已{topic}", f"有{topic}", f"已经{topic}"}
+        no |= {f"未{topic}", f"不{topic}", f"无{topic}", f"没有{topic}", f"无需{topic}", f"不需{topic}", f"未经{topic}"}
+    return yes, no
+
+
+def _yes_no(frame, column, reading, problems, label: str) -> pd.Series:
+    """A yes/no column as booleans; a word that is neither stops, naming the column and the words found.
+
+    Raises
+    ------
+    ColumnMissingError
+        Naming the files, the column, each unknown word and its rows.
+    """
+    yes, no = yes_no_words(reading, label)
     key = map_distinct(frame[column], schema.header_key)
-    problems.add(frame, ~key.isin(yes | no), column, f"{label}应填 是 或 否（也可填 √/×、1/0）")
+    unknown = ~key.isin(yes | no)
+    if unknown.any():
+        found = frame.loc[unknown].groupby(column, sort=False)
+        words = "、".join(f"“{problems.personal.hide(w)[:12]}”{len(g)}行（{_rows(g)}）" for w, g in list(found)[:8])
+        raise ColumnMissingError(
+            f"“{label}”列有无法识别的写法：{words}：请改为 是 或 否，或把这些写法加到 config/rules.yml 的 "
+            "reading.true_words（表示是）或 reading.false_words（表示否）中"
+        )
     return key.isin(yes - {""})
+
+
+def _rows(group: pd.DataFrame) -> str:
+    """Where rows are: ``casework.xlsx 工作表“3月”第5、8行`` (the first few)."""
+    out = []
+    for (file, sheet), part in group.groupby(["file", "sheet"], sort=False):
+        rows = "、".join(map(str, part["row"].head(4))) + ("等" if len(part) > 4 else "")
+        out.append(f"{file}{' 工作表“' + sheet + '”' if sheet else ''}第{rows}行")
+    return "；".join(out[:3])
 
 
 def _finish(frame: pd.DataFrame, problems: _Problems, columns: list[str]) -> pd.DataFrame:
@@ -984,8 +1100,14 @@ def validate(data_dir: Path | str) -> Ledgers:
             frames[name] = None
             continue
         problems = _Problems(name, personal.for_table(schema.TABLES[name].personal))
-        frames[name] = _check_table(name, raw[name], units, problems, rules, notes, unsettled)
+        try:
+            frames[name] = _check_table(name, raw[name], units, problems, rules, notes, unsettled)
+        except InputError as exc:  # a word no rule knows: every such problem of the folder in one message
+            errors.append(exc)
+            continue
         rejected.append(problems.frame())
+    if errors:
+        _raise_all(errors, [])
     unsettled_frame = (pd.concat(unsettled, ignore_index=True) if unsettled
                        else pd.DataFrame(columns=UNSETTLED_COLUMNS))[UNSETTLED_COLUMNS]
     if frames["activities"] is not None:

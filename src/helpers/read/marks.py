@@ -150,7 +150,7 @@ def _xlsx_marks(path: Path, cancel: re.Pattern[str]) -> dict[str, SheetMarks]:
 def _xls_marks(path: Path, cancel: re.Pattern[str]) -> dict[str, SheetMarks]:
     import xlrd
 
-    book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True, ragged_rows=True)
     try:
         struck_fonts = {i for i, f in enumerate(book.font_list) if f.struck_out}
         filled_xfs = {i: f"indexed:{xf.background.pattern_colour_index}" for i, xf in enumerate(book.xf_list)

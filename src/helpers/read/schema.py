@@ -20,7 +20,9 @@ from typing import Any
 UNIT_ID_PATTERN = r"[a-z0-9-]{1,40}"
 
 # File endings a table may be read from, in order of preference.
-SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".xlsm", ".xls")
+SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".xlsm", ".xls", ".txt", ".tsv")
+# Of those, the text exports (CSV, and Excel's or WPS's "Unicode 文本", tab-separated).
+TEXT_SUFFIXES: tuple[str, ...] = (".csv", ".txt", ".tsv")
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,29 @@ def header_key(text: Any) -> str:
     text = str(text).translate(_INVISIBLE)
     text = _SPACES.sub("", text)
     return text.replace("（", "(").replace("）", ")").replace("＊", "*").strip("*").lower()
+
+
+_HINT = re.compile(r"\([^()]*\)|\[[^\]]*\]|【[^】]*】|<[^>]*>")
+_EXAMPLE = re.compile(r"(?:例|如|示例|格式)[:：].*$")
+
+
+def header_forms(text: Any) -> list[str]:
+    """A header cell as it may be matched: as written, and without the hints offices add.
+
+    ``收到日期（年/月/日）*``, ``是否延期（是/否）``, ``参加人数（人）``, ``答复日期：``
+    and ``日期 例：2024-03-05`` all give their column name as a second form.
+    """
+    key = header_key(text)
+    bare = _EXAMPLE.sub("", _HINT.sub("", key)).strip("*:：")
+    return [key, bare] if bare and bare != key else [key]
+
+
+def find_column(text: Any, lookup: dict[str, str]) -> str | None:
+    """The column a header cell names (:func:`header_forms`), or ``None``."""
+    for form in header_forms(text):
+        if form in lookup:
+            return lookup[form]
+    return None
 
 
 @cache

@@ -18,6 +18,7 @@ import csv
 import difflib
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -186,12 +187,30 @@ def _normalise_one(value: Any) -> str:
 class _Grid:
     sheet: str
     hidden: bool
-    rows: list[list[Any]]  # from the sheet's row 1, column A
+    rows: list[list[Any]]  # from the sheet's row 1, column A (or the rows of ``index``)
     own: list[bool]  # per row: holds a value of its own (not only copies of merged cells)
+    index: list[int] | None = None  # the rows' numbers, when only the rows that hold something are kept
+
+
+ENCODINGS_TRIED = "UTF-8、带 BOM 的 UTF-8、GBK/GB18030、带 BOM 的 UTF-16"
+
+
+def _plausible(text: str) -> bool:
+    """Whether decoded text reads as a table: printable Chinese and Latin text, tabs, commas and line breaks."""
+    sample = text[:4000]
+    good = sum(ch.isprintable() or ch in "\t\r\n" for ch in sample)
+    return bool(sample) and good >= 0.95 * len(sample) and any(ch in sample for ch in "\t,\n")
 
 
 def _utf8(raw: bytes, name: str) -> bytes:
-    """The file's bytes as UTF-8: UTF-8 (with or without BOM) as is, else GBK/GB18030."""
+    """The file's bytes as UTF-8: UTF-8 (with or without BOM) as is; UTF-16 with BOM; else GBK/GB18030."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's and WPS's "Unicode 文本"
+        try:
+            text = raw.decode("utf-16")
+            if _plausible(text):
+                return text.encode("utf-8")
+        except UnicodeDecodeError:
+            pass
     try:
         raw.decode("utf-8")
         return raw
@@ -201,14 +220,20 @@ def _utf8(raw: bytes, name: str) -> bytes:
         return raw.decode("gb18030").encode("utf-8")
     except UnicodeDecodeError:
         raise UnreadableFileError(
-            f"{name}：既不是 UTF-8 也不是 GBK/GB18030 编码的文本，无法读取（请用 Excel 另存为“CSV UTF-8”或 .xlsx）"
+            f"{name}：无法按文本读取（已尝试的编码：{ENCODINGS_TRIED}）；请在 Excel/WPS 中打开后另存为 .xlsx"
         ) from None
 
 
-def _csv_frame(path: Path) -> pd.DataFrame:
-    """A CSV file as a frame of text cells, numbered from row 1, however ragged its lines."""
-    data = _utf8(path.read_bytes(), path.name)
-    kwargs = dict(header=None, dtype=object, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig")
+def _csv_frame(path: Path, raw: bytes | None = None) -> pd.DataFrame:
+    """A text export as a frame of text cells, numbered from row 1, however ragged its lines.
+
+    Comma-separated (CSV) or tab-separated (Excel's "Unicode 文本"), told from the text.
+    """
+    data = _utf8(path.read_bytes() if raw is None else raw, path.name)
+    head = data[:20000].decode("utf-8", errors="ignore")
+    sep = "\t" if head.count("\t") > head.count(",") else ","
+    kwargs = dict(header=None, dtype=object, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig",
+                  sep=sep)
     try:
         frame = pd.read_csv(io.BytesIO(data), **kwargs)
     except pd.errors.EmptyDataError:
@@ -216,7 +241,7 @@ def _csv_frame(path: Path) -> pd.DataFrame:
     except pd.errors.ParserError:
         # A title line with fewer fields than the header: size the frame by the widest line.
         text = io.StringIO(data.decode("utf-8-sig"))
-        width = max((len(r) for r in csv.reader(text)), default=0)
+        width = max((len(r) for r in csv.reader(text, delimiter=sep)), default=0)
         frame = pd.read_csv(io.BytesIO(data), names=range(width), **kwargs)
     del data
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
@@ -224,27 +249,120 @@ def _csv_frame(path: Path) -> pd.DataFrame:
     return frame.fillna("")
 
 
-def _workbook_grids(path: Path) -> list[_Grid]:
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+
+
+def sniff(path: Path) -> str:
+    """What a file really is, whatever its name says: ``xlsx``, ``xls``, ``text``, or a Chinese sentence why not.
+
+    A workbook with a password to open, a file cut short, a web page or a text
+    export saved with an ``.xls`` name (as some systems export), a WPS lock file.
+    """
+    name = path.name
+    if name.startswith("~$"):
+        return f"{name}：这是 WPS/Excel 打开表格时留下的临时文件，不是台账：请关闭该表格（或删除这个文件）"
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    if not head:
+        return f"{name}：是空文件（0 字节）：文件可能没有保存或复制完整，请重新保存"
+    if head.startswith(_OLE2):
+        if _ENCRYPTED in head or path.suffix.lower() in (".xlsx", ".xlsm"):
+            return f"{name}：有打开密码（已加密），无法读取：请在 Excel/WPS 中打开，另存为无密码的副本"
+        return "xls"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    probe = head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").lower()
+    pages = (b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta", b"<head", b"<body")
+    if probe.startswith(pages) or b"<table" in head[:4096].lower():
+        return (f"{name}：实际是网页（HTML）文件，只是扩展名为 {path.suffix}（一些系统导出的“Excel”即如此）："
+                "请在 Excel/WPS 中打开，另存为 .xlsx")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "text"
+    if b"\x00" not in head and (b"," in head or b"\t" in head or b"\n" in head):
+        return "text"
+    return f"{name}：不是能识别的表格文件（内容既不是 Excel 工作簿，也不是文本）：请在 Excel/WPS 中打开后另存为 .xlsx"
+
+
+def _workbook_grids(path: Path, by_content: bool = False) -> list[_Grid]:
     from python_calamine import CalamineWorkbook
 
-    wb = CalamineWorkbook.from_path(str(path))
+    large = _large_sheets(path) if not by_content else {}
+    if large and path.suffix.lower() == ".xls":  # every sheet read cell by cell, calamine never opened
+        return [_sparse_grid(name, sheet.hidden, sheet) for name, sheet in ((n, r()) for n, r in large.items())]
+    if by_content:  # an .xlsx saved with an .xls name, or the other way round: read what it is
+        with open(path, "rb") as fh:
+            wb = CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
+    else:
+        wb = CalamineWorkbook.from_path(str(path))
     try:
         grids = []
         for meta in wb.sheets_metadata:
             if str(meta.typ).split(".")[-1].lower() not in ("worksheet", "sheettypeenum.worksheet"):
                 continue
+            hidden = str(meta.visible).split(".")[-1].lower() != "visible"
+            if meta.name in large:  # a used range far larger than what it holds: cell by cell
+                grids.append(_sparse_grid(meta.name, hidden, large[meta.name]()))
+                continue
             sheet = wb.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False)
             merges = sheet.merged_cell_ranges or []
             copied = _fill_merges(rows, merges)
-            own = [any(v not in ("", None) and (r, c) not in copied for c, v in enumerate(row))
-                   if r in copied_rows else any(v not in ("", None) for v in row)
+            own = [any(_holds(v) and (r, c) not in copied for c, v in enumerate(row))
+                   if r in copied_rows else any(_holds(v) for v in row)
                    for copied_rows in [{r for r, _ in copied}] for r, row in enumerate(rows)]
-            hidden = str(meta.visible).split(".")[-1].lower() != "visible"
             grids.append(_Grid(meta.name, hidden, rows, own))
         return grids
     finally:
         wb.close()
+
+
+def _holds(value: Any) -> bool:
+    return value not in ("", None) and not (isinstance(value, str) and not value.strip())
+
+
+def _large_sheets(path: Path) -> dict:
+    """Sheets whose used range is over :data:`~helpers.read.sparse.DENSE_LIMIT` cells, each with its reader."""
+    from . import sparse
+
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            from .marks import _sheet_parts
+
+            with zipfile.ZipFile(path) as zf:
+                parts = _sheet_parts(zf)
+            return {name: (lambda name=name: sparse.read_xlsx_sheet(path, name))
+                    for name, part in parts.items() if sparse.xlsx_area(path, part) > sparse.DENSE_LIMIT}
+        if suffix == ".xls" and any(area > sparse.DENSE_LIMIT for area in sparse.xls_areas(path).values()):
+            found = sparse.xls_sheets(path)  # every sheet: calamine would build each sheet's range on opening
+            return {name: (lambda s=s: s) for name, s in found.items()}
+    except Exception:  # the dense reader names a broken file
+        return {}
+    return {}
+
+
+def _sparse_grid(name: str, hidden: bool, sheet) -> _Grid:
+    """A grid of only the rows that hold something (and the rows merged cells cover), numbered as the sheet is."""
+    numbers = set(sheet.cells)
+    for (r0, c0), (r1, _c1) in sheet.merges:
+        if r0 + 1 in sheet.cells and c0 in sheet.cells[r0 + 1]:
+            numbers |= set(range(r0 + 1, r1 + 2))
+    index = sorted(numbers)
+    width = max([max(row) + 1 for row in sheet.cells.values()] + [c1 + 1 for _s, (_r, c1) in sheet.merges] + [0])
+    rows = [[sheet.cells.get(r, {}).get(c, "") for c in range(width)] for r in index]
+    own = [r in sheet.cells for r in index]
+    position = {r: i for i, r in enumerate(index)}
+    for (r0, c0), (r1, c1) in sheet.merges:
+        value = sheet.cells.get(r0 + 1, {}).get(c0, "")
+        for r in range(r0, r1 + 1):
+            i = position.get(r + 1)
+            if i is None:
+                continue
+            for c in range(c0, c1 + 1):
+                if (r, c) != (r0, c0):
+                    rows[i][c] = value
+    return _Grid(name, hidden, rows, own, index)
 
 
 def _fill_merges(rows: list[list[Any]], merges: list) -> set[tuple[int, int]]:
@@ -273,11 +391,17 @@ def _fill_merges(rows: list[list[Any]], merges: list) -> set[tuple[int, int]]:
     return copied
 
 
-def _grid_frame(rows: list[list[Any]]) -> pd.DataFrame:
+def _shown(value: Any) -> str:
+    """A cell as text, ``""`` when it holds only white space (a stray space shows nothing)."""
+    text = cell_text(value)
+    return text if not text or not text[0].isspace() and not text[-1].isspace() or text.strip() else ""
+
+
+def _grid_frame(rows: list[list[Any]], index: list[int] | None = None) -> pd.DataFrame:
     width = max((len(r) for r in rows), default=0)
-    data = [[cell_text(v) for v in r] + [""] * (width - len(r)) for r in rows]
+    data = [[_shown(v) for v in r] + [""] * (width - len(r)) for r in rows]
     frame = pd.DataFrame(data, dtype=object, columns=range(width))
-    frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="row") if index is None else pd.Index(index, name="row")
     return frame
 
 
@@ -295,18 +419,29 @@ def grids(path: Path) -> list[tuple[str, bool, pd.DataFrame, pd.Series | None]]:
         When the file cannot be opened as what its ending says.
     """
     suffix = path.suffix.lower()
+    what = "text" if suffix in schema.TEXT_SUFFIXES else sniff(path)
+    if what not in ("xlsx", "xls", "text"):
+        raise UnreadableFileError(what)
     try:
-        if suffix == ".csv":
+        if what == "text":
             return [("", False, _csv_frame(path), None)]
         out = []
-        for g in _workbook_grids(path):
-            frame = _grid_frame(g.rows)
+        for g in _workbook_grids(path, by_content=(what == "xlsx") != (suffix in (".xlsx", ".xlsm"))):
+            frame = _grid_frame(g.rows, g.index)
             out.append((g.sheet, g.hidden, frame, pd.Series(g.own[: len(frame)], index=frame.index, dtype=bool)))
         return out
     except UnreadableFileError:
         raise
     except Exception as exc:  # calamine and pandas raise many kinds
-        kind = {".xls": "Excel 97-2003 (.xls)", ".csv": "CSV"}.get(suffix, "Excel (.xlsx)")
+        text = str(exc).lower()
+        if "password" in text or "encrypt" in text:
+            raise UnreadableFileError(
+                f"{path.name}：有打开密码（已加密），无法读取：请在 Excel/WPS 中打开，另存为无密码的副本") from None
+        if what == "xlsx" and ("zip" in text or "eof" in text or "end of central" in text or "invalid" in text):
+            raise UnreadableFileError(
+                f"{path.name}：文件不完整（可能没有下载或复制完，或保存时中断），无法打开："
+                "请重新下载或复制，或在 Excel/WPS 中打开后另存") from None
+        kind = {".xls": "Excel 97-2003 (.xls)"}.get(suffix, "Excel (.xlsx)")
         raise UnreadableFileError(
             f"{path.name}：无法作为 {kind} 文件读取（{type(exc).__name__}）；文件可能已损坏，"
             "或扩展名与实际格式不符：请在 Excel/WPS 中打开后另存为 .xlsx"
@@ -325,7 +460,7 @@ class Header:
 
 
 def _known(frame: pd.DataFrame, lookup: dict[str, str]) -> list[list[str | None]]:
-    return [[lookup.get(schema.header_key(v)) if v else None for v in row] for row in frame.itertuples(index=False)]
+    return [[schema.find_column(v, lookup) if v else None for v in row] for row in frame.itertuples(index=False)]
 
 
 def _is_subheader(known_row: list[str | None], cells: list[str]) -> bool:
@@ -382,8 +517,30 @@ def find_header(frame: pd.DataFrame, table: schema.Table, header_rows: int) -> t
         return None, _no_header_found(top, table, header_rows), 0
     row = int(top.index[best[1]])
     have = "、".join(_label(table, n) for n in sorted(best[2] - {""}, key=_order(table)))
-    missing = "、".join(_label(table, n, with_aliases=True) for n in sorted(required - best[2], key=_order(table)))
-    return None, f"第{row}行像是表头（{have}），但缺少必需的列：{missing}", best[0]
+    lacking = sorted(required - best[2], key=_order(table))
+    missing = "、".join(_label(table, n, with_aliases=True) for n in lacking)
+    hints = _likely_cells(cells[best[1]], known[best[1]], table, lacking)
+    return None, f"第{row}行像是表头（{have}），但缺少必需的列：{missing}{hints}", best[0]
+
+
+def _likely_cells(cells: list[str], known: list[str | None], table: schema.Table, lacking: list[str]) -> str:
+    """``（第C列“收件日子”可能就是“收到日期”…）``: header cells that nearly name a missing column."""
+    said = []
+    for name in lacking:
+        column = table.column(name)
+        best, score = None, 0.0
+        for c, (cell, k) in enumerate(zip(cells, known)):
+            if k is not None or not str(cell).strip():
+                continue
+            for form in schema.header_forms(cell):
+                for spelling in column.spellings:
+                    ratio = difflib.SequenceMatcher(None, form, schema.header_key(spelling)).ratio()
+                    if ratio > score:
+                        best, score = c, ratio
+        if best is not None and score >= 0.5:
+            said.append(f"第{_col_letter(best)}列“{str(cells[best]).strip()[:16]}”可能就是“{column.label}”，"
+                        f"请改为“{column.label}”")
+    return f"（{'；'.join(said)}）" if said else ""
 
 
 def _order(table: schema.Table):
@@ -536,7 +693,8 @@ def read_blocks(path: Path, table: schema.Table, reading: dict[str, Any], person
     patterns = _Lines.of(reading)
     out = FileRead()
     problems: list[str | ColumnMissingError] = []
-    marks = workbook_marks(path, list(patterns.cancel_words)) if path.suffix.lower() != ".csv" else {}
+    marks = workbook_marks(path, list(patterns.cancel_words)) if path.suffix.lower() not in schema.TEXT_SUFFIXES \
+        else {}
     for sheet, hidden, frame, own in grids(path):
         place = where(path.name, sheet)
         shown = (frame != "").any(axis=1) if not frame.empty else pd.Series(dtype=bool)
@@ -547,8 +705,9 @@ def read_blocks(path: Path, table: schema.Table, reading: dict[str, Any], person
         if header is None:
             if names >= 2 or (names and not sheet):
                 problems.append(f"{place}：{found}")
-            elif sheet and _has_dated_cells(frame) and not _is_cover(sheet):
-                problems.append(f"{place}：有日期等内容，但{found}")
+            elif sheet and not _is_cover(sheet) and _dated_rows(frame) >= (
+                    1 if _sheet_year(sheet) or _sheet_month(sheet) else _RECORD_LIKE_ROWS):
+                problems.append(f"{place}：有{_dated_rows(frame)}行带日期的内容，像是台账记录，但{found}")
             elif sheet:
                 out.skipped.append(SheetNote(path.name, sheet, "不是台账工作表（没有本表的表头，如封面、说明）",
                                              int(shown.sum())))
@@ -563,7 +722,7 @@ def read_blocks(path: Path, table: schema.Table, reading: dict[str, Any], person
             continue
         try:
             out.blocks.append(_block(path.name, sheet, frame, own, header, table, patterns,
-                                     marks.get(sheet) or SheetMarks(), personal))
+                                     marks.get(sheet) or SheetMarks(), personal, shown.to_numpy()))
         except ColumnMissingError as exc:
             problems.append(exc)
     if problems:
@@ -587,12 +746,20 @@ def _is_cover(sheet: str) -> bool:
     return any(w in key for w in _COVER_WORDS)
 
 
-def _has_dated_cells(frame: pd.DataFrame) -> bool:
-    sample = frame.iloc[:200].to_numpy().ravel()
-    return any(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(v)) for v in sample)
+# A sheet without a header is skipped as no ledger (a cover with its 填报日期, a 说明 sheet)
+# unless this many of its rows hold a date (one, on a sheet named for a month or year, as
+# 2024年3月): then it looks like records whose header is missing, and the build stops.
+_RECORD_LIKE_ROWS = 2
 
 
-def _block(file, sheet, frame, own, header, table, lines: _Lines, marks, personal=None) -> Block:
+def _dated_rows(frame: pd.DataFrame) -> int:
+    """How many of the first 200 rows hold a date cell."""
+    sample = frame.iloc[:200]
+    return int(sum(any(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(v)) for v in row)
+                   for row in sample.itertuples(index=False)))
+
+
+def _block(file, sheet, frame, own, header, table, lines: _Lines, marks, personal=None, shown=None) -> Block:
     place = where(file, sheet)
     by_name: dict[str, int] = {}
     last = header.rows[-1]
@@ -646,7 +813,8 @@ def _block(file, sheet, frame, own, header, table, lines: _Lines, marks, persona
             )
         records[base] = _ticked(pd.DataFrame({n.split(":")[1]: normalise_text(data[c]) for n, c in ticks.items()}))
     # Every row that shows anything gets one fate: a record, or a layout row of some kind.
-    shown = (frame != "").any(axis=1).to_numpy() if len(frame.columns) else np.zeros(len(frame), dtype=bool)
+    if shown is None:
+        shown = (frame != "").any(axis=1).to_numpy() if len(frame.columns) else np.zeros(len(frame), dtype=bool)
     above = frame.index < header.rows[0]
     layout = {"title": int(shown[above].sum()),
               "header": int(shown[frame.index.isin(header.rows)].sum())}
@@ -713,13 +881,18 @@ def _ditto(records: pd.DataFrame, keep: np.ndarray, data: pd.DataFrame, plain: d
     if not len(records) or not (lines.ditto or lines.ditto_left):
         return
     by_col = {c: n for n, c in plain.items()}
+    longest = max(map(len, lines.ditto | lines.ditto_left), default=0) + 2  # a ditto mark with spaces around it
     for col, name in sorted(by_col.items()):
         values = records[name]
-        if not values.str.len().between(1, 3).any():
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object), sort=False)
+        short = [i for i, u in enumerate(uniques) if len(u) <= longest]  # each distinct value looked at once
+        keys = {i: schema.header_key(uniques[i]) for i in short}
+        up_codes = [i for i, k in keys.items() if k in lines.ditto]
+        left_codes = [i for i, k in keys.items() if k in lines.ditto_left]
+        if not up_codes and not left_codes:
             continue
-        key = values.map(schema.header_key)
-        up = key.isin(lines.ditto) & keep
-        left = key.isin(lines.ditto_left) & keep
+        up = pd.Series(np.isin(codes, up_codes), index=values.index) & keep
+        left = pd.Series(np.isin(codes, left_codes), index=values.index) & keep
         if left.any() and col > 0:
             source = records[by_col[col - 1]] if col - 1 in by_col else normalise_text(data[col - 1])
             records.loc[left, name] = source[left]
