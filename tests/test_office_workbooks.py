@@ -267,8 +267,30 @@ def _plain_csv(folder, records):
     pd.DataFrame(rows, columns=ow.CASE_COLUMNS).to_csv(folder / "casework.csv", index=False)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(records=petitions(), shape=st.sampled_from(["title and total", "monthly", "xls", "xls monthly ticks"]))
+def _hand_kept(records, *, ditto=False, struck=False, name="2024年") -> ow.Sheet:
+    """Records as a clerk keeps them by hand: 同上 for a unit repeated from the row above, and cancelled
+    records struck through in place (copies with other ids, which must not count)."""
+    rows, styles = [["2024年度信访事项登记台账"], ow.CASE_COLUMNS], {}
+    previous = None
+    for i, r in enumerate(records):
+        if struck and i % 3 == 1:
+            styles.update({(len(rows), c): "strike" for c in range(len(ow.CASE_COLUMNS))})
+            rows.append([f"X{i:03d}", r["承办单位"], r["收到日期"], r["答复日期"] or "", "否", "无", "", "", ""])
+        cells = [r[c] if r[c] is not None else "" for c in ow.CASE_COLUMNS]
+        if ditto and r["承办单位"] == previous:
+            cells[1] = "同上"
+        previous = r["承办单位"]
+        rows.append(cells)
+    rows.append(["合计", f"{len(records)}件"])
+    return ow.Sheet(name, rows, styles=styles)
+
+
+SHAPES_BY_HAND = ["title and total", "monthly", "xls", "xls monthly ticks", "ditto and struck rows",
+                  "xls ditto and struck rows", "split over two files"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=petitions(), shape=st.sampled_from(SHAPES_BY_HAND))
 def test_same_records_same_figures_in_every_office_shape(tmp_path_factory, records, shape):
     plain = Case("plain", {}).write(tmp_path_factory.mktemp("plain"))
     _plain_csv(plain, records)
@@ -279,8 +301,17 @@ def test_same_records_same_figures_in_every_office_shape(tmp_path_factory, recor
         ow.write(office / "casework.xlsx", ow.monthly(records, "收到日期", date_as="month-day"))
     elif shape == "xls":
         ow.write(office / "casework.xls", [ow.casework_sheet("2024年", records, checkmarks=True)])
-    else:
+    elif shape == "xls monthly ticks":
         ow.write(office / "casework.xls", ow.monthly(records, "收到日期", ticks=True, date_as="serial"))
+    elif shape.endswith("ditto and struck rows"):
+        suffix = ".xls" if shape.startswith("xls") else ".xlsx"
+        ow.write(office / f"casework{suffix}", [_hand_kept(records, ditto=True, struck=True)])
+    else:  # the first half-year in one file, the second in another named for the ledger
+        first = [r for r in records if r["收到日期"].month <= 6]
+        second = [r for r in records if r["收到日期"].month > 6]
+        for name, part in (("casework.xlsx", first), ("信访台账（下半年）.xlsx", second)):
+            if part:
+                ow.write(office / name, [_hand_kept(part)])
     want = compute_indicators(validate(plain), "u-1", 2024, date(2024, 12, 31)).as_json()
     got = compute_indicators(validate(office), "u-1", 2024, date(2024, 12, 31)).as_json()
     assert got["indicators"] == want["indicators"]

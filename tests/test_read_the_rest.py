@@ -188,3 +188,26 @@ def _add_stray(path):
                 ws.write(r, c, cell.value)
     ws.write(65535, 255, " ")
     out.save(str(path))
+
+
+# ----------------------------------------------------------------- prose in the encodings ledgers come in
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-16", "utf-8-sig"])
+def test_prose_is_read_in_every_ledger_encoding(tmp_path, encoding):
+    """Notepad's GBK, Excel's "Unicode", UTF-8 with BOM; a Word-paste space (\u00a0, a zero-width one) is a 提醒."""
+    from helpers.words.narrative import check_folder, read_prose
+
+    folder = Case("prose", {}).write(tmp_path / "d")
+    (folder / "narrative").mkdir()
+    prose = folder / "narrative" / "default.md"
+    space = "\u200b" if encoding == "gbk" else "\u00a0"  # GBK has no NBSP; a zero-width space comes as UTF-8 bytes
+    text = "## 开篇\n\n按照要求，现将有关情况报告如下：\n\n## 工作开展情况\n\n制度，{}对外宣传。\n"
+    data = (text.format("").encode("gbk") if encoding == "gbk" else text.format(space).encode(encoding))
+    prose.write_bytes(data)
+    assert "现将有关情况报告如下" in read_prose(prose) and space not in read_prose(prose)
+    if encoding == "gbk":
+        return
+    problems = check_folder(folder, lambda path: ({"year"}, set()))
+    pasted = [p for p in problems if "特殊空格" in p.message]
+    assert len(pasted) == 1 and pasted[0].line == 7 and not pasted[0].error

@@ -881,12 +881,14 @@ def _ditto(records: pd.DataFrame, keep: np.ndarray, data: pd.DataFrame, plain: d
     if not len(records) or not (lines.ditto or lines.ditto_left):
         return
     by_col = {c: n for n, c in plain.items()}
-    longest = max(map(len, lines.ditto | lines.ditto_left), default=0) + 2  # a ditto mark with spaces around it
+    marks = "|".join(re.escape(w) for w in sorted(lines.ditto | lines.ditto_left, key=len, reverse=True))
+    anywhere = re.compile(f"\x1f\\s*(?:{marks})\\s*\x1f", re.IGNORECASE)
     for col, name in sorted(by_col.items()):
         values = records[name]
         codes, uniques = pd.factorize(values.to_numpy(dtype=object), sort=False)
-        short = [i for i, u in enumerate(uniques) if len(u) <= longest]  # each distinct value looked at once
-        keys = {i: schema.header_key(uniques[i]) for i in short}
+        if not anywhere.search("\x1f" + "\x1f".join(uniques) + "\x1f"):  # one scan: almost always none
+            continue
+        keys = {i: schema.header_key(u) for i, u in enumerate(uniques) if len(u) <= 8}
         up_codes = [i for i, k in keys.items() if k in lines.ditto]
         left_codes = [i for i, k in keys.items() if k in lines.ditto_left]
         if not up_codes and not left_codes:

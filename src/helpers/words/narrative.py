@@ -172,7 +172,7 @@ def front_matter(path: Path) -> dict:
 
     import yaml
 
-    text = path.read_text(encoding="utf-8-sig")
+    text = read_prose(path)
     if not text.startswith("---\n"):
         return {}
     end = text.find("\n---", 4)
@@ -257,7 +257,7 @@ def read(path: Path, known: Collection[str], values: dict[str, str] | None = Non
         para = []
 
     in_comment = in_front = orphan = False
-    for number, raw in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+    for number, raw in enumerate(read_prose(path).splitlines(), start=1):
         line = raw.rstrip()
         if number == 1 and line == "---" or in_front:
             in_front = not (in_front and line == "---")
@@ -384,13 +384,59 @@ def check_folder(data_dir: Path, known_for: Callable[[Path], tuple[set[str], set
         for p in read(path, known | partial)[1]:
             problems.append(Problem(shown, p.line, p.message, p.error))
         problems += _partial(path, shown, known, partial)
+        problems += _pasted(path, shown)
     return problems
+
+
+# What Word and web pages leave in pasted text: non-breaking, zero-width and other odd spaces.
+_PASTED = re.compile("[\u00a0\u2002\u2003\u2009\u200b\u200c\u200d\u2060\ufeff\u3000]")
+_PASTED_AS = str.maketrans({"\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u200b": None,
+                            "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None})
+
+
+def read_prose(path: Path) -> str:
+    """A prose file as text, in any encoding ledgers are read in (UTF-8, BOM, GBK/GB18030, UTF-16).
+
+    Notepad and WPS on a Chinese Windows save GBK; Word-paste spaces
+    (non-breaking, zero-width) are made plain spaces or removed; full-width
+    spaces at a line's start (the two-character indent typed by hand) stay.
+
+    Raises
+    ------
+    NarrativeError
+        When the file is in none of those encodings.
+    """
+    from ..read.sheets import _utf8
+    from ..settings.errors import UnreadableFileError
+
+    try:
+        text = _utf8(Path(path).read_bytes(), str(path)).decode("utf-8-sig")
+    except UnreadableFileError as exc:
+        raise NarrativeError(str(exc).replace("另存为 .xlsx", "另存为 UTF-8 编码的文本")) from None
+    return text.replace("\r\n", "\n").translate(_PASTED_AS)
+
+
+def _pasted(path: Path, shown: str) -> list[Problem]:
+    """A 提醒 for each line with spaces pasted from Word (they print as gaps)."""
+    from ..read.sheets import _utf8
+
+    try:
+        raw = _utf8(Path(path).read_bytes(), str(path)).decode("utf-8-sig")
+    except Exception:
+        return []
+    out = []
+    for number, line in enumerate(raw.splitlines(), start=1):
+        odd = _PASTED.findall(line.lstrip("\u3000"))
+        if any(ch != "\u3000" for ch in odd):
+            out.append(Problem(shown, number, "有从 Word 或网页粘贴带来的特殊空格（不换行空格、零宽字符），"
+                                              "已按普通空格处理，请检查这一行的排版", error=False))
+    return out
 
 
 def _partial(path: Path, shown: str, known: set[str], partial: set[str]) -> list[Problem]:
     """Placeholders that only some of the reports using ``path`` can fill."""
     out = []
-    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+    for number, line in enumerate(read_prose(path).splitlines(), start=1):
         for match in _TOKEN.finditer(line):
             name = (match.group(1) or "").strip()
             if match.group(0)[0] == "{" and name in partial and name not in known:
