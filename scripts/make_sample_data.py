@@ -31,6 +31,11 @@ UNITS = [
     ("yeji-wjw", "叶集区卫生健康委员会", "中共六安市叶集区卫生健康委员会党组", "中共六安市叶集区委"),
     ("yeji-zjj", "叶集区住房和城乡建设局", "中共六安市叶集区住房和城乡建设局党组", "中共六安市叶集区委"),
 ]
+# 简称: how clerks write the units in the other ledgers' 单位 columns.
+ALIASES = {"yeji-mzj": "区民政局", "yeji-rsj": "人社局、区人社局", "yeji-wjw": "卫健委、区卫健委", "yeji-zjj": "住建局"}
+# Units whose 信访台账 keeps the 信访工作条例 columns (受理日期, 办结日期, 复查复核): the
+# others do not, and their reports leave those figures out and say why.
+FULL_CASEWORK = ("yeji-mzj", "yeji-rsj")
 
 # Per unit and year: counts by the spelling the office uses in its ledger.
 ACTIVITY_PLAN = {
@@ -204,6 +209,51 @@ def casework(rng: random.Random) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def casework_extras(cases: pd.DataFrame, rng: random.Random) -> pd.DataFrame:
+    """The 信访工作条例 columns, added from a second seed so that no earlier figure moves.
+
+    For :data:`FULL_CASEWORK`: 受理日期 (within 15 days, a few later), 办结日期 (the reply,
+    or a few days after it), 复查复核 (a few requests). For every unit: some
+    petitioners come back on the same matter (their personal columns repeated).
+    """
+    cases = cases.copy()
+    names = {name: uid for uid, name, *_ in UNITS}
+    accepted, closed, review = [], [], []
+    for row in cases.itertuples(index=False):
+        uid = names[row.承办单位]
+        got = pd.Timestamp(row.收到日期.replace("/", "-"))
+        if uid not in FULL_CASEWORK:
+            accepted.append(""), closed.append(""), review.append("")
+            continue
+        late = rng.random() < (0.08 if uid == "yeji-rsj" else 0.0)
+        days = rng.randint(16, 22) if late else rng.randint(1, 12)
+        replied = pd.Timestamp(row.答复日期.replace("/", "-")) if row.答复日期 else None
+        accept = got + pd.Timedelta(days=days)
+        if replied is not None and accept > replied:
+            accept = replied
+        accepted.append(f"{accept.year}/{accept.month}/{accept.day}")
+        if replied is None:
+            closed.append("")
+        else:
+            done = replied + pd.Timedelta(days=rng.choice([0, 0, 0, 2, 5]))
+            closed.append(f"{done.year}/{done.month}/{done.day}")
+        review.append(rng.choice(["申请复查，维持原处理意见", "申请复核，维持"]) if rng.random() < 0.05 else "")
+    cases.insert(cases.columns.get_loc("答复日期"), "受理日期", accepted)
+    cases.insert(cases.columns.get_loc("答复日期") + 1, "办结日期", closed)
+    cases["复查复核"] = review
+    # a petitioner who comes back on the same matter: the personal columns of an earlier case
+    for _uid, name, *_ in UNITS:
+        mine = cases.index[cases["承办单位"] == name]
+        for i in range(1, len(mine)):
+            later = mine[i]
+            same = [e for e in mine[max(0, i - 20):i] if cases.at[e, "问题类别"] == cases.at[later, "问题类别"]]
+            if same and rng.random() < 0.1:
+                earlier = rng.choice(same)
+                for col in ("姓名", "身份证号", "联系电话"):
+                    cases.at[later, col] = cases.at[earlier, col]
+    return cases
+
+
 def publicity(rng: random.Random) -> pd.DataFrame:
     rows = []
     for unit_id, name, *_ in UNITS:
@@ -241,11 +291,12 @@ def coverage(rng: random.Random) -> pd.DataFrame:
 def main(out: Path) -> None:
     rng = random.Random(SEED)
     out.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(UNITS, columns=["unit_id", "unit_name", "party_org", "recipient"]).to_csv(
-        out / "units.csv", index=False, encoding="utf-8"
-    )
+    units = pd.DataFrame(UNITS, columns=["unit_id", "unit_name", "party_org", "recipient"])
+    units["aliases"] = units["unit_id"].map(ALIASES)
+    units.to_csv(out / "units.csv", index=False, encoding="utf-8")
     activities(rng).to_csv(out / "activities.csv", index=False, encoding="utf-8-sig")
-    casework(rng).to_csv(out / "casework.csv", index=False, encoding="gbk")
+    cases = casework(rng)
+    casework_extras(cases, random.Random(SEED + 1)).to_csv(out / "casework.csv", index=False, encoding="gbk")
     publicity(rng).to_excel(out / "publicity.xlsx", index=False, sheet_name="宣传报道")
     coverage(rng).to_csv(out / "coverage.csv", index=False, encoding="utf-8-sig")
 

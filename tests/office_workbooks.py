@@ -122,6 +122,11 @@ def personal(i: int) -> dict:
     return {"姓名": f"王某{i}", "联系电话": f"1380000{i:04d}", "身份证号": f"34150219800101{i:04d}"}
 
 
+def personal_of(record: dict) -> dict:
+    """The petitioner of a record: one person per 信访编号, whichever sheet or shape it is written in."""
+    return personal(sum(ord(ch) * (k + 1) for k, ch in enumerate(record["信访编号"])) % 10000)
+
+
 def _title(text: str, width: int, unit_line: str = "填报单位：某区民政局（盖章）        填报日期：2025年1月6日") -> tuple[list, list]:
     rows = [[text] + [""] * (width - 1), [unit_line] + [""] * (width - 1), [""] * width]
     merges = [(0, 0, 0, width - 1), (1, 0, 1, width - 1)]
@@ -184,7 +189,7 @@ def casework_sheet(name: str, records: list[dict], *, title: str | None = "2024�
         rows.append([*names, "答复日期", "是否延期", "越级情况", *sat_cols])
         first = h + 1
     for i, rec in enumerate(records, start=1):
-        row = [i, *(personal(i)[p] for p in people)]
+        row = [i, *(personal_of(rec)[p] for p in people)]
         for col in plain:
             value = rec[col]
             row.append(_date(value, date_as) if col == "收到日期" else value)

@@ -262,21 +262,22 @@ def petitions(draw):
 
 
 def _plain_csv(folder, records):
-    rows = [{**r, "收到日期": r["收到日期"].isoformat(), "答复日期": r["答复日期"].isoformat() if r["答复日期"] else ""}
-            for r in records]
-    pd.DataFrame(rows, columns=ow.CASE_COLUMNS).to_csv(folder / "casework.csv", index=False)
+    rows = [{**r, "收到日期": r["收到日期"].isoformat(), "答复日期": r["答复日期"].isoformat() if r["答复日期"] else "",
+             **ow.personal_of(r)} for r in records]
+    pd.DataFrame(rows, columns=[*ow.CASE_COLUMNS, *ow.PERSONAL]).to_csv(folder / "casework.csv", index=False)
 
 
 def _hand_kept(records, *, ditto=False, struck=False, name="2024年") -> ow.Sheet:
     """Records as a clerk keeps them by hand: 同上 for a unit repeated from the row above, and cancelled
     records struck through in place (copies with other ids, which must not count)."""
-    rows, styles = [["2024年度信访事项登记台账"], ow.CASE_COLUMNS], {}
+    rows, styles = [["2024年度信访事项登记台账"], [*ow.CASE_COLUMNS, *ow.PERSONAL]], {}
     previous = None
     for i, r in enumerate(records):
         if struck and i % 3 == 1:
             styles.update({(len(rows), c): "strike" for c in range(len(ow.CASE_COLUMNS))})
             rows.append([f"X{i:03d}", r["承办单位"], r["收到日期"], r["答复日期"] or "", "否", "无", "", "", ""])
         cells = [r[c] if r[c] is not None else "" for c in ow.CASE_COLUMNS]
+        cells += [ow.personal_of(r)[c] for c in ow.PERSONAL]
         if ditto and r["承办单位"] == previous:
             cells[1] = "同上"
         previous = r["承办单位"]

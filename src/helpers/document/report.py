@@ -366,6 +366,9 @@ class Report:
             lines.append(f"数据质量：本单位有关台账中有{aside}条记录因填写不规范未纳入统计，请核实后更正。")
         else:
             lines.append("数据质量：本单位有关台账数据全部通过校验，无剔除记录。")
+        absent = self.figures_not_kept()
+        if absent:
+            lines.append("信访台账" + "；".join(absent) + "。")
         unknown = {} if not self.kind.picks("activity.total") else led.unknown_categories(
             self.unit["unit_id"], pd.Timestamp(start), pd.Timestamp(ind.as_of))  # only where activities are counted
         if unknown:
@@ -375,6 +378,18 @@ class Report:
 
         return "\n\n".join(lines) + "\n:::\n\n" + evidence_markdown(
             led, ind.only(self.kind.chosen(ind.items)), self.provenance())
+
+    # The figures a casework ledger gives only when it keeps their columns, and what to keep.
+    _NOT_KEPT = (
+        ("casework.acceptance_rate", "未登记受理（告知）日期，及时受理率无法统计"),
+        ("casework.closed_on_time_rate", "未登记办结日期或受理日期，办结率、按期办结率无法统计"),
+        ("casework.repeat", "未登记是否重复，也没有信访人身份证号或姓名和联系电话，重复信访无法统计"),
+        ("casework.reviews", "未登记复查复核情况，复查复核无法统计"),
+    )
+
+    def figures_not_kept(self) -> list[str]:
+        """Why figures of the kind are left out: the unit's ledger does not keep their columns."""
+        return [why for key, why in self._NOT_KEPT if self.kind.picks(key) and key not in self.indicators.items]
 
     def provenance(self) -> list[str]:
         """Where the report comes from, for the analyst (the HTML's 核对明细 only): files, prose, cancelled rows."""

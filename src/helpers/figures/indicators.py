@@ -13,6 +13,7 @@ Rates, medians and distinct counts instead name the counts they come from
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -218,11 +219,17 @@ def activity_shortfalls(counts: dict[str, int], as_of: date, rules: dict | None 
 
 # The casework counts and the flag of :func:`judge_cases` each one counts.
 CASE_COUNTS: tuple[str, ...] = ("total", "replied", "on_time", "pending", "overdue", "escalated",
-                                "due", "rated", "satisfied")
+                                "due", "rated", "satisfied", "accepted_on_time", "acceptance_due", "closed",
+                                "closed_on_time", "close_due", "repeat", "first_time", "reviews", "review_upheld")
 
 
-def judge_cases(casework: pd.DataFrame, span: Span, rules: dict | None = None) -> pd.DataFrame:
+def judge_cases(casework: pd.DataFrame, span: Span, rules: dict | None = None,
+                repeat_flag: bool = False) -> pd.DataFrame:
     """The cases received in ``span``, each judged at ``span.end`` (as_of).
+
+    ``repeat_flag``: the clerk keeps 是否重复, and that flag says which cases
+    are repeats (else a case is a repeat when it links to the same
+    petitioner's earlier case on the same matter, ``repeat_of``).
 
     Returns
     -------
@@ -242,9 +249,37 @@ def judge_cases(casework: pd.DataFrame, span: Span, rules: dict | None = None) -
     deadline = cases["received_date"] + pd.to_timedelta(limit.astype("int64"), unit="D")
     on_time = replied & (replied_at <= deadline)
     overdue = (replied & ~on_time) | (~replied & (as_of > deadline))
+    nat = pd.Series(pd.NaT, index=cases.index, dtype="datetime64[ns]")
+    # 及时受理: written notice of acceptance within acceptance_days of receipt
+    accepted_at = cases.get("accepted_date", nat)
+    accepted_at = accepted_at.where(accepted_at <= as_of)
+    accept_by = cases["received_date"] + pd.Timedelta(days=cw["acceptance_days"])
+    accepted_on_time = accepted_at.notna() & (accepted_at <= accept_by)
+    # 办结: the closing date, else the reply, on or before as_of; the deadline counted from acceptance
+    closed_at = cases.get("closed_date", nat).fillna(cases["replied_date"])
+    closed_at = closed_at.where(closed_at <= as_of)
+    close_by = accepted_at.fillna(cases["received_date"]) + pd.to_timedelta(limit.astype("int64"), unit="D")
+    closed = closed_at.notna()
+    closed_on_time = closed & (closed_at <= close_by)
+    # 重复信访: the clerk's flag where it is kept, else a link to the petitioner's earlier case
+    flagged = cases.get("repeat", pd.Series(False, index=cases.index)).astype(bool)
+    linked = cases.get("repeat_of", pd.Series("", index=cases.index)).fillna("") != ""
+    repeat = flagged if repeat_flag else linked
+    review = cases.get("review", pd.Series("", index=cases.index)).fillna("").astype(str)
+    asked = review.str.contains("|".join(map(re.escape, cw["review_words"])), regex=True)
+    upheld = asked & review.str.contains("|".join(map(re.escape, cw["review_upheld_words"])), regex=True)
     return pd.DataFrame({
         "deadline": deadline,
         "days_taken": (replied_at - cases["received_date"]).dt.days,
+        "accepted_on_time": accepted_on_time,
+        "acceptance_due": accepted_at.notna() | (as_of > accept_by),
+        "closed": closed,
+        "closed_on_time": closed_on_time,
+        "close_due": closed | (as_of > close_by),
+        "repeat": repeat,
+        "first_time": ~repeat,
+        "reviews": asked,
+        "review_upheld": upheld,
         "total": pd.Series(True, index=cases.index),
         "replied": replied,
         "on_time": on_time,
@@ -286,6 +321,11 @@ def casework_figures(casework: pd.DataFrame, span: Span, rules: dict | None = No
         "median_reply_days": float(days.median()) if len(days) else None,
         "satisfaction_rate": rate(n["satisfied"], n["rated"]),
         "participation_rate": rate(n["rated"], n["total"]),
+        "acceptance_rate": rate(n["accepted_on_time"], n["acceptance_due"]),
+        "closing_rate": rate(n["closed"], n["total"]),
+        "closed_on_time_rate": rate(n["closed_on_time"], n["close_due"]),
+        "repeat_rate": rate(n["repeat"], n["total"]),
+        "first_time_rate": rate(n["first_time"], n["total"]),
     }
 
 
@@ -356,12 +396,35 @@ _CASE_META = {
     "median_reply_days": ("答复用时中位数", "天", "days", ("casework.replied",)),
     "satisfaction_rate": ("群众满意率", "%", "rate", ("casework.satisfied", "casework.rated")),
     "participation_rate": ("参评率", "%", "rate", ("casework.rated", "casework.total")),
+    # stated only where the ledger keeps their columns (_CASE_NEEDS)
+    "accepted_on_time": ("及时受理", "件", "count", ()),
+    "acceptance_rate": ("及时受理率", "%", "rate", ("casework.accepted_on_time", "casework.acceptance_due")),
+    "closed": ("已办结", "件", "count", ()),
+    "closing_rate": ("办结率", "%", "rate", ("casework.closed", "casework.total")),
+    "closed_on_time": ("按期办结", "件", "count", ()),
+    "closed_on_time_rate": ("按期办结率", "%", "rate", ("casework.closed_on_time", "casework.close_due")),
+    "repeat": ("重复信访", "件", "count", ()),
+    "repeat_rate": ("重复信访率", "%", "rate", ("casework.repeat", "casework.total")),
+    "first_time_rate": ("初信初访占比", "%", "rate", ("casework.first_time", "casework.total")),
+    "reviews": ("复查复核申请", "件", "count", ()),
+    "review_upheld": ("复查复核维持原处理意见", "件", "count", ()),
+}
+# The columns (any one of them) a figure needs the unit's ledger to keep; the others need none.
+CASE_NEEDS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("accepted_on_time", "acceptance_rate"), ("accepted_date",)),
+    **dict.fromkeys(("closed", "closing_rate", "closed_on_time", "closed_on_time_rate"),
+                    ("closed_date", "accepted_date")),
+    **dict.fromkeys(("repeat", "repeat_rate", "first_time_rate"), ("repeat", "petitioner")),
+    **dict.fromkeys(("reviews", "review_upheld"), ("review",)),
 }
 # Counts that rates stand on without being figures of the report themselves.
 _CASE_BASES = {
     "due": ("应答复（已答复及超期未答复）", "件"),
     "rated": ("参评（满意、基本满意、不满意）", "件"),
     "satisfied": ("满意及基本满意", "件"),
+    "acceptance_due": ("应受理（已受理及超过受理时限）", "件"),
+    "close_due": ("应办结（已办结及超期未办结）", "件"),
+    "first_time": ("初信初访", "件"),
 }
 
 
@@ -406,8 +469,9 @@ class Indicators:
         return replace(self, items={k: self.items[k] for k in keys if k in self.items})
 
     def with_bases(self) -> dict[str, Indicator]:
-        """The report's figures and, after them, the counts that rates stand on (:attr:`bases`)."""
-        return {**self.items, **self.bases}
+        """The report's figures and, after them, the counts that its rates stand on (:attr:`bases`)."""
+        wanted = {b for item in self.items.values() for b in item.basis}
+        return {**self.items, **{k: v for k, v in self.bases.items() if k in wanted}}
 
     def as_json(self, kind: str | None = None, keys: list[str] | None = None) -> dict[str, Any]:
         """The ``indicators.json`` document of the contract (the figures ``keys``, by default all)."""
@@ -529,11 +593,15 @@ def _compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | st
                                      label="各类组织生活合计", unit="次", table="activities", evidence=ev)
 
     cases = ledgers.casework[ledgers.casework["unit"] == unit]
-    judged = {name: judge_cases(cases, spans[name], rules) for name in reached(ledgers.casework, "received_date")}
+    kept = ledgers.kept_columns("casework", unit)
+    judged = {name: judge_cases(cases, spans[name], rules, repeat_flag="repeat" in kept)
+              for name in reached(ledgers.casework, "received_date")}
     figs = {name: casework_figures(cases, spans[name], rules, j) for name, j in judged.items()}
     rows = {name: casework_rows(j) for name, j in judged.items()}
     levels = "、".join(rules["casework"]["escalation_levels"])
     for key, (label, unit_word, kind, basis) in _CASE_META.items():
+        if key in CASE_NEEDS and not kept & set(CASE_NEEDS[key]):
+            continue  # the ledger does not keep its column: left out, not stated as 0
         ev = {name: r[key] for name, r in rows.items()} if key in CASE_COUNTS else {}
         items[f"casework.{key}"] = figure(key, figures={n: f[key] for n, f in figs.items()},
                                           label=label.format(levels=levels), unit=unit_word, kind=kind,

@@ -34,7 +34,7 @@ from ..settings.errors import ColumnMissingError, InputError, TableMissingError,
 from . import schema, sheets
 from .privacy import Personal, mask
 
-CACHE_FORMAT = 5  # bump when the cached object's shape changes
+CACHE_FORMAT = 6  # bump when the cached object's shape changes
 
 _DATE_SEPARATORS = str.maketrans({"／": "/", "－": "-", "．": ".", "：": ":"})
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
@@ -112,6 +112,10 @@ class Ledgers:
         set aside, cancelled — which add up to the non-empty rows.
     cancelled : DataFrame
         Rows the office marked as cancelled: table, file, sheet, row, how.
+    kept : dict
+        Table to unit to the optional columns the unit's rows fill: a figure from
+        a column is stated only where the column is kept (``petitioner`` where
+        the rows name their petitioners, so that 重复信访 can be counted).
     unsettled : DataFrame
         Rows that went uncounted, or counted apart, for a reason the reader could
         not settle (:data:`UNSETTLED_COLUMNS`): a unit that names no unit
@@ -133,6 +137,11 @@ class Ledgers:
     reading: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=READING_COLUMNS))
     cancelled: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CANCELLED_COLUMNS))
     unsettled: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNSETTLED_COLUMNS))
+    kept: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    def kept_columns(self, table: str, unit_id: str) -> set[str]:
+        """The optional columns of ``table`` that ``unit_id``'s rows fill (and ``petitioner``, see :attr:`kept`)."""
+        return set(self.kept.get(table, {}).get(unit_id, ()))
 
     @property
     def rejected_rows(self) -> int:
@@ -779,10 +788,11 @@ _PLACE = ["file", "sheet", "row"]
 
 def _check_table(
     name: str, frame: pd.DataFrame, units: pd.DataFrame, problems: _Problems, rules: dict, notes: list[Note],
-    unsettled: list[pd.DataFrame],
+    unsettled: list[pd.DataFrame], kept: dict | None = None,
 ) -> pd.DataFrame:
     table = schema.TABLES[name]
     reading = rules["reading"]
+    kept = {} if kept is None else kept
     if "_aside" in frame:  # the sheet itself says so: a row struck through in part
         problems.add(frame, frame["_aside"] != "", "row", frame["_aside"])
     _check_required(frame, table, problems)
@@ -797,6 +807,8 @@ def _check_table(
                 primary = typed[col.name]
         elif col.kind == "int":
             typed[col.name] = _check_int(frame, table, col.name, problems, notes)
+        elif col.kind == "bool":
+            typed[col.name] = _yes_no(frame, col.name, reading, problems, col.label)
     for key in table.key:
         _check_duplicates(frame, table, key, problems)
     unknown = (frame["_unit_id"] == "") & (written != "")
@@ -822,22 +834,59 @@ def _check_table(
                 "means": frame.loc[hit, "category"].map(near)}))
     elif name == "casework":
         cw = rules["casework"]
-        late = typed["replied_date"] < typed["received_date"]
-        problems.add(frame, late, "replied_date", "答复日期早于收到日期")
-        typed["extended"] = _yes_no(frame, "extended", reading, problems, "是否延期")
+        for later in ("replied_date", "accepted_date", "closed_date"):
+            early = typed[later] < typed["received_date"]
+            problems.add(frame, early, later, f"{_label(table, later)}早于收到日期")
         none_words = {schema.header_key(w): "" for w in reading["none_words"]}
         escalation = map_distinct(frame["escalation"], lambda v: "" if schema.header_key(v) in none_words else v)
         frame["escalation"] = escalation
         _check_choice(frame, "escalation", cw["escalation_levels"], problems, "越级情况")
         _check_choice(frame, "satisfaction", cw["rated"], problems, "满意度")
         typed["escalation"] = escalation
+        kept_by_unit(frame, table, kept)
+        bad = np.zeros(len(frame), dtype=bool)
+        bad[np.isin(np.arange(len(frame)), problems.bad_positions())] = True
+        typed["repeat_of"] = repeat_links(frame.assign(received_date=typed["received_date"]), ~bad)
     elif name == "publicity":
         schemes = "|".join(re.escape(s) for s in rules["publicity"]["url_schemes"])
         bad = (frame["url"] != "") & ~frame["url"].str.match(rf"(?i)^(?:{schemes})://\S+$")
         prefixes = " 或 ".join(s + "://" for s in rules["publicity"]["url_schemes"])
         problems.add(frame, bad, "url", f"链接应以 {prefixes} 开头")
     out = frame.assign(**typed)
-    return _finish(out, problems, [*_PLACE, *(c.name for c in table.columns)])
+    derived = ["repeat_of"] if "repeat_of" in typed else []
+    return _finish(out, problems, [*_PLACE, *(c.name for c in table.columns), *derived])
+
+
+def kept_by_unit(frame: pd.DataFrame, table: schema.Table, kept: dict) -> None:
+    """Per unit, the optional columns its rows fill (a figure from a column is stated only where it is kept),
+    and ``petitioner`` where its rows name their petitioners (重复信访 can be counted)."""
+    optional = [c.name for c in table.columns if not c.required]
+    mine: dict[str, list[str]] = {}
+    for unit, part in frame[frame["_unit_id"] != ""].groupby("_unit_id", sort=False):
+        have = [c for c in optional if (part[c] != "").any()]
+        if "_person" in part and (part["_person"] != "").any():
+            have.append("petitioner")
+        mine[str(unit)] = have
+    kept[table.name] = mine
+
+
+def repeat_links(frame: pd.DataFrame, good: np.ndarray) -> pd.Series:
+    """Per case, the 信访编号 of the same petitioner's earlier case on the same 问题类别 and unit (else "").
+
+    The petitioner key (``_person``, built from 身份证号, else 姓名 + 联系电话, in the
+    read step) is used here and dropped with the rest of the sheet's personal
+    columns: only the earlier case's id is kept.
+    """
+    out = pd.Series("", index=frame.index, dtype=object)
+    if "_person" not in frame:
+        return out
+    keyed = frame[good & (frame["_person"] != "").to_numpy()]
+    if keyed.empty:
+        return out
+    ordered = keyed.sort_values(["received_date", "row"], kind="stable")
+    group = ordered.groupby(["_unit_id", "_person", "category"], sort=False)["case_id"]
+    out.loc[ordered.index] = group.shift(1).fillna("").to_numpy()
+    return out
 
 
 # --------------------------------------------------------------------------- caching
@@ -846,8 +895,8 @@ def _check_table(
 def _code_fingerprint() -> bytes:
     here = Path(__file__).resolve().parent
     h = hashlib.sha256(str(CACHE_FORMAT).encode())
-    for name in ("ledgers.py", "schema.py", "sheets.py"):
-        h.update((here / name).read_bytes())
+    for path in sorted(here.glob("*.py")):  # the read step's code
+        h.update(path.read_bytes())
     h.update(Path(paths.RULES_CONFIG).read_bytes())
     h.update(Path(paths.CATEGORIES_CONFIG).read_bytes())
     return h.digest()
@@ -984,6 +1033,8 @@ def read_table(files: Path | list[Path], table: schema.Table, reading: dict[str,
             account.append({"file": block.file, "sheet": block.sheet, "table": table.name, "rows": block.nonempty,
                             "records": len(block.frame), "cancelled": len(block.cancelled), **block.layout})
             frame = block.frame
+            if "closed_date" in frame and "replied_date" not in frame:  # 办结日期 alone is the reply
+                frame["replied_date"] = frame["closed_date"]
             frame["_year"] = np.nan if block.year is None else float(block.year)
             frame["_month"] = np.nan if block.month is None else float(block.month)
             parts.append(frame)
@@ -998,9 +1049,10 @@ def read_table(files: Path | list[Path], table: schema.Table, reading: dict[str,
     for col in table.columns:
         if col.name not in frame.columns:
             frame[col.name] = ""
-    if "_aside" not in frame:
-        frame["_aside"] = ""
-    frame = frame.fillna({c.name: "" for c in table.columns} | {"_aside": ""})
+    for helper in ("_aside", "_person"):
+        if helper not in frame:
+            frame[helper] = ""
+    frame = frame.fillna({c.name: "" for c in table.columns} | {"_aside": "", "_person": ""})
     return frame
 
 
@@ -1091,6 +1143,7 @@ def validate(data_dir: Path | str) -> Ledgers:
 
     rejected: list[pd.DataFrame] = []
     unsettled: list[pd.DataFrame] = []
+    kept: dict[str, dict[str, list[str]]] = {}
     problems = _Problems("units", personal)
     units = _check_units_table(raw["units"], problems)
     rejected.append(problems.frame())
@@ -1101,7 +1154,7 @@ def validate(data_dir: Path | str) -> Ledgers:
             continue
         problems = _Problems(name, personal.for_table(schema.TABLES[name].personal))
         try:
-            frames[name] = _check_table(name, raw[name], units, problems, rules, notes, unsettled)
+            frames[name] = _check_table(name, raw[name], units, problems, rules, notes, unsettled, kept)
         except InputError as exc:  # a word no rule knows: every such problem of the folder in one message
             errors.append(exc)
             continue
@@ -1144,6 +1197,7 @@ def validate(data_dir: Path | str) -> Ledgers:
         reading=_account(account, all_rejected),
         cancelled=pd.DataFrame(cancelled, columns=CANCELLED_COLUMNS),
         unsettled=unsettled_frame,
+        kept=kept,
     )
 
 

@@ -154,14 +154,18 @@ CASEWORK = Table(
     (
         Column("case_id", ("信访编号",), True),
         Column("unit", ("承办单位", "单位", "办理单位"), True, "unit"),
-        Column("received_date",
-               ("收到日期", "登记日期", "受理日期", "来信来访日期", "收到时间", "登记时间", "受理时间"), True, "date"),
+        Column("received_date", ("收到日期", "登记日期", "来信来访日期", "收到时间", "登记时间"), True, "date"),
         Column("channel", ("信访形式", "信访方式", "来访形式")),
         Column("category", ("问题类别", "问题类型", "信访类别")),
-        Column("replied_date", ("答复日期", "办结日期", "回复日期", "答复时间", "办结时间", "回复时间"), False, "date"),
+        Column("replied_date", ("答复日期", "回复日期", "答复时间", "回复时间"), False, "date"),
         Column("extended", ("是否延期", "延期", "是否延期办理", "延期办理"), False, "bool"),
         Column("escalation", ("越级情况", "是否越级", "越级", "越级上访情况", "越级信访情况")),
         Column("satisfaction", ("满意度", "满意度评价", "群众满意度"), ticks=("满意", "基本满意", "不满意")),
+        # 信访工作条例 figures, each stated only where its column is kept (issue: the 信访 report)
+        Column("accepted_date", ("受理日期", "告知日期", "受理告知日期", "受理时间", "书面告知日期"), False, "date"),
+        Column("closed_date", ("办结日期", "办结时间"), False, "date"),  # when it differs from the reply
+        Column("repeat", ("是否重复", "是否重复信访", "重复信访", "重复件"), False, "bool"),
+        Column("review", ("复查复核", "复查复核情况", "复查/复核", "复查复核申请")),
     ),
     key=("case_id",),
     personal=True,

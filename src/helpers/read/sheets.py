@@ -629,6 +629,7 @@ class _Lines:
     personal_headers: frozenset[str]
     count: re.Pattern[str]  # a count of rows in a total line: 合计：12件, 共12次
     cancel_words: tuple[str, ...] = ()
+    petitioner: tuple[frozenset[str], frozenset[str], frozenset[str]] = (frozenset(), frozenset(), frozenset())
 
     @classmethod
     def of(cls, reading: dict[str, Any]) -> _Lines:
@@ -652,6 +653,8 @@ class _Lines:
             personal_headers=frozenset(schema.header_key(w) for w in reading.get("personal_headers", [])),
             count=re.compile(rf"^(?:(?:{prefixes})?(?:{totals}))?[:：]?(?:共)?(\d+)(?:{units})$"),
             cancel_words=tuple(reading.get("cancel_words", [])),
+            petitioner=tuple(frozenset(schema.header_key(w) for w in reading.get(f"petitioner_{k}_headers", []))
+                             for k in ("id", "name", "phone")),
         )
 
 
@@ -778,10 +781,12 @@ def _block(file, sheet, frame, own, header, table, lines: _Lines, marks, persona
     ticks = {n: c for n, c in by_name.items() if ":" in n}
     plain = {n: c for n, c in by_name.items() if ":" not in n}
     extra = _extra_columns(head, set(by_name.values()))
+    person = None
     if personal is not None:  # remembered to be hidden wherever quoted; never kept
         for col, key in extra.items():
             if key in lines.personal_headers:
                 personal.add(data[col].loc[data[col] != ""].unique())
+        person = _petitioner_key(data, extra, lines)
     uncached = [(r, c) for r, c in marks.uncached if r > last and c in by_name.values()]
     if uncached:
         cells = "、".join(f"{_col_letter(c)}{r}" for r, c in uncached[:8]) + ("等" if len(uncached) > 8 else "")
@@ -850,6 +855,8 @@ def _block(file, sheet, frame, own, header, table, lines: _Lines, marks, persona
     cancelled, aside = _cancelled(records, data, keep, extra, lines, marks, set(by_name.values()))
     checks = _reconcile(place, data, records, keep, nonblank & total, cancelled, plain, table, lines, extra)
     kept = keep & ~np.isin(data.index.to_numpy(), [r for r, _ in cancelled])
+    if person is not None:
+        records["_person"] = person
     records = records.loc[kept]
     records["_aside"] = [aside.get(int(r), "") for r in records.index]
     records.insert(0, "row", records.index.to_numpy())
@@ -858,6 +865,46 @@ def _block(file, sheet, frame, own, header, table, lines: _Lines, marks, persona
     nonempty = int(shown.sum())
     return Block(file, sheet, records.reset_index(drop=True), year, _sheet_month(sheet), nonempty,
                  {k: v for k, v in layout.items() if v}, cancelled, checks)
+
+
+# A key per process: the petitioner keys of two runs cannot be linked, and none is ever written.
+_PERSON_SALT = __import__("secrets").token_bytes(16)
+
+
+def _petitioner_key(data: pd.DataFrame, extra: dict[int, str], lines: _Lines) -> pd.Series | None:
+    """Per row, a key for the petitioner: the ID number, else the name with the phone number (hashed).
+
+    Used in the read step to link a case to the same petitioner's earlier one
+    (重复信访), then dropped: it is never cached, written or shown.
+    """
+    ids, names, phones = lines.petitioner
+    find = lambda wanted: next((c for c, k in extra.items() if k in wanted), None)  # noqa: E731
+    id_col, name_col, phone_col = find(ids), find(names), find(phones)
+    if id_col is None and (name_col is None or phone_col is None):
+        return None
+    import hashlib
+
+    def key(parts: tuple[str, ...]) -> str:
+        text = "\x1f".join(p.strip().upper() for p in parts)
+        if not text.strip("\x1f"):
+            return ""
+        return hashlib.blake2b(text.encode(), key=_PERSON_SALT, digest_size=12).hexdigest()
+
+    blank = pd.Series("", index=data.index, dtype=object)
+    by_id = normalise_text(data[id_col]) if id_col is not None else blank
+    name = normalise_text(data[name_col]) if name_col is not None else blank
+    phone = normalise_text(data[phone_col]) if phone_col is not None else blank
+    both = pd.Series(np.where(by_id != "", "id:" + by_id,
+                              np.where((name != "") & (phone != ""), "np:" + name + "\x1f" + phone, "")),
+                     index=data.index)
+    return map_keys(both, key)
+
+
+def map_keys(values: pd.Series, fn) -> pd.Series:
+    """``fn((value,))`` for each distinct non-empty value, ``""`` for an empty one."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), sort=False)
+    mapped = np.array([fn((u,)) if u else "" for u in uniques], dtype=object)
+    return pd.Series(mapped[codes] if len(uniques) else [], index=values.index, dtype=object)
 
 
 def _extra_columns(head: pd.DataFrame, used: set[int]) -> dict[int, str]:

@@ -63,7 +63,7 @@ def categories_schema() -> dict[str, Any]:
 
 _APPENDIX_BLOCKS = ["indicators", "ring", "trend", "channels", "categories", "months",
                     "chart.activities", "chart.months", "chart.trend", "chart.channels"]
-_PROBLEMS = ["activities", "timeliness", "escalation", "satisfaction"]
+_PROBLEMS = ["activities", "timeliness", "escalation", "satisfaction", "acceptance", "repeats"]
 _IDS = {"type": "array", "items": {"type": "string", "pattern": r"^[a-z_]+(\.[^.\s]+)*\*?$"}, "minItems": 1,
         "description": "一组指标代码，如 [casework.total, activity.*]"}
 
@@ -136,10 +136,15 @@ def rules_schema() -> dict[str, Any]:
             "casework": {
                 "type": "object",
                 "required": ["reply_days", "extended_reply_days", "escalation_levels",
-                             "satisfied", "rated", "channels"],
+                             "satisfied", "rated", "channels", "acceptance_days", "review_days", "review_words",
+                             "review_upheld_words"],
                 "properties": {
                     "reply_days": _DAYS,
                     "extended_reply_days": _DAYS,
+                    "acceptance_days": _DAYS,
+                    "review_days": _DAYS,
+                    "review_words": _WORDS,
+                    "review_upheld_words": _WORDS,
                     "escalation_levels": _WORDS,
                     "satisfied": _WORDS,
                     "rated": _WORDS,
@@ -150,7 +155,8 @@ def rules_schema() -> dict[str, Any]:
                 "type": "object",
                 "required": ["header_rows", "true_words", "false_words", "none_words", "total_words", "footer_words",
                              "note_words", "page_words", "ditto_words", "ditto_left_words", "cancel_words",
-                             "remark_headers", "personal_headers", "count_words", "earliest_year",
+                             "remark_headers", "personal_headers", "petitioner_id_headers",
+                             "petitioner_name_headers", "petitioner_phone_headers", "count_words", "earliest_year",
                              "latest_years_ahead"],
                 "properties": {
                     "header_rows": {"type": "integer", "minimum": 1, "maximum": 50,
@@ -167,6 +173,9 @@ def rules_schema() -> dict[str, Any]:
                     "cancel_words": _WORDS,
                     "remark_headers": _WORDS,
                     "personal_headers": _WORDS,
+                    "petitioner_id_headers": _WORDS,
+                    "petitioner_name_headers": _WORDS,
+                    "petitioner_phone_headers": _WORDS,
                     "count_words": _WORDS,
                     "earliest_year": {"type": "integer", "minimum": 1900, "maximum": 2100,
                                       "description": "最早的合理年份，如 2000"},

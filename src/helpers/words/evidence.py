@@ -69,6 +69,8 @@ ANCHOR_PREFIX = "ev-"
 
 # Columns computed for a petition from the rules: the deadline used and the days taken.
 CASE_EXTRA = {"deadline": "答复期限", "days_taken": "答复用时（天）"}
+# Kept by the read step beside the contract's columns: the petitioner's earlier case (no personal value).
+CASE_LINKS = {"repeat_of": "前次信访编号（同一信访人、同一问题）"}
 LEAD_COLUMNS = ["indicator", "span", "file", "sheet", "row"]
 LEAD_HEADERS = {"indicator": "指标", "label": "指标名称", "span": "统计区间", "file": "文件", "sheet": "工作表",
                 "row": "行号"}
@@ -91,7 +93,7 @@ CSV_COLUMNS: list[str] = [*LEAD_COLUMNS, *CONTRACT_COLUMNS, *CASE_EXTRA]
 def table_columns(table: str) -> list[str]:
     """The evidence columns of one table's records: its contract columns (and, for casework, the two computed)."""
     cols = [c.name for c in schema.TABLES[table].columns]
-    return cols + list(CASE_EXTRA) if table == "casework" else cols
+    return cols + list(CASE_LINKS) + list(CASE_EXTRA) if table == "casework" else cols
 
 
 def header(column: str, table: str) -> str:
@@ -100,6 +102,8 @@ def header(column: str, table: str) -> str:
         return LEAD_HEADERS[column]
     if column in CASE_EXTRA:
         return CASE_EXTRA[column]
+    if column in CASE_LINKS:
+        return CASE_LINKS[column]
     return schema.TABLES[table].column(column).aliases[0]
 
 
@@ -219,7 +223,8 @@ def table_records(ledgers: Ledgers, ind: Indicators, table: str, rules: dict | N
         base = frame.loc[every.astype(frame.index.dtype)]
         file, sheet = _source(base, ledgers, table)
         text = {"file": file.to_numpy(), "sheet": sheet.to_numpy(), "row": base["row"].to_numpy(),
-                **{c: _text(base[c]).to_numpy() for c in cols if c not in CASE_EXTRA}}  # once per record
+                **{c: _text(base[c] if c in base else pd.Series("", index=base.index)).to_numpy()
+                   for c in cols if c not in CASE_EXTRA}}  # once per record
         for span, rows in by_span.items():
             labels = pd.Index(np.unique(np.concatenate([np.asarray(r) for r in rows.values()])))
             pos = every.get_indexer(labels)

@@ -223,6 +223,44 @@ def text_months(r: Report) -> str:
     return f"从时间分布看，{peak}收件最多（{int(months['本期'].max())}件）。"
 
 
+def text_handling(r: Report) -> str:
+    """信访工作条例 figures the ledger keeps columns for: 及时受理, 办结 and 按期办结, 重复信访, 复查复核.
+
+    Each is left out where the unit's ledger does not keep its column (the data note says so).
+    """
+    ind, items = r.indicators, r.indicators.items
+    if not ind["casework.total"].value:
+        return ""
+    cw = load_rules()["casework"]
+    parts = []
+
+    def against(key: str) -> str:
+        item = items[key]
+        return f"，{comparisons(r, item)}" if item.prior is not None else ""
+
+    def value(key: str, kind: str = "count") -> str:
+        return number(items[key].value, kind) if kind == "rate" else str(items[key].value)
+
+    if "casework.acceptance_rate" in items:
+        parts.append(f"收到信访事项后{cw['acceptance_days']}日内书面告知受理{value('casework.accepted_on_time')}件，"
+                     f"及时受理率{value('casework.acceptance_rate', 'rate')}{against('casework.acceptance_rate')}")
+    if "casework.closed_on_time_rate" in items:
+        parts.append(f"已办结{value('casework.closed')}件，办结率{value('casework.closing_rate', 'rate')}，"
+                     f"其中按期办结{value('casework.closed_on_time')}件，按期办结率"
+                     f"{value('casework.closed_on_time_rate', 'rate')}{against('casework.closed_on_time_rate')}")
+    if "casework.repeat" in items:
+        repeat = items["casework.repeat"]
+        text = f"重复信访{repeat.value}件，初信初访占{number(items['casework.first_time_rate'].value, 'rate')}"
+        if repeat.prior is not None:
+            text += f"（上年同期重复信访{repeat.prior}件）"
+        parts.append(text)
+    if "casework.reviews" in items and items["casework.reviews"].value:
+        upheld = items["casework.review_upheld"].value
+        parts.append(f"申请复查复核{items['casework.reviews'].value}件" +
+                     (f"，经复查复核维持原处理意见{upheld}件" if upheld else ""))
+    return f"{span_words(r)}" + "；".join(parts) + "。" if parts else ""
+
+
 SENTENCES: dict[str, Callable[[Report], str]] = {
     "text.activities": text_activities,
     "text.casework": text_casework,
@@ -235,6 +273,7 @@ SENTENCES: dict[str, Callable[[Report], str]] = {
     "text.escalation": text_escalation,
     "text.satisfaction": text_satisfaction,
     "text.months": text_months,
+    "text.handling": text_handling,
 }
 
 
@@ -280,11 +319,36 @@ def problem_satisfaction(r: Report) -> str | None:
             f"群众满意率为{number(ind['casework.satisfaction_rate'].value, 'rate')}。")
 
 
+def problem_acceptance(r: Report) -> str | None:
+    """Petitions not accepted in writing within the rule's days (where the ledger keeps 受理日期)."""
+    items = r.indicators.items
+    if "casework.acceptance_rate" not in items:
+        return None
+    due = r.indicators.bases["casework.acceptance_due"].value
+    late = due - items["casework.accepted_on_time"].value
+    if not late:
+        return None
+    days = load_rules()["casework"]["acceptance_days"]
+    return (f"受理告知不够及时。{span_words(r)}有{late}件信访事项未在收到后{days}日内书面告知是否受理，"
+            f"及时受理率为{number(items['casework.acceptance_rate'].value, 'rate')}。")
+
+
+def problem_repeats(r: Report) -> str | None:
+    """More repeat petitions than in the same span last year."""
+    item = r.indicators.items.get("casework.repeat")
+    if item is None or item.prior is None or item.value <= item.prior:
+        return None
+    return (f"重复信访有所增加。{span_words(r)}重复信访{item.value}件，比上年同期增加{item.value - item.prior}件，"
+            "初信初访化解工作仍需加强。")
+
+
 PROBLEMS: dict[str, Callable[[Report], str | None]] = {
     "activities": problem_activities,
     "timeliness": problem_timeliness,
     "escalation": problem_escalation,
     "satisfaction": problem_satisfaction,
+    "acceptance": problem_acceptance,
+    "repeats": problem_repeats,
 }
 
 
