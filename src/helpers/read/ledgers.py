@@ -1031,7 +1031,8 @@ def read_table(files: Path | list[Path], table: schema.Table, reading: dict[str,
                 notes.append(Note("cancelled", block.file, block.sheet,
                                   f"{n}行标为作废（删除线、备注或底纹），未计入", n))
             account.append({"file": block.file, "sheet": block.sheet, "table": table.name, "rows": block.nonempty,
-                            "records": len(block.frame), "cancelled": len(block.cancelled), **block.layout})
+                            "records": len(block.frame), "cancelled": len(block.cancelled), **block.layout,
+                            "cancelled_rows": [r for r, _how in block.cancelled]})
             frame = block.frame
             if "closed_date" in frame and "replied_date" not in frame:  # 办结日期 alone is the reply
                 frame["replied_date"] = frame["closed_date"]
@@ -1052,7 +1053,8 @@ def read_table(files: Path | list[Path], table: schema.Table, reading: dict[str,
     for helper in ("_aside", "_person"):
         if helper not in frame:
             frame[helper] = ""
-    frame = frame.fillna({c.name: "" for c in table.columns} | {"_aside": "", "_person": ""})
+    if len(parts) > 1:  # sheets with different columns leave gaps (one sheet has none: no need to look)
+        frame = frame.fillna({c.name: "" for c in table.columns} | {"_aside": "", "_person": ""})
     return frame
 
 
@@ -1204,6 +1206,11 @@ def validate(data_dir: Path | str) -> Ledgers:
 def _account(lines: list[dict], rejected: pd.DataFrame) -> pd.DataFrame:
     """The reading account: per file and sheet, records (kept), set aside, cancelled and layout rows."""
     frame = pd.DataFrame(lines, columns=READING_COLUMNS)
+    frame["note"] = frame["note"].astype(object)
+    for i, line in enumerate(lines):
+        if line.get("cancelled_rows"):
+            rows = "、".join(map(str, line["cancelled_rows"][:20])) + ("等" if len(line["cancelled_rows"]) > 20 else "")
+            frame.loc[i, "note"] = f"标为作废的行：第{rows}行"
     counts = ["rows", "records", "set_aside", "cancelled", *LAYOUT_COLUMNS]
     frame[counts] = frame[counts].fillna(0).astype(int)
     for col in ("sheet", "table", "note"):

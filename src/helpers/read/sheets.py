@@ -234,11 +234,15 @@ def _csv_frame(path: Path, raw: bytes | None = None) -> pd.DataFrame:
     sep = "\t" if head.count("\t") > head.count(",") else ","
     kwargs = dict(header=None, dtype=object, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig",
                   sep=sep)
+    ragged = False  # lines of fewer fields than the widest leave gaps (keep_default_na: no other NaN)
     try:
         frame = pd.read_csv(io.BytesIO(data), **kwargs)
+        # a short line leaves its last fields empty: the last column says whether any line is short
+        ragged = bool(frame.iloc[:, -1].isna().any()) if frame.shape[1] else False
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
     except pd.errors.ParserError:
+        ragged = True
         # A title line with fewer fields than the header: size the frame by the widest line.
         text = io.StringIO(data.decode("utf-8-sig"))
         width = max((len(r) for r in csv.reader(text, delimiter=sep)), default=0)
@@ -246,7 +250,7 @@ def _csv_frame(path: Path, raw: bytes | None = None) -> pd.DataFrame:
     del data
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
     frame.columns = range(frame.shape[1])
-    return frame.fillna("")
+    return frame.fillna("") if ragged else frame
 
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
