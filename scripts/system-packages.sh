@@ -37,27 +37,27 @@ register_fandol() {
   if [ -d "$FANDOL" ] && [ ! -f "$FCCONF" ] && [ -w /etc/fonts/conf.d ]; then
     printf '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig><dir>%s</dir></fontconfig>\n' "$FANDOL" > "$FCCONF"
     fc-cache -f >/dev/null 2>&1 || true
-    echo "system packages: registered the Fandol fonts with fontconfig"
+    echo "系统软件包：已向 fontconfig 登记 Fandol 字体"
   fi
 }
 
 if [ ${#need[@]} -eq 0 ]; then
   register_fandol
-  echo "system packages: all present"
+  echo "系统软件包：均已安装"
   exit 0
 fi
-echo "system packages: installing ${need[*]}"
+echo "系统软件包：正在安装 ${need[*]}"
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "apt-get is not available: install ${need[*]} (or equivalent CJK fonts) by hand" >&2
+  echo "没有 apt-get：请手动安装 ${need[*]}（或同等的中文字体）" >&2
   exit 1
 fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-    echo "not root and no sudo: install ${need[*]} by hand" >&2; exit 1; fi
+    echo "不是 root 用户，也没有 sudo：请手动安装 ${need[*]}" >&2; exit 1; fi
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 register_fandol
-echo "system packages: done"
+echo "系统软件包：安装完成"

@@ -211,3 +211,26 @@ def test_prose_is_read_in_every_ledger_encoding(tmp_path, encoding):
     problems = check_folder(folder, lambda path: ({"year"}, set()))
     pasted = [p for p in problems if "特殊空格" in p.message]
     assert len(pasted) == 1 and pasted[0].line == 7 and not pasted[0].error
+
+
+@pytest.mark.render
+def test_an_empty_prose_file_never_builds_an_empty_report(tmp_path):
+    """An empty section (or file) takes the generic prose for it, and the build says so."""
+    from conftest import run_cli
+
+    data = Case("empty", {}).write(tmp_path / "d")
+    (data / "narrative" / "u-1").mkdir(parents=True)
+    (data / "narrative" / "u-1" / "2024.md").write_text("## 开篇\n\n本单位自己写的开头。\n\n## 工作开展情况\n\n", encoding="utf-8")
+    (data / "narrative" / "default.md").write_text("", encoding="utf-8")
+    build = ["build", "--year", "2024", "--unit", "u-1", "--data", str(data), "--out", str(tmp_path / "o"),
+             "--formats", "html"]
+    proc = run_cli(*build)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "“工作开展情况”“存在问题和短板”“工作谋划”缺少或为空" in proc.stdout
+    html = (tmp_path / "o" / "2024" / "ideology" / "u-1" / "report.html").read_text(encoding="utf-8")
+    assert "本单位自己写的开头" in html and "一、工作开展情况" in html
+    body = html.split("一、工作开展情况")[1].split("二、")[0]
+    assert len(body) > 200  # the generic prose, not an empty section
+    (data / "narrative" / "u-1" / "2024.md").unlink()  # now default.md, an empty file, is in force
+    proc = run_cli(*build)
+    assert proc.returncode == 0 and "整份文件是空的" in proc.stdout, proc.stdout + proc.stderr

@@ -8,7 +8,7 @@ Text that comes from the ledgers is escaped, so that it shows as typed.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -48,6 +48,7 @@ class Report:
     indicators: Indicators
     narrative_path: Path
     kind: Kind
+    generic_sections: list[str] = field(default_factory=list)  # sections the analysts left empty: generic prose
 
     @classmethod
     def prepare(
@@ -210,6 +211,14 @@ class Report:
             found = parse(self.narrative_path, self.placeholders(), self.kind.sections)
         for warning in caught:  # one plain line each, not Python's warning format
             print(f"提醒：{warning.message}", file=sys.stderr)
+        empty = [name for name, s in found.items() if not s.paragraphs and not any(p for _, p in s.subsections)]
+        if empty and not paths.is_generic_prose(self.narrative_path):  # a report never has an empty section
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", NarrativeWarning)
+                generic = parse(self.kind.generic_prose(), self.placeholders(), self.kind.sections)
+            for name in empty:
+                found[name] = generic[name]
+            self.generic_sections = empty
         return found
 
     def rejected_warning(self) -> str:
@@ -402,6 +411,8 @@ class Report:
             out.append("文字材料：使用随软件提供的通用稿，尚未按本单位情况修改。")
         else:
             out.append(f"文字材料：{self.narrative_path.relative_to(led.data_dir).as_posix()}。")
+            if self.generic_sections:
+                out.append(f"文字材料中“{'”“'.join(self.generic_sections)}”缺少或为空，这几部分使用通用稿。")
         gone = led.cancelled[led.cancelled["table"].isin(tables)]
         if not gone.empty:
             listed = "、".join(f"{r.file}{' 工作表“' + r.sheet + '”' if r.sheet else ''}第{r.row}行（{r.how}）"
@@ -536,7 +547,7 @@ def publish_indicators(report: Report) -> None:
     ind = report.indicators
     keys = report.kind.chosen(ind.items)  # the kind's figures
     data = {**ind.as_json(report.kind.id, keys), "title": report.title()}  # the title names the site's downloads
-    display({INDICATORS_MIME: data, "text/plain": f"{len(data['indicators'])} indicators"}, raw=True)
+    display({INDICATORS_MIME: data, "text/plain": f"已输出{len(data['indicators'])}项指标"}, raw=True)
     from ..words.evidence import publish_rows  # the rows behind each figure, for the engine's evidence files
 
     publish_rows(ind.only(keys), report.ledgers.digest)

@@ -184,6 +184,17 @@ class Ledgers:
         mine = u[(u["unit_id"] == unit_id) | (u["unit_id"] == "")]
         return mine if table is None else mine[mine["table"] == table]
 
+    def unit_id_of(self, text: str) -> str:
+        """The id of the unit ``text`` names: its id, its name, an alias (简称) or its name without the region.
+
+        Text that names no unit is returned as it is (:meth:`unit` then says so).
+        """
+        if text in self.units.index:
+            return text
+        lookup = unit_lookup(self.units)
+        prefixes = region_prefixes(self.units)
+        return lookup.get(text) or lookup.get(_strip_regions(text, prefixes)) or text
+
     def unit(self, unit_id: str) -> dict[str, str]:
         """Return the units row of ``unit_id`` as a dict, defaults filled in.
 

@@ -45,7 +45,8 @@ def validation_lines(ledgers: Ledgers) -> list[str]:
     if not rej.empty:
         out.append("以下行未纳入统计（请改正台账）：")
         rows = [[_HEADERS[c] for c in rej.columns]]
-        rows += [[str(v) for v in r] for r in rej.itertuples(index=False)]
+        labels = [_column_label(table, column) for table, column in zip(ledgers.rejected["table"], rej["column"])]
+        rows += [[str(v) for v in r] for r in rej.assign(column=labels).itertuples(index=False)]
         out += table_lines(rows)
         out.append("")
     if ledgers.notes:
@@ -67,6 +68,14 @@ def validation_lines(ledgers: Ledgers) -> list[str]:
     line += f"；剔除{ledgers.rejected_rows}行（{len(rej)}处问题）" if ledgers.rejected_rows else "；没有被剔除的行"
     out.append(line)
     return out
+
+
+def _column_label(table: str, column: str) -> str:
+    """A column as the office calls it (日期, 承办单位), not its id (date, unit)."""
+    try:
+        return schema.TABLES[table].column(column).label
+    except (KeyError, StopIteration):
+        return {"row": "整行"}.get(column, column)
 
 
 def account_lines(ledgers: Ledgers) -> list[str]:

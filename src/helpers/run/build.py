@@ -82,7 +82,7 @@ def parse_years(text: str | int, ledgers: Ledgers, unit: str | None = None) -> l
                 years.append(int(part))
     except ValueError:
         raise ParameterError(
-            f"--year '{text}': write a year (2024), a list (2023,2024), a range (2022-2024) or all"
+            f"--year“{text}”：请写年份（2024）、逗号分隔的几年（2023,2024）、起止年份（2022-2024）或 all"
         ) from None
     return sorted(set(years))
 
@@ -92,12 +92,12 @@ def parse_units(text: str, ledgers: Ledgers) -> list[str]:
     text = str(text).strip()
     if text == "all":
         return list(ledgers.units.index)
-    units = [u.strip() for u in text.split(",") if u.strip()]
+    units = [ledgers.unit_id_of(u.strip()) for u in re.split(r"[,，、]", text) if u.strip()]
     for unit in units:
         if not re.fullmatch(UNIT_ID_PATTERN, unit):
-            raise ParameterError(f"--unit '{unit}': a unit id is 1-40 of a-z, 0-9 and '-'")
+            raise ParameterError(f"--unit“{unit}”：单位代码由1–40位小写字母、数字或“-”组成，也可以写单位名称或简称")
         ledgers.unit(unit)
-    return units
+    return list(dict.fromkeys(units))
 
 
 def parse_periods(text: str | None) -> list[str]:
@@ -339,6 +339,11 @@ def build(
     if generic:
         echo(f"提示：{len(generic)}份报告没有本单位当年的文字材料（narrative/），使用随软件提供的通用稿"
              f"（{'、'.join(generic[:5])}{'等' if len(generic) > 5 else ''}）")
+    partly = _partly_generic(wanted)
+    for path, empty in partly.items():
+        what = ("整份文件是空的，报告全部" if not path.read_bytes().strip()
+                else f"“{'”“'.join(empty)}”缺少或为空，这几部分")
+        echo(f"提醒：文字材料 {paths.label(path)} {what}使用通用稿")
     choices = resolve_all()  # a role without a Chinese font stops the build here
     if dry_run:
         return _dry_run(ledgers, wanted, refused, units, as_of, out_dir, formats, choices, force, echo)
@@ -460,6 +465,19 @@ def _run_todo(todo, stamps, jobs, scheduler, echo, results) -> None:
             if bar is not None:
                 bar.close()
         echo(f"共运行 {len(todo)} 项，用时 {time.perf_counter() - start:.1f} 秒，工作进程 {workers} 个")
+
+
+def _partly_generic(jobs: list[Job]) -> dict[Path, list[str]]:
+    """The analysts' own prose files that leave sections out or empty (those sections take the generic prose)."""
+    from ..words.narrative import left_empty
+
+    out: dict[Path, list[str]] = {}
+    for job in jobs:
+        kind = get_kind(job.kind)
+        path = kind.prose_file(job.data_dir, job.unit, job.year, job.period)
+        if path not in out and not paths.is_generic_prose(path):
+            out[path] = left_empty(path, kind.sections)
+    return {p: e for p, e in out.items() if e}
 
 
 def untrusted(jobs: list[Job], ledgers: Ledgers) -> dict[Job, str]:

@@ -108,6 +108,7 @@ def explain(ledgers: Ledgers, unit: str, year: int, key: str, as_of: str | date 
     from ..figures.periods import parse_period
 
     the_kind = get_kind(kind)
+    unit = unit if unit == paths.SUMMARY_ID else ledgers.unit_id_of(unit)  # a unit's name or 简称 too
     ind = figures_of(ledgers, unit, int(year), as_of, parse_period(period))
     items = ind.with_bases()
     if key not in items:

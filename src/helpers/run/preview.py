@@ -360,6 +360,7 @@ def _run(args: argparse.Namespace) -> int:
     from ..read.ledgers import load_ledgers
 
     ledgers = load_ledgers(args.data)  # whole-file problems stop here, with their message
+    args.unit = ledgers.unit_id_of(args.unit)  # 叶集区民政局, 民政局 or yeji-mzj
     ledgers.unit(args.unit)
     if args.year not in ledgers.years(args.unit):
         from ..settings.errors import ParameterError

@@ -308,10 +308,10 @@ def read(path: Path, known: Collection[str], values: dict[str, str] | None = Non
     for name in wanted:
         section = sections[name]
         if name not in seen:
-            problems.append(Problem(source, None, f"缺少“## {name}”一节，报告中这一部分将没有本单位撰写的文字",
+            problems.append(Problem(source, None, f"缺少“## {name}”一节，报告中这一部分使用通用稿",
                                     error=False))
         elif not section.paragraphs and not any(paras for _, paras in section.subsections):
-            problems.append(Problem(source, seen[name], f"“## {name}”一节是空的，报告中这一部分将没有本单位撰写的文字",
+            problems.append(Problem(source, seen[name], f"“## {name}”一节是空的，报告中这一部分使用通用稿",
                                     error=False))
     return sections, sorted(problems, key=lambda p: (p.line or 10**9))
 
@@ -392,6 +392,16 @@ def check_folder(data_dir: Path, known_for: Callable[[Path], tuple[set[str], set
 _PASTED = re.compile("[\u00a0\u2002\u2003\u2009\u200b\u200c\u200d\u2060\ufeff\u3000]")
 _PASTED_AS = str.maketrans({"\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u200b": None,
                             "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None})
+
+
+def left_empty(path: Path, sections: Collection[str]) -> list[str]:
+    """The sections of ``sections`` that a prose file leaves out or empty (they take the generic prose)."""
+    try:
+        found, _problems = read(path, set(), None, sections)
+    except NarrativeError:
+        return []
+    return [name for name in sections if name in found and not found[name].paragraphs
+            and not any(paras for _, paras in found[name].subsections)]
 
 
 def read_prose(path: Path) -> str:
