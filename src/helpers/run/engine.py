@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import threading
@@ -31,6 +32,7 @@ from ..figures.periods import Period
 from ..read import schema
 from ..render.engines import FORMATS
 from ..settings import paths
+from ..settings.errors import NianbaoError
 from ..settings.outdir import atomic_folder, scratch_names
 
 # Between reports: forget every name the report defined, drop the output cache,
@@ -472,22 +474,51 @@ def _indicators_from(nb) -> dict:
     raise ReportError("执行后的笔记本没有输出指标：请保留标记为 indicators 的单元格（helpers.publish_indicators）")
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
 def describe_error(exc: BaseException) -> str:
-    """``notebook cell N: Name: message`` for a notebook error, else ``Name: message``."""
+    """What went wrong, in Chinese: nianbao's own errors by their message; others with the notebook cell.
+
+    A :class:`~helpers.settings.errors.NianbaoError` raised in the notebook (a prose
+    file's line, a ledger row) is its own plain message; any other error names the
+    notebook cell it came from. Terminal colour codes are removed.
+    """
     ename = getattr(exc, "ename", None)
     if ename:
+        evalue = _ANSI.sub("", str(getattr(exc, "evalue", ""))).strip()
+        if ename in _OWN_ERRORS:
+            return evalue
         index, cell_id = getattr(exc, "cell_index", None), getattr(exc, "cell_id", None)
-        where = "notebook: " if index is None else f"notebook cell {index}" + (f" ({cell_id})" if cell_id else "")
-        where += ": " if index is not None else ""
-        return f"{where}{ename}: {getattr(exc, 'evalue', '')}".strip()
-    return f"{type(exc).__name__}: {str(exc).strip()}"
+        where = "笔记本" if index is None else f"笔记本第{index}个单元格" + (f"（{cell_id}）" if cell_id else "")
+        return f"{where}出错（{ename}）：{evalue}"
+    if isinstance(exc, NianbaoError):
+        return _ANSI.sub("", str(exc)).strip()
+    return f"出错（{type(exc).__name__}）：{_ANSI.sub('', str(exc)).strip()}"
+
+
+def _own_errors() -> frozenset[str]:
+    from ..settings import errors
+
+    return frozenset(name for name, value in vars(errors).items()
+                     if isinstance(value, type) and issubclass(value, errors.NianbaoError))
+
+
+_OWN_ERRORS = _own_errors()
 
 
 def record_failure(job: Job, message: str, detail: str = "") -> Path:
-    """Keep a report's error beside its outputs: ``<year>/<unit>.error.txt`` (its folder is untouched)."""
+    """Keep a report's error beside its outputs: ``<period>/<kind>/<unit>.error.txt`` (its folder is untouched).
+
+    In Chinese, without terminal colour codes: what failed, why, and that the
+    report in the folder (if any) is the one from before.
+    """
     path = job.error_file
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"{job.name} failed: {message}\n" + (f"\n{detail}" if detail else ""), encoding="utf-8")
+    before = "文件夹中的报告是上一次成功生成的版本。" if job.folder.is_dir() else "尚无此前生成的报告。"
+    text = f"{job.name} 生成失败：{_ANSI.sub('', message)}\n{before}\n" + (
+        f"\n{_ANSI.sub('', detail)}" if detail else "")
+    path.write_text(text, encoding="utf-8")
     return path
 
 

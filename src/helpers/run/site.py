@@ -104,6 +104,7 @@ def collect(out_dir: Path, unit_order: list[str] | None = None) -> list[dict]:
             "formats": [f for f in FORMATS if (folder / FORMAT_SPECS[f].file_name).is_file()],
             "summary": folder.name == SUMMARY_ID,
             "title": doc.get("title") or "",
+            "failed": (folder.parent / f"{folder.name}.error.txt").is_file(),  # the last build of it failed
         })
     return sorted(rows, key=lambda r: (kind_rank[r["kind"]], -r["year"], period_rank.get(r["period"], 99),
                                        not r["summary"], rank.get(r["unit_id"], len(rank)), r["unit_name"]))
@@ -134,7 +135,9 @@ def _kind_table(kind, rows: list[dict]) -> str:
     keys = [k for k in keys if k in labels]
     body = []
     for r in rows:
-        cells = [f"<td>{esc(r['period_words'])}</td>", f"<td>{esc(r['unit_name'])}</td>"]
+        failed = ('<br><span class="failed" title="错误说明见同一文件夹旁的 .error.txt 文件">'
+                  "上次生成失败，下面是此前的版本</span>") if r.get("failed") else ""
+        cells = [f"<td>{esc(r['period_words'])}</td>", f"<td>{esc(r['unit_name'])}{failed}</td>"]
         cells += [f'<td class="num">{esc(_cell(r["indicators"].get(k)))}</td>' for k in keys]
         links = " ".join(
             f'<a href="{esc(r["folder"])}/{FORMAT_SPECS[fmt].file_name}" download="{esc(download_name(r, fmt))}">'
