@@ -21,8 +21,9 @@ $(STAMP):
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
-$(APT_STAMP):
+$(APT_STAMP): $(STAMP)
 	bash scripts/system-packages.sh
+	$(BIN)/nianbao doctor --install-font-aliases
 	@mkdir -p $(VENV) && touch $@
 
 system: $(APT_STAMP) ## 缺少时用 apt-get 安装中文字体和 PDF 工具
@@ -34,6 +35,7 @@ report: setup ## 用示例台账生成各类别、各年度的报告及2024年�
 
 lab: setup ## 在项目文件夹打开 JupyterLab（笔记本与 data/narrative/ 并列）
 	@test -x $(BIN)/jupyter-lab || $(BIN)/python -m pip install --quiet -e '.[lab]'
+	@mkdir -p $(VENV)/share/jupyter/lab/settings && cp scripts/lab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
 	  --LabApp.default_url=/lab/tree/notebooks/ideology.ipynb $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 

@@ -358,3 +358,30 @@ def test_preview_refuses_an_unknown_unit():
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__]))
+
+
+@pytest.mark.render
+def test_title_names_give_each_document_its_title(tmp_path):
+    from corpus import Case
+
+    data = Case("titles", {}).write(tmp_path / "d")
+    proc = run_cli("build", "--year", "2024", "--unit", "甲局", "--data", str(data), "--out", str(tmp_path / "o"),
+                   "--formats", "html", "--title-names")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    folder = tmp_path / "o" / "2024" / "ideology" / "u-1"
+    titled = folder / "中共甲局党组2024年度意识形态工作专题报告.html"
+    assert titled.is_file() and titled.read_bytes() == (folder / "report.html").read_bytes()
+
+
+def test_jupyterlab_opens_in_chinese_without_news():
+    """`make lab` installs the zh-CN language pack (the lab extra) and these settings."""
+    import json
+
+    import tomllib
+
+    settings = json.loads((paths.ROOT / "scripts" / "lab-overrides.json").read_text(encoding="utf-8"))
+    assert settings["@jupyterlab/translation-extension:plugin"]["locale"] == "zh_CN"
+    assert settings["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    extra = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    assert any(d.lower().startswith("jupyterlab-language-pack-zh-cn") for d in extra["lab"])
+    assert "lab-overrides.json" in (paths.ROOT / "Makefile").read_text(encoding="utf-8")

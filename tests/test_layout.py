@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import zipfile
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -227,3 +228,21 @@ def test_docx_in_libreoffice_uses_chinese_faces(libreoffice_pdf):
     assert checked >= 1, glyphs.keys()  # some characters have distinct SC and JP forms
 
 
+
+
+def test_the_set_up_s_font_aliases_serve_libreoffice_as_it_is(built_report, tmp_path):
+    """The set-up installs the aliases (make setup: nianbao doctor --install-font-aliases): LibreOffice, run
+    as a user runs it (no configuration of the test's own), draws 仿宋_GB2312 and 楷体_GB2312 with the free faces."""
+    from helpers.render.docx_reference import FONT_ALIASES_NAME
+
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed (make system)")
+    home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "fontconfig" / "conf.d"
+    installed = [p for p in (Path("/etc/fonts/conf.d") / FONT_ALIASES_NAME, home / FONT_ALIASES_NAME) if p.is_file()]
+    assert installed, "the set-up did not install the font aliases (make setup)"
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(built_report / "report.docx")],
+                   check=True, capture_output=True, timeout=180)
+    glyphs = _embedded_glyphs(tmp_path / "report.pdf")
+    assert any(resolve("body").postscript in name for name in glyphs), glyphs.keys()
+    assert any(resolve("kai").postscript in name for name in glyphs), glyphs.keys()

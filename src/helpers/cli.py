@@ -158,7 +158,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", type=int, default=None, metavar="N", help="并行的工作进程数（默认：CPU 核数）")
     b.add_argument("--force", action="store_true", help="输入未变的报告也重新生成")
     b.add_argument("--allow-rejected", action="store_true",
-                   help="某表被剔除的行超过规定比例（默认10%%）时仍生成报告，并在报告首页注明")
+                   help="某表被剔除的行超过规定比例（默认10%%），或有未能确认单位、类别的记录时，仍生成报告，并在报告首页注明")
+    b.add_argument("--title-names", action="store_true",
+                   help="另以报告标题作文件名保存各文档（如 中共…党组2024年度意识形态工作专题报告.pdf），便于打包发送")
     b.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                    help="在 Dask 集群上生成报告（需先 pip install 'nianbao[dask]'）")
     b.add_argument("--engine", default=None, choices=("auto", "quarto", "builtin"),
@@ -179,8 +181,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="新建整个项目文件夹：data/（含示例记录）、notebooks/、_quarto.yml、config/ 和说明")
     i.add_argument("--empty", action="store_true", help="与 --project 同用：台账模板留空，不填示例记录")
 
-    sub.add_parser("doctor", help="显示排版引擎、正在使用的配置文件，以及每种字体角色用的字体及原因",
-                   description="显示排版引擎、正在使用的配置文件（项目的或默认的），以及每种字体角色用的字体及原因。")
+    d = sub.add_parser("doctor", help="显示排版引擎、正在使用的配置文件，以及每种字体角色用的字体及原因",
+                       description="显示排版引擎、正在使用的配置文件（项目的或默认的），以及每种字体角色用的字体及原因。")
+    d.add_argument("--install-font-aliases", action="store_true",
+                   help="让 LibreOffice 等程序用本机的免费字体显示 DOCX 中的办公字体名（仿宋_GB2312、方正小标宋简体、"
+                        "黑体、楷体_GB2312）：root 用户写入系统的 fontconfig 配置，其他用户写入 ~/.config/fontconfig")
 
     e = sub.add_parser("explain", help="说明一个指标如何计算，并列出所计的台账记录（文件、工作表、行号）",
                        description="说明一个指标如何计算（规则、时限、统计区间），并列出所计的台账记录；"
@@ -217,7 +222,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     results = build(args.unit, year, as_of=args.as_of, data_dir=args.data, out_dir=args.out,
                     formats=args.formats, jobs=args.jobs, force=args.force, scheduler=args.scheduler,
                     allow_rejected=args.allow_rejected, engine=args.engine, wait=args.wait, dry_run=args.dry_run,
-                    kinds=args.kind, periods=args.period)
+                    kinds=args.kind, periods=args.period, title_names=args.title_names)
     if args.dry_run:
         return 0
     counts = {s: sum(r.status == s for r in results) for s in _STATUS}
@@ -273,6 +278,11 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     from .settings import paths
     from .settings.fonts import ROLE_NAMES, ROLES, font_dirs, resolve
 
+    if getattr(args, "install_font_aliases", False):
+        from .render.docx_reference import install_font_aliases
+
+        print(f"已写入字体别名：{install_font_aliases()}（LibreOffice 打开 DOCX 时用本机免费字体显示办公字体）")
+        return 0
     for line in engine_report():
         print(line)
     print(f"项目文件夹：{paths.ROOT}")
@@ -284,9 +294,9 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     for role in ROLES:
         try:
             c = resolve(role)
-            print(f"{role:12s} {ROLE_NAMES[role]:10s} {c.family} [{Path(c.path).name}] — {c.reason}")
+            print(f"{ROLE_NAMES[role]:10s} {c.family} [{Path(c.path).name}] — {c.reason}（_quarto.yml 中的 {role}）")
         except NianbaoError as exc:
-            print(f"{role:12s} {ROLE_NAMES[role]:10s} 缺少字体（MISSING）— {exc}")
+            print(f"{ROLE_NAMES[role]:10s} 缺少字体 — {exc}（_quarto.yml 中的 {role}）")
             status = 2
     if status == 0:
         from .render.docx_reference import docx_font_lines

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..figures.indicators import Indicator, Indicators
+from ..figures.indicators import CASE_NEEDS, Indicator, Indicators
 from ..settings.layout import pipe_table
 from ..words.phrasing import delta_cell, md_escape, number, pct_cell
 
@@ -66,16 +66,38 @@ def _span_note(r: Report, span: str = "prior") -> str:
     return text + "；比率的增减以百分点计。"
 
 
+def _handling_keys(r: Report) -> list[str]:
+    """The 信访工作条例 figures (及时受理, 办结, 重复信访, 复查复核) the report states, in the kind's order."""
+    return [k for k in r.kind.chosen(r.indicators.items) if k.startswith("casework.")
+            and k.split(".", 1)[1] in CASE_NEEDS]
+
+
+def _main_keys(r: Report) -> list[str]:
+    """The figures of 表1: the kind's, less those a table of their own shows (``handling``)."""
+    keys = r.kind.chosen(r.indicators.items)
+    if "handling" in r.kind.appendix:
+        shown = set(_handling_keys(r))
+        keys = [k for k in keys if k not in shown]
+    return keys
+
+
 def table_indicators(r: Report) -> Table:
     """表: the kind's figures against the same span last year (同比)."""
-    ind = r.indicators
-    return Table("主要指标同比情况", _span_note(r), indicator_table(ind, r.kind.chosen(ind.items)))
+    return Table("主要指标同比情况", _span_note(r), indicator_table(r.indicators, _main_keys(r)))
+
+
+def table_handling(r: Report) -> Table | None:
+    """表: 受理、办结、重复信访和复查复核 (同比), where the ledger keeps their columns; else nothing."""
+    keys = _handling_keys(r)
+    if not keys:
+        return None
+    return Table("信访事项受理办结情况", _span_note(r), indicator_table(r.indicators, keys))
 
 
 def table_ring(r: Report) -> Table | None:
     """表: the kind's figures against the period just before (环比); none for a year's report."""
     ind = r.indicators
-    keys = r.kind.chosen(ind.items)
+    keys = _main_keys(r)
     if not ind.has_previous or all(ind.items[k].previous is None for k in keys):  # no ledger reaches back that far
         return None
     return Table("主要指标环比情况", _span_note(r, "previous"),
@@ -145,6 +167,7 @@ def table_months(r: Report) -> Table | None:
 
 TABLES: dict[str, Callable[[Report], Table | None]] = {
     "indicators": table_indicators,
+    "handling": table_handling,
     "ring": table_ring,
     "trend": table_trend,
     "channels": table_channels,

@@ -96,22 +96,56 @@ def docx_font_lines(layout: Layout) -> list[str]:
     return lines
 
 
-def fontconfig_aliases(layout: Layout, font_dirs: list[Path] = ()) -> str:
+def fontconfig_aliases(layout: Layout, font_dirs: list[Path] = (), standalone: bool = True) -> str:
     """A fontconfig file that maps each font the DOCX names to its alternate (for LibreOffice on Linux).
 
-    LibreOffice does not read ``w:altName``; with this file (as ``$XDG_CONFIG_HOME/fontconfig/fonts.conf``)
+    LibreOffice does not read ``w:altName``; with this file (as ``$XDG_CONFIG_HOME/fontconfig/fonts.conf``,
+    ``standalone``; or, without the include of the system's configuration, as a ``conf.d`` snippet)
     it renders the DOCX with the fonts this machine renders the PDF with.
     """
     from xml.sax.saxutils import escape
 
-    lines = ['<?xml version="1.0"?>', '<!DOCTYPE fontconfig SYSTEM "fonts.dtd">', "<fontconfig>",
-             '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>']
+    lines = ['<?xml version="1.0"?>', '<!DOCTYPE fontconfig SYSTEM "fonts.dtd">', "<fontconfig>"]
+    if standalone:
+        lines.append('  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>')
     lines += [f"  <dir>{escape(str(d))}</dir>" for d in font_dirs]
     for named, alt in docx_fonts(layout).values():
         if alt:
             lines.append(f'  <alias binding="same"><family>{escape(named)}</family>'
                          f"<prefer><family>{escape(alt)}</family></prefer></alias>")
     return "\n".join([*lines, "</fontconfig>", ""])
+
+
+FONT_ALIASES_NAME = "30-nianbao-office-fonts.conf"
+
+
+def install_font_aliases(target: Path | None = None) -> Path:
+    """Write :func:`fontconfig_aliases` where fontconfig reads it, and refresh its cache.
+
+    As root: ``/etc/fonts/conf.d/`` (every program of the machine, LibreOffice
+    included); otherwise ``~/.config/fontconfig/conf.d/``.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    import os
+    import shutil
+    import subprocess
+
+    from ..settings.fonts import font_dirs
+    from ..settings.layout import page_layout
+
+    if target is None:
+        system = Path("/etc/fonts/conf.d")
+        home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "fontconfig" / "conf.d"
+        target = (system if os.geteuid() == 0 and system.is_dir() else home) / FONT_ALIASES_NAME
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(fontconfig_aliases(page_layout(), font_dirs(), standalone=False), encoding="utf-8")
+    if shutil.which("fc-cache"):
+        subprocess.run(["fc-cache"], capture_output=True, timeout=300)
+    return target
 
 
 def _font_table(path: Path, fonts: dict[str, str]) -> None:

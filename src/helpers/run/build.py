@@ -23,6 +23,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import sys
 import threading
@@ -264,6 +265,7 @@ def build(
     engine: str | None = None,
     kinds: str | None = None,
     periods: str | None = None,
+    title_names: bool = False,
 ) -> list[Result]:
     """Build every requested report; the function behind ``nianbao build``.
 
@@ -302,6 +304,10 @@ def build(
     periods : str, optional
         ``year`` (default), ``H1``, ``H2``, ``Q1`` … ``Q4``, a comma list or ``all``; an
         entry may name its year (``2024-H1``: that half-year whatever ``years`` says).
+    title_names : bool
+        Also give each document its title as a file name in its folder
+        (中共…党组2024年度意识形态工作专题报告.pdf, a hard link to report.pdf), for
+        sending a folder of them by email.
 
     Returns
     -------
@@ -349,8 +355,11 @@ def build(
         return _dry_run(ledgers, wanted, refused, units, as_of, out_dir, formats, choices, force, echo)
     out_dir = prepare_output(out_dir)  # created and writable, before any notebook runs
     with OutputLock(out_dir, wait=wait, echo=lambda line: print(line, file=sys.stderr)), _interruptible():
-        return _build_locked(ledgers, wanted, refused, units, as_of, out_dir, formats, choices, jobs, force,
-                             scheduler, echo)
+        results = _build_locked(ledgers, wanted, refused, units, as_of, out_dir, formats, choices, jobs, force,
+                                scheduler, echo)
+        if title_names:
+            title_copies([r.job for r in results if r.status != "failed"], out_dir)
+        return results
 
 
 def _stamps(ledgers, wanted, refused, units, as_of, out_dir, formats, choices) -> dict[Job, dict[str, str]]:
@@ -406,17 +415,46 @@ def _build_locked(ledgers, wanted, refused, units, as_of, out_dir, formats, choi
         results.append(Result(job, "failed", 0.0, error=message))
     everything += list(refused)
     order = {job: i for i, job in enumerate(everything)}
+    started = time.time()
     try:
         _run_todo(todo, stamps, jobs, scheduler, echo, results)
     except KeyboardInterrupt:
         cleanup_scratch(out_dir)
         _refresh_site(out_dir, ledgers)
-        # a report may have been moved into place just before its result could be reported
+        # a report may have been moved into place just before its result could be reported (not one
+        # that was only up to date already: with --force nothing may have been written at all)
         reported = {r.job for r in results}
-        late = sum(1 for job in todo if job not in reported and up_to_date(job, stamps[job]))
+        late = sum(1 for job in todo if job not in reported and up_to_date(job, stamps[job])
+                   and job.folder.is_dir() and job.folder.stat().st_mtime >= started)
         raise Interrupted(interrupted_line(results, len(everything), late)) from None
     _refresh_site(out_dir, ledgers)
     return sorted(results, key=lambda r: order[r.job])
+
+
+def title_copies(jobs: list[Job], out_dir: Path) -> list[Path]:
+    """Each document of ``jobs`` under its title too (a hard link, else a copy), beside ``report.*``."""
+    from .site import download_name
+
+    made = []
+    for job in jobs:
+        meta = job.folder / "indicators.json"
+        if not meta.is_file():
+            continue
+        doc = json.loads(meta.read_text(encoding="utf-8"))
+        row = {"title": doc.get("title") or "", "unit_name": doc.get("unit_name") or job.unit,
+               "period_words": job.the_period.words}
+        for fmt in FORMATS:
+            source = job.folder / f"report.{fmt}"
+            if not source.is_file():
+                continue
+            target = job.folder / download_name(row, fmt)
+            target.unlink(missing_ok=True)
+            try:
+                os.link(source, target)
+            except OSError:
+                shutil.copyfile(source, target)
+            made.append(target)
+    return made
 
 
 def interrupted_line(results: list[Result], wanted: int, late: int = 0) -> str:

@@ -61,7 +61,7 @@ def categories_schema() -> dict[str, Any]:
     }
 
 
-_APPENDIX_BLOCKS = ["indicators", "ring", "trend", "channels", "categories", "months",
+_APPENDIX_BLOCKS = ["indicators", "handling", "ring", "trend", "channels", "categories", "months",
                     "chart.activities", "chart.months", "chart.trend", "chart.channels"]
 _PROBLEMS = ["activities", "timeliness", "escalation", "satisfaction", "acceptance", "repeats"]
 _IDS = {"type": "array", "items": {"type": "string", "pattern": r"^[a-z_]+(\.[^.\s]+)*\*?$"}, "minItems": 1,
