@@ -349,7 +349,9 @@ def build(
     for path, empty in partly.items():
         what = ("整份文件是空的，报告全部" if not path.read_bytes().strip()
                 else f"“{'”“'.join(empty)}”缺少或为空，这几部分")
-        echo(f"提醒：文字材料 {paths.label(path)} {what}使用通用稿")
+        shown = path.relative_to(wanted[0].data_dir).as_posix() if path.is_relative_to(wanted[0].data_dir) \
+            else paths.label(path)
+        echo(f"提醒：文字材料 {shown} {what}使用通用稿")
     choices = resolve_all()  # a role without a Chinese font stops the build here
     if dry_run:
         return _dry_run(ledgers, wanted, refused, units, as_of, out_dir, formats, choices, force, echo)
@@ -486,8 +488,8 @@ def _run_todo(todo, stamps, jobs, scheduler, echo, results) -> None:
         def done(result: Result) -> None:
             results.append(result)
             line = f"{STATUS_WORDS[result.status]} {result.job.name}（{result.seconds:.1f} 秒）"
-            if result.error:
-                line += f": {result.error}"
+            if result.error:  # the reason once, in the table at the end; here where to read it
+                line += "：原因见下表"
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(failed=sum(r.status == "failed" for r in results))
