@@ -120,8 +120,10 @@ def render_format(nb, work: Path, project: dict, fmt: str, out_dir: Path) -> Pat
         _pandoc([*common, "-t", "typst", *template, "-o", "report.typ"], work)
         font_paths = [str(work / str(p).lstrip("/")) for p in options.get("font-paths") or []]
         try:
+            standard = str(options.get("pdf-standard") or "none")  # Quarto passes it to typst
             typst.compile(input=str(work / "report.typ"), output=str(target), root=str(work),
-                          font_paths=font_paths + _system_font_dirs(), ignore_system_fonts=True)
+                          font_paths=font_paths + _system_font_dirs(), ignore_system_fonts=True,
+                          **({"pdf_standards": [standard]} if standard != "none" else {}))
         except Exception as exc:  # typst prints its error, then Quarto its own
             print("\n".join(f"error: {line}" for line in str(exc).strip().splitlines()[:1]), file=sys.stderr)
             raise QuartoFailure("Typst compilation failed") from None

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from ..settings import paths
+from ..settings.config import pdf_standard
 from ..settings.config import quarto as quarto_config
 from ..settings.errors import ParameterError, RenderError
 from ..settings.fonts import FontChoice, check_embedded, extra_font_dirs, font_dirs, resolve_all, typst_family
@@ -123,6 +124,9 @@ def engine_report() -> list[str]:
 
         name = f"builtin（内置：pandoc {pandoc_version()} + typst {dist_version('typst')}）"
     lines.append(f"渲染引擎：nianbao build 将使用 {name} —— {why}（可用 --engine quarto|builtin 改）")
+    standard = pdf_standard()
+    lines.append(f"PDF 标准：{('PDF/' + standard.upper()) if standard else '普通 PDF'}"
+                 "（_quarto.yml 的 format.typst.pdf-standard，两种引擎相同）")
     return lines
 
 
@@ -243,7 +247,9 @@ def render_pdf(md: Path, target: Path, layout: Layout, choices=None, roles: tupl
         args += ["-V", f"{key}={value}"]
     _pandoc(args, md.parent)
     try:
-        _typst_compiler().compile(input=str(md.parent / "report.typ"), output=str(target), root=str(md.parent))
+        standard = pdf_standard()
+        _typst_compiler().compile(input=str(md.parent / "report.typ"), output=str(target), root=str(md.parent),
+                                  **({"pdf_standards": [standard]} if standard else {}))
     except Exception as exc:  # typst raises its own TypstError
         raise RenderError(f"typst 排版失败：{str(exc)[:500]}") from None
     if choices is not None:

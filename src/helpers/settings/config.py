@@ -204,6 +204,16 @@ def rules_schema() -> dict[str, Any]:
     }
 
 
+# The PDF standards typst writes that nianbao offers (none: a plain PDF).
+PDF_STANDARDS = ("a-2b", "a-2u", "a-3b", "a-3u", "a-4", "none")
+
+
+def pdf_standard() -> str | None:
+    """The PDF standard of ``_quarto.yml`` (``format.typst.pdf-standard``), ``None`` for a plain PDF."""
+    value = str(quarto()["format"].get("typst", {}).get("pdf-standard", "a-2b"))
+    return None if value == "none" else value
+
+
 # What _quarto.yml may name: the font roles (helpers.settings.fonts) and the paper sizes (helpers.settings.layout).
 FONT_ROLES = ("title", "body", "hei", "kai", "page-number", "chart")
 PAPER_MM = {"a4": (210.0, 297.0), "a3": (297.0, 420.0), "b5": (176.0, 250.0)}
@@ -227,6 +237,9 @@ def quarto_schema() -> dict[str, Any]:
                             "margin": {"type": "object", "properties": {
                                 side: _LENGTH for side in ("top", "bottom", "left", "right")}},
                             "fontsize": _LENGTH,
+                            "pdf-standard": {"enum": list(PDF_STANDARDS),
+                                             "description": "PDF 标准：" + "、".join(PDF_STANDARDS)
+                                                            + "（none 为普通 PDF）"},
                         },
                     },
                 },
