@@ -269,7 +269,7 @@ def test_prose_warnings_in_the_notebook_are_one_plain_line(data_copy, capsys):
     p.write_text(text[:text.index("## 工作谋划")], encoding="utf-8")
     Report.from_ledgers(load_ledgers(data_copy), "yeji-mzj", 2024).sections()
     err = capsys.readouterr().err
-    assert err.strip() == f"提醒：{p}：缺少“## 工作谋划”一节，报告中这一部分将没有本单位撰写的文字"
+    assert err.strip() == f"提醒：{p}：缺少“## 工作谋划”一节，报告中这一部分使用通用稿"
 
 
 # --------------------------------------------------------------------------- preview
@@ -385,3 +385,12 @@ def test_jupyterlab_opens_in_chinese_without_news():
     extra = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
     assert any(d.lower().startswith("jupyterlab-language-pack-zh-cn") for d in extra["lab"])
     assert "lab-overrides.json" in (paths.ROOT / "Makefile").read_text(encoding="utf-8")
+
+
+def test_validate_names_columns_as_the_office_does(tmp_path):
+    from corpus import Case
+
+    data = Case("labels", {"activities.csv": "单位,日期,类别\nu-1,2024-13-45,支部大会\n"}).write(tmp_path / "d")
+    proc = run_cli("validate", "--data", str(data))
+    line = next(ln for ln in proc.stdout.splitlines() if "2024-13-45" in ln)
+    assert "日期" in line and " date " not in f" {line} "

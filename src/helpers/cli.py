@@ -113,6 +113,10 @@ class _Parser(argparse.ArgumentParser):
         with _chinese():
             return super().parse_known_args(args, namespace)
 
+    def parse_args(self, args=None, namespace=None):
+        with _chinese():  # its own "unrecognized arguments" is looked up here, outside parse_known_args
+            return super().parse_args(args, namespace)
+
     def error(self, message: str):
         with _chinese():
             super().error(message)
