@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import run_cli
@@ -62,9 +64,9 @@ def test_validate_clean_sample_exits_0():
 def test_doctor_names_a_font_for_every_role():
     proc = run_cli("doctor")
     assert proc.returncode == 0, proc.stdout
-    for role in ("title", "body", "hei", "kai", "page-number", "chart"):
-        assert role in proc.stdout
-    assert "MISSING" not in proc.stdout and "字体文件夹" in proc.stdout
+    for role in ("标题", "正文", "一级标题（黑体）", "二级标题（楷体）", "页码", "图表"):  # the roles in Chinese (their _quarto.yml keys after)
+        assert re.search(rf"^{role}", proc.stdout, re.M), role
+    assert "缺少字体" not in proc.stdout and "字体文件夹" in proc.stdout
 
 
 def test_make_alone_prints_the_targets():

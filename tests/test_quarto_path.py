@@ -254,9 +254,9 @@ def test_doctor_reports_quarto_and_the_engine(fake_quarto, no_quarto):
     assert "Quarto：已安装，版本 1.10.18" in out
     assert "将使用 quarto（Quarto 1.10.18）" in out
     out = run_cli("doctor", env={**fake_quarto.env, "NIANBAO_ENGINE": "builtin"}).stdout
-    assert "将使用 builtin" in out and "NIANBAO_ENGINE=builtin" in out
+    assert "将使用 内置引擎（builtin" in out and "NIANBAO_ENGINE=builtin" in out
     out = run_cli("doctor", env={"PATH": os.environ["PATH"]}).stdout
-    assert "Quarto：未安装" in out and "将使用 builtin" in out
+    assert "Quarto：未安装" in out and "将使用 内置引擎（builtin" in out
 
 
 # --------------------------------------------------------------------------- through the stand-in

@@ -91,7 +91,7 @@ def docx_font_lines(layout: Layout) -> list[str]:
 
     lines = ["DOCX 样式所列字体（先列办公电脑上的字体，Word/WPS 打开时使用本机同名字体）："]
     for role, (named, alt) in docx_fonts(layout).items():
-        where = f"本机无此字体；备用字体 {alt} 记入 fontTable.xml 的 w:altName" if alt else "本机已安装"
+        where = f"本机无此字体；文档中注明以 {alt} 代替（没有该字体的电脑用它显示）" if alt else "本机已安装"
         lines.append(f"  {ROLE_NAMES.get(role, role)}：{named}（{where}）")
     return lines
 

@@ -122,7 +122,7 @@ def engine_report() -> list[str]:
     else:
         from importlib.metadata import version as dist_version
 
-        name = f"builtin（内置：pandoc {pandoc_version()} + typst {dist_version('typst')}）"
+        name = f"内置引擎（builtin：pandoc {pandoc_version()} + typst {dist_version('typst')}）"
     lines.append(f"渲染引擎：nianbao build 将使用 {name} —— {why}（可用 --engine quarto|builtin 改）")
     standard = pdf_standard()
     lines.append(f"PDF 标准：{('PDF/' + standard.upper()) if standard else '普通 PDF'}"
