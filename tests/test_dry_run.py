@@ -21,3 +21,34 @@ def test_dry_run_names_the_changed_input_and_writes_nothing(data_copy, tmp_path)
     changed = run_cli("build", "--formats", "html", "--dry-run", *args).stdout
     assert "将生成 2024/ideology/yeji-mzj：文字材料" in changed
     assert "缺少pdf" in run_cli("build", "--formats", "html,pdf", "--dry-run", *args).stdout
+
+
+def test_a_kinds_generic_prose_is_an_input_of_that_kind_only(monkeypatch, tmp_path):
+    from helpers.read.ledgers import load_ledgers
+    from helpers.run.engine import Job, unit_inputs
+    from helpers.settings import paths
+
+    ledgers = load_ledgers()
+    jobs = {kind: Job(2024, "yeji-rsj", None, ledgers.data_dir, tmp_path, ("html",), kind=kind)
+            for kind in ("ideology", "casework")}
+    before = {kind: unit_inputs(job, ledgers, {}) for kind, job in jobs.items()}
+    monkeypatch.setattr(paths, "ROOT", tmp_path)  # a project folder with its own 信访 generic prose
+    (tmp_path / "prose").mkdir()
+    (tmp_path / "prose" / "casework.md").write_text("## 开篇\n\n本单位的通用稿。\n", encoding="utf-8")
+    after = {kind: unit_inputs(job, ledgers, {}) for kind, job in jobs.items()}
+    assert after["ideology"] == before["ideology"]
+    assert after["casework"]["generic_prose"] != before["casework"]["generic_prose"]
+
+
+def test_dry_run_names_the_module_that_changed(tmp_path):
+    import json
+
+    from helpers.run.engine import Job, code_hashes, outdated, shared_inputs
+
+    job = Job(2024, "yeji-mzj", None, tmp_path, tmp_path, ("html",))
+    job.folder.mkdir(parents=True)
+    inputs = shared_inputs()
+    old = dict(code_hashes(), **{"words/sentences.py": "0" * 16})
+    (job.folder / "manifest.json").write_text(json.dumps({"inputs": {**inputs, "code": "old"}, "code_files": old}))
+    (job.folder / "report.html").write_text("")
+    assert outdated(job, inputs) == ["程序代码（words/sentences.py）"]

@@ -158,9 +158,27 @@ NOT_REPORT_CODE = frozenset({"build", "cli", "distributed", "explain", "outdir",
 
 
 def report_code() -> list[Path]:
-    """The modules of ``helpers`` a report runs (everything but :data:`NOT_REPORT_CODE`), and its prose."""
-    src = paths.PACKAGE_DIR
-    return sorted(p for p in src.rglob("*.py") if p.stem not in NOT_REPORT_CODE) + sorted(paths.PROSE_DIR.glob("*.md"))
+    """The modules of ``helpers`` a report runs (everything but :data:`NOT_REPORT_CODE`).
+
+    A kind's generic prose is not here: it is an input of that kind's reports only
+    (:func:`unit_inputs`), so editing the 信访 prose leaves the 意识形态 reports as they are.
+    """
+    return sorted(p for p in paths.PACKAGE_DIR.rglob("*.py") if p.stem not in NOT_REPORT_CODE)
+
+
+_CODE_HASHES: dict[tuple[Path, float], str] = {}
+
+
+def code_hashes() -> dict[str, str]:
+    """Each module of :func:`report_code` by its path in the package, and its hash (kept in manifest.json,
+    so that ``--dry-run`` can name the module that changed)."""
+    out = {}
+    for path in report_code():
+        key = (path, path.stat().st_mtime)
+        if key not in _CODE_HASHES:
+            _CODE_HASHES[key] = _hash_bytes(path.read_bytes())
+        out[path.relative_to(paths.PACKAGE_DIR).as_posix()] = _CODE_HASHES[key]
+    return out
 
 
 _NOTEBOOK_HASHES: dict[tuple[Path, float], str] = {}
@@ -177,7 +195,7 @@ def notebook_hash(path: Path) -> str:
 def shared_inputs() -> dict[str, str]:
     """Hashes of what every report shares: the code reports run, templates, configuration."""
     return {
-        "code": _hash_files(report_code()),
+        "code": _hash_bytes(json.dumps(code_hashes(), sort_keys=True).encode()),
         "templates": _hash_files(list(paths.template_files().values())),
         "quarto_yml": _hash_files([paths.QUARTO_CONFIG]),
         "rules": _hash_files([paths.RULES_CONFIG, paths.CATEGORIES_CONFIG, paths.KINDS_CONFIG]),
@@ -226,7 +244,9 @@ def unit_inputs(job: Job, ledgers, fonts: dict[str, str]) -> dict[str, str]:
     """Hashes of one report's own inputs: its notebook, its unit's slice of the ledgers, its prose, its parameters."""
     from ..figures.kinds import get as get_kind
 
-    narrative = get_kind(job.kind).prose_file(ledgers.data_dir, job.unit, job.year, job.period)
+    kind = get_kind(job.kind)
+    narrative = kind.prose_file(ledgers.data_dir, job.unit, job.year, job.period)
+    generic = kind.generic_prose()
     # formats are not an input: a folder keeps the formats built from the same inputs (formats_to_write)
     params = {**job.parameters(), "kind": job.kind, "as_of": job.the_period.resolve_as_of(job.as_of).isoformat(),
               "engine": job.engine}
@@ -234,6 +254,8 @@ def unit_inputs(job: Job, ledgers, fonts: dict[str, str]) -> dict[str, str]:
         "notebook": notebook_hash(job.notebook),
         "ledgers": ledger_slice(ledgers, job.unit).hex(),
         "narrative": _hash_bytes(str(narrative).encode(), narrative.read_bytes()) if narrative else "none",
+        # the kind's generic prose fills any section the analysts' prose leaves empty
+        "generic_prose": _hash_bytes(generic.read_bytes()) if generic.is_file() else "none",
         "fonts": _hash_bytes(json.dumps(fonts, sort_keys=True).encode()),
         "parameters": _hash_bytes(json.dumps(params, sort_keys=True).encode()),
     }
@@ -276,6 +298,7 @@ def formats_to_write(job: Job, inputs: dict[str, str] | None) -> tuple[tuple[str
 INPUT_WORDS = {
     "notebook": "笔记本", "code": "程序代码", "templates": "模板", "quarto_yml": "_quarto.yml", "rules": "规则配置",
     "ledgers": "本单位台账", "narrative": "文字材料", "fonts": "字体", "params": "参数", "engine": "渲染引擎",
+    "generic_prose": "本类报告的通用稿",
 }
 
 
@@ -286,10 +309,17 @@ def outdated(job: Job, inputs: dict[str, str]) -> list[str]:
     changed inputs by name, and formats the folder lacks.
     """
     try:
-        recorded = json.loads((job.folder / "manifest.json").read_text(encoding="utf-8")).get("inputs", {})
+        manifest = json.loads((job.folder / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return ["尚未生成"]
+    recorded = manifest.get("inputs", {})
     changed = [INPUT_WORDS.get(k, k) for k in sorted(set(inputs) | set(recorded)) if inputs.get(k) != recorded.get(k)]
+    if INPUT_WORDS["code"] in changed and manifest.get("code_files"):  # which module: 程序代码（words/sentences.py）
+        now, then = code_hashes(), manifest["code_files"]
+        files = sorted(k for k in set(now) | set(then) if now.get(k) != then.get(k))
+        if files:
+            changed[changed.index(INPUT_WORDS["code"])] = (f"程序代码（{'、'.join(files[:3])}"
+                                                          f"{'等' if len(files) > 3 else ''}）")
     missing = [f for f in job.formats if not (job.folder / f"report.{f}").is_file()]
     return changed + ([f"缺少{'、'.join(missing)}"] if missing else [])
 
@@ -747,6 +777,7 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
                 "engine": job.engine,
                 "inputs": inputs,
                 "code_version": inputs.get("code"),
+                "code_files": code_hashes(),
                 "tools": tools,
                 "timings": timings,
                 "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
