@@ -254,6 +254,43 @@ def casework_extras(cases: pd.DataFrame, rng: random.Random) -> pd.DataFrame:
     return cases
 
 
+# 纪律教育台账 per unit and year: (警示教育, 廉政谈话, 专题党课, 廉政风险排查), written in the
+# spellings offices use; yeji-zjj held one 警示教育 in 2024 (the rule asks one a half-year).
+DISCIPLINE_PLAN = {
+    "yeji-mzj": {2022: (2, 3, 1, 1), 2023: (2, 4, 2, 1), 2024: (3, 5, 2, 2)},
+    "yeji-rsj": {2022: (2, 2, 1, 1), 2023: (2, 3, 1, 1), 2024: (2, 4, 2, 1)},
+    "yeji-wjw": {2022: (2, 2, 1, 1), 2023: (2, 2, 2, 1), 2024: (2, 3, 2, 1)},
+    "yeji-zjj": {2022: (1, 2, 1, 0), 2023: (2, 2, 1, 1), 2024: (1, 2, 1, 1)},
+}
+DISCIPLINE_SPELLINGS = (["警示教育", "警示教育大会", "警示教育会（以案促改）"], ["廉政谈话", "谈心谈话", "集体廉政谈话"],
+                        ["专题党课", "廉政党课"], ["廉政风险排查", "廉政风险点排查"])
+DISCIPLINE_TITLES = ("观看警示教育片", "学习典型案例通报", "节前廉政提醒", "学习《中国共产党纪律处分条例》")
+
+
+def discipline(rng: random.Random) -> pd.DataFrame:
+    """The 纪律教育台账: one row per integrity-education activity (a seed of its own)."""
+    rows = []
+    for unit_id, name, *_ in UNITS:
+        n = 0
+        for year, counts in DISCIPLINE_PLAN[unit_id].items():
+            last = 11 if unit_id == "yeji-mzj" and year == 2024 else 12
+            for kind, count in enumerate(counts):
+                for i in range(count):
+                    # warning education once in each half-year first, as the rule asks
+                    month = (rng.randint(1, 6) if i % 2 == 0 else rng.randint(7, last)) if kind == 0 \
+                        else rng.randint(1, last)
+                    n += 1
+                    rows.append({
+                        "编号": f"JL-{unit_id[5:].upper()}-{n:03d}",
+                        "单位": name,
+                        "日期": date(year, month, rng.randint(1, 28)).isoformat(),
+                        "类别": rng.choice(DISCIPLINE_SPELLINGS[kind]),
+                        "主题": rng.choice(DISCIPLINE_TITLES),
+                        "参加人数": rng.randint(8, 40),
+                    })
+    return pd.DataFrame(rows).sort_values(["单位", "日期"], kind="stable", ignore_index=True)
+
+
 def publicity(rng: random.Random) -> pd.DataFrame:
     rows = []
     for unit_id, name, *_ in UNITS:
@@ -299,6 +336,7 @@ def main(out: Path) -> None:
     casework_extras(cases, random.Random(SEED + 1)).to_csv(out / "casework.csv", index=False, encoding="gbk")
     publicity(rng).to_excel(out / "publicity.xlsx", index=False, sheet_name="宣传报道")
     coverage(rng).to_csv(out / "coverage.csv", index=False, encoding="utf-8-sig")
+    discipline(random.Random(SEED + 2)).to_csv(out / "discipline.csv", index=False, encoding="utf-8-sig")
 
 
 if __name__ == "__main__":

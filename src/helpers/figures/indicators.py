@@ -449,6 +449,7 @@ class Indicators:
     has_publicity: bool
     has_coverage: bool
     spans: dict[str, Span] = field(default_factory=dict)
+    has_integrity: bool = False  # the unit keeps a 纪律教育台账
     bases: dict[str, Indicator] = field(default_factory=dict)
     period: Period | None = None  # None: the whole year
 
@@ -647,11 +648,18 @@ def _compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | st
                                         label="互助社覆盖率", unit="%", kind="rate", table="coverage",
                                         basis=("coverage.covered", "coverage.villages"))
 
+    disc = ledgers.discipline
+    has_integrity = disc is not None and bool((disc["unit"] == unit).any())
+    if has_integrity:
+        items.update(integrity_figures(disc[disc["unit"] == unit],
+                                       {n: spans[n] for n in reached(ledgers.discipline, "date")}, figure))
+
     return Indicators(
         unit_id=unit,
         year=year,
         as_of=as_of,
         items=items,
+        has_integrity=has_integrity,
         unit_name=ledgers.unit(unit)["unit_name"],
         activity_counts=now_counts,
         shortfalls=activity_shortfalls(now_counts, as_of, rules, the_period.code),
@@ -663,6 +671,29 @@ def _compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | st
         bases=bases,
         period=the_period,
     )
+
+
+def integrity_figures(mine: pd.DataFrame, spans: dict[str, Span], figure) -> dict[str, Indicator]:
+    """The 党风廉政建设 figures of one unit's 纪律教育台账: each kind of integrity education, and all of them.
+
+    Parameters
+    ----------
+    mine : DataFrame
+        The unit's rows of the discipline table (``category`` already a code where it is one).
+    spans : dict
+        The spans the table's records reach (``value`` always).
+    figure : callable
+        Makes an :class:`Indicator` from its figures per span and what describes it.
+    """
+    out = {}
+    rows = {name: mine.index[span.mask(mine["date"]).to_numpy()] for name, span in spans.items()}
+    for code, (label, _aliases) in schema.integrity_categories().items():
+        ev = {name: r[(mine.loc[r, "category"] == code).to_numpy()] for name, r in rows.items()}
+        out[f"integrity.{code}"] = figure(code, figures={n: len(e) for n, e in ev.items()}, label=label, unit="次",
+                                          table="discipline", evidence=ev)
+    out["integrity.total"] = figure("total", figures={n: len(r) for n, r in rows.items()}, label="纪律教育活动合计",
+                                    unit="次", table="discipline", evidence=rows)
+    return out
 
 
 def _channel_rows(cases: pd.DataFrame, span: Span, rules: dict) -> dict[str, pd.Index]:

@@ -93,7 +93,7 @@ class Ledgers:
     activities, casework : DataFrame
         Good rows only, with dates as ``datetime64`` and ``unit`` as a unit id,
         and ``file``, ``sheet``, ``row`` saying where each came from.
-    publicity, coverage : DataFrame or None
+    publicity, coverage, discipline : DataFrame or None
         ``None`` when the optional table is absent.
     rejected : DataFrame
         One line per problem: file, sheet, row, column, value, reason (and the
@@ -130,6 +130,7 @@ class Ledgers:
     publicity: pd.DataFrame | None
     coverage: pd.DataFrame | None
     rejected: pd.DataFrame
+    discipline: pd.DataFrame | None = None
     sources: dict[str, str] = field(default_factory=dict)
     digest: str = ""
     notes: list[Note] = field(default_factory=list)
@@ -248,8 +249,9 @@ class Ledgers:
 
     def _dated(self) -> list[tuple[pd.DataFrame, str]]:
         out = [(self.activities, "date"), (self.casework, "received_date")]
-        if self.publicity is not None:
-            out.append((self.publicity, "date"))
+        for optional in (self.publicity, self.discipline):
+            if optional is not None:
+                out.append((optional, "date"))
         return out
 
 
@@ -858,6 +860,9 @@ def _check_table(
         bad = np.zeros(len(frame), dtype=bool)
         bad[np.isin(np.arange(len(frame)), problems.bad_positions())] = True
         typed["repeat_of"] = repeat_links(frame.assign(received_date=typed["received_date"]), ~bad)
+    elif name == "discipline":  # the office's spellings of the kinds of integrity education
+        lookup = schema.integrity_lookup()
+        typed["category"] = map_distinct(frame["category"], lambda v: schema.integrity_code(v, lookup) or v)
     elif name == "publicity":
         schemes = "|".join(re.escape(s) for s in rules["publicity"]["url_schemes"])
         bad = (frame["url"] != "") & ~frame["url"].str.match(rf"(?i)^(?:{schemes})://\S+$")
@@ -1203,6 +1208,7 @@ def validate(data_dir: Path | str) -> Ledgers:
         casework=frames["casework"],
         publicity=frames["publicity"],
         coverage=frames["coverage"],
+        discipline=frames["discipline"],
         rejected=all_rejected,
         sources=sources,
         notes=notes,

@@ -200,7 +200,23 @@ COVERAGE = Table(
     prefix="coverage",
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (UNITS, ACTIVITIES, CASEWORK, PUBLICITY, COVERAGE)}
+DISCIPLINE = Table(
+    "discipline",
+    "纪律教育台账",
+    False,
+    (
+        Column("activity_id", ("编号",)),
+        Column("unit", ("单位",), True, "unit"),
+        Column("date", ("日期", "活动日期", "开展日期"), True, "date"),
+        Column("category", ("类别", "活动类别", "教育形式", "活动形式"), True),
+        Column("title", ("主题", "活动主题")),
+        Column("participants", ("参加人数", "参会人数", "人数"), False, "int"),
+    ),
+    key=("activity_id",),
+    prefix="integrity",
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (UNITS, ACTIVITIES, CASEWORK, PUBLICITY, COVERAGE, DISCIPLINE)}
 # The ledgers proper (each row a unit's record): read, checked, hashed into a report's
 # inputs and pooled for the district summary, all from this list.
 LEDGER_TABLES: tuple[str, ...] = tuple(name for name in TABLES if name != UNITS.name)
@@ -390,3 +406,32 @@ def category_near(text: str, lookup: dict[str, str] | None = None) -> str | None
             if ratio > score:
                 best, score = code, ratio
     return best if score >= 0.75 else None
+
+
+# --------------------------------------------------------------------------- integrity education
+
+
+def integrity_categories() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """The kinds of integrity education (``integrity.categories`` of ``config/rules.yml``): code to name, aliases."""
+    from ..settings.config import rules
+
+    conf = rules()["integrity"]["categories"]
+    return {code: (c["name"], tuple(c.get("aliases") or ())) for code, c in conf.items()}
+
+
+def integrity_lookup() -> dict[str, str]:
+    """Every spelling of a kind of integrity education (as :func:`category_key`) to its code."""
+    lookup = {}
+    for code, (name, aliases) in integrity_categories().items():
+        for spelling in (code, name, *aliases):
+            lookup[category_key(spelling)] = code
+    return lookup
+
+
+def integrity_code(text: str, lookup: dict[str, str] | None = None) -> str | None:
+    """The code of a kind of integrity education (decorations such as months and 第N次 removed), or ``None``."""
+    lookup = integrity_lookup() if lookup is None else lookup
+    key = category_key(text)
+    if key in lookup:
+        return lookup[key]
+    return next((lookup[form] for form in _undecorated(key) if form in lookup), None)

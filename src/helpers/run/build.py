@@ -101,6 +101,31 @@ def parse_units(text: str, ledgers: Ledgers) -> list[str]:
     return list(dict.fromkeys(units))
 
 
+def _kind_optional_tables(kind: str) -> list[str]:
+    """The optional ledgers a kind states figures of, when it states figures of no other (the 纪律教育台账)."""
+    from ..figures.trust import kind_tables
+
+    tables = kind_tables(get_kind(kind))
+    return tables if tables and all(not schema.TABLES[t].required for t in tables) else []
+
+
+def missing_tables(ledgers: Ledgers, kind: str) -> list[str]:
+    """The Chinese names of the ledgers a kind needs that the data folder does not hold."""
+    return [schema.TABLES[t].title for t in _kind_optional_tables(kind) if getattr(ledgers, t) is None]
+
+
+def missing_names(ledgers: Ledgers, kind: str) -> list[str]:
+    """The file names those ledgers are read from (``discipline.xlsx`` …)."""
+    return [f"{t}.xlsx" for t in _kind_optional_tables(kind) if getattr(ledgers, t) is None]
+
+
+def kind_holds(ledgers: Ledgers, kind: str, unit: str) -> bool:
+    """Whether a unit keeps any row of the ledgers a kind needs (else it has no such report)."""
+    tables = _kind_optional_tables(kind)
+    return not tables or any(getattr(ledgers, t) is not None and bool((getattr(ledgers, t)["unit"] == unit).any())
+                             for t in tables)
+
+
 def parse_periods(text: str | None) -> list[str]:
     """``year``, ``H1``, ``Q1,Q2`` … or ``all`` (the year, both halves and the four quarters).
 
@@ -139,6 +164,13 @@ def plan(
     from ..figures.kinds import parse_kinds
 
     kind_ids = parse_kinds(kinds)
+    for kind in list(kind_ids):
+        missing = missing_tables(ledgers, kind)
+        if missing and len(kind_ids) == 1:
+            raise ParameterError(f"数据文件夹中没有{'、'.join(missing)}，无法生成{get_kind(kind).name}报告"
+                                 f"（请放入 {'、'.join(t for t in missing_names(ledgers, kind))} 等文件）")
+        if missing:  # --kind all: a kind whose ledger the folder lacks is left out (build() says so)
+            kind_ids.remove(kind)
     wanted = parse_periods(periods)
     every_year = [p for p in wanted if "-" not in p]  # of each --year
     one_year = [Period(int(p[:4]), p[5:]) for p in wanted if "-" in p]  # 2024-H1: of its own year
@@ -158,7 +190,7 @@ def plan(
                 continue
             period.resolve_as_of(as_of)
             jobs += [Job(period.year, unit, as_of, ledgers.data_dir, out_dir, formats, rejected_csv, reading_csv,
-                         kind=kind, period=period.code) for kind in kind_ids]
+                         kind=kind, period=period.code) for kind in kind_ids if kind_holds(ledgers, kind, unit)]
     if not jobs:
         raise ParameterError(f"没有可生成的报告：--unit {units} --year {years} 在台账中没有记录")
     return jobs
@@ -340,6 +372,11 @@ def build(
                               write_reading(ledgers))]
     refused = {} if allow_rejected else untrusted(wanted, ledgers)
     wanted = [job for job in wanted if job not in refused]
+    from ..figures.kinds import parse_kinds
+
+    for kind in parse_kinds(kinds):
+        if missing_tables(ledgers, kind) and len(parse_kinds(kinds)) > 1:
+            echo(f"提示：数据文件夹中没有{'、'.join(missing_tables(ledgers, kind))}，不生成{get_kind(kind).name}报告")
     generic = [job.name for job in wanted
                if paths.is_generic_prose(get_kind(job.kind).prose_file(job.data_dir, job.unit, job.year, job.period))]
     if generic:

@@ -145,10 +145,12 @@ def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, In
                      *(number(ind.items[k].value if k in ind.items else None, total.items[k].kind) for k in keys)])
     rows.append(["合计", *(number(total.items[k].value, total.items[k].kind) for k in keys)])
     out.append(pipe_table(cols, rows))
-    out.append("# 三、信访形式分布")
-    out.append(channel_table(ledgers, total, list(per_unit)))
+    numbers = iter("三四五六")
+    if kind.picks("casework.channel.来信"):  # a kind that counts petitions by channel
+        out.append(f"# {next(numbers)}、信访形式分布")
+        out.append(channel_table(ledgers, total, list(per_unit)))
     item = total.items[rank]
-    out.append(f"# 四、各单位{item.label}排名")
+    out.append(f"# {next(numbers)}、各单位{item.label}排名")
     out.append(f"::: {{.caption}}\n图1　各单位{period.words}{item.label}（{item.unit}）\n:::")
     out.append("![](ranking.png)")
     out.append("::: {.note}\n数据来源：各单位台账；汇总数已与各单位数之和逐项核对。\n:::")

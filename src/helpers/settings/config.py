@@ -63,7 +63,7 @@ def categories_schema() -> dict[str, Any]:
 
 _APPENDIX_BLOCKS = ["indicators", "handling", "ring", "trend", "channels", "categories", "months",
                     "chart.activities", "chart.months", "chart.trend", "chart.channels"]
-_PROBLEMS = ["activities", "timeliness", "escalation", "satisfaction", "acceptance", "repeats"]
+_PROBLEMS = ["activities", "timeliness", "escalation", "satisfaction", "acceptance", "repeats", "integrity"]
 _IDS = {"type": "array", "items": {"type": "string", "pattern": r"^[a-z_]+(\.[^.\s]+)*\*?$"}, "minItems": 1,
         "description": "一组指标代码，如 [casework.total, activity.*]"}
 
@@ -181,6 +181,22 @@ def rules_schema() -> dict[str, Any]:
                                       "description": "最早的合理年份，如 2000"},
                     "latest_years_ahead": {"type": "integer", "minimum": 0, "maximum": 10,
                                            "description": "比今年晚几年以内的日期算合理（整数）"},
+                },
+            },
+            "integrity": {
+                "type": "object",
+                "required": ["categories", "minimums"],
+                "properties": {
+                    "categories": {"type": "object", "minProperties": 1, "additionalProperties": {
+                        "type": "object", "required": ["name"],
+                        "properties": {"name": {"type": "string", "minLength": 1, "description": "类别名称"},
+                                       "aliases": _WORDS}}},
+                    "minimums": {"type": "object", "additionalProperties": {
+                        "type": "object", "required": ["per_year", "rule"],
+                        "properties": {
+                            "per_year": {"type": "integer", "enum": [1, 2, 3, 4, 6, 12],
+                                         "description": "每年次数（1、2、3、4、6 或 12）"},
+                            "rule": {"type": "string", "minLength": 1, "description": "规定的原文"}}}},
                 },
             },
             "data_quality": {

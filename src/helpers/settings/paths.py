@@ -108,7 +108,7 @@ LAB_HTML_ENV = "NIANBAO_LAB_HTML"
 SUMMARY_ID = "_summary"  # folder of a year's district summary, beside the units' folders
 # What a project folder may override, as `nianbao doctor` lists it.
 OVERRIDABLE = ("_quarto.yml", "config/rules.yml", "config/categories.yml", "config/kinds.yml",
-               "notebooks/ideology.ipynb", "notebooks/casework.ipynb")
+               "notebooks/ideology.ipynb", "notebooks/casework.ipynb", "notebooks/integrity.ipynb")
 LOCK_NAME = ".nianbao.lock"  # one build at a time per output folder
 SITE_NAME = "index.html"  # the output folder's page of every report
 

@@ -62,6 +62,7 @@ GROUPS: tuple[Group, ...] = (
     Group("casework", "casework", "信访"),
     Group("publicity", "publicity", "宣传"),
     Group("coverage", "coverage", "覆盖"),
+    Group("integrity", "discipline", "纪律教育"),
 )
 TABLE_GROUP = {g.table: g for g in GROUPS}
 SPAN_LABELS = {"value": "本期", "prior": "上年同期", "previous": "上期"}

@@ -261,6 +261,22 @@ def text_handling(r: Report) -> str:
     return f"{span_words(r)}" + "；".join(parts) + "。" if parts else ""
 
 
+def text_integrity(r: Report) -> str:
+    """纪律教育: each kind of integrity education held, and all of them against last year."""
+    items = r.indicators.items
+    if "integrity.total" not in items:
+        return ""
+    kinds = [items[k] for k in items if k.startswith("integrity.") and k != "integrity.total" and items[k].value]
+    if not kinds:
+        return f"{span_words(r)}纪律教育台账中没有开展纪律教育活动的记录。"
+    total = items["integrity.total"]
+    text = (f"{span_words(r)}开展{'，'.join(f'{i.label}{i.value}次' for i in kinds)}，"
+            f"合计{total.value}次")
+    if total.prior is not None:
+        text += f"，{comparisons(r, total)}"
+    return text + "。"
+
+
 SENTENCES: dict[str, Callable[[Report], str]] = {
     "text.activities": text_activities,
     "text.casework": text_casework,
@@ -274,6 +290,7 @@ SENTENCES: dict[str, Callable[[Report], str]] = {
     "text.satisfaction": text_satisfaction,
     "text.months": text_months,
     "text.handling": text_handling,
+    "text.integrity": text_integrity,
 }
 
 
@@ -342,6 +359,23 @@ def problem_repeats(r: Report) -> str | None:
             "初信初访化解工作仍需加强。")
 
 
+def problem_integrity(r: Report) -> str | None:
+    """Integrity education below its minimum (prorated to the rule periods closed by as_of)."""
+    items, ind = r.indicators.items, r.indicators
+    rules = load_rules()["integrity"]
+    short = []
+    for code, rule in rules["minimums"].items():
+        item = items.get(f"integrity.{code}")
+        if item is None:
+            continue
+        required = ind.period.closed_rule_periods(int(rule["per_year"]), ind.as_of)
+        if item.value < required:
+            short.append(f"{item.label}{item.value}次（按“{rule['rule']}”应不少于{required}次）")
+    if not short:
+        return None
+    return f"纪律教育频次不够。{span_words(r)}开展{'，'.join(short)}，未达到规定要求。"
+
+
 PROBLEMS: dict[str, Callable[[Report], str | None]] = {
     "activities": problem_activities,
     "timeliness": problem_timeliness,
@@ -349,6 +383,7 @@ PROBLEMS: dict[str, Callable[[Report], str | None]] = {
     "satisfaction": problem_satisfaction,
     "acceptance": problem_acceptance,
     "repeats": problem_repeats,
+    "integrity": problem_integrity,
 }
 
 
