@@ -154,7 +154,7 @@ def test_a_report_failing_in_its_notebook_is_isolated(tmp_path, monkeypatch):
     assert status["yeji-mzj"].status == "built", status["yeji-mzj"].error
     assert status["yeji-rsj"].status == "failed"
     assert "（RuntimeError）：broken on purpose" in status["yeji-rsj"].error
-    assert "笔记本第3个单元格" in status["yeji-rsj"].error
+    assert re.search(r"笔记本第\d+个单元格", status["yeji-rsj"].error)
     assert (out / "2024" / "ideology" / "yeji-rsj" / "report.html").read_bytes() == before
     error = (out / "2024" / "ideology" / "yeji-rsj.error.txt").read_text(encoding="utf-8")
     assert "生成失败" in error and "上一次成功生成的版本" in error and "\x1b[" not in error

@@ -520,7 +520,7 @@ def describe_error(exc: BaseException) -> str:
         if ename in _OWN_ERRORS:
             return evalue
         index, cell_id = getattr(exc, "cell_index", None), getattr(exc, "cell_id", None)
-        where = "笔记本" if index is None else f"笔记本第{index}个单元格" + (f"（{cell_id}）" if cell_id else "")
+        where = "笔记本" if index is None else f"笔记本第{index + 1}个单元格" + (f"（{cell_id}）" if cell_id else "")
         return f"{where}出错（{ename}）：{evalue}"
     if isinstance(exc, NianbaoError):
         return _ANSI.sub("", str(exc)).strip()
