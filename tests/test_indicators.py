@@ -26,7 +26,7 @@ RULES = {
     "casework": {
         "reply_days": 60, "extended_reply_days": 90, "escalation_levels": ["到市", "赴省", "进京"],
         "satisfied": ["满意", "基本满意"], "rated": ["满意", "基本满意", "不满意"],
-        "acceptance_days": 15, "review_days": 30, "review_words": ["复查", "复核"], "review_upheld_words": ["维持"],
+        "acceptance_days": 15, "review_words": ["复查", "复核"], "review_upheld_words": ["维持"],
     },
     "activity_minimums": {"branch_assembly": {"per_year": 4, "rule": "每季度1次"},
                           "ideology_review": {"per_year": 2, "rule": "每半年1次"},

@@ -136,13 +136,12 @@ def rules_schema() -> dict[str, Any]:
             "casework": {
                 "type": "object",
                 "required": ["reply_days", "extended_reply_days", "escalation_levels",
-                             "satisfied", "rated", "channels", "acceptance_days", "review_days", "review_words",
+                             "satisfied", "rated", "channels", "acceptance_days", "review_words",
                              "review_upheld_words"],
                 "properties": {
                     "reply_days": _DAYS,
                     "extended_reply_days": _DAYS,
                     "acceptance_days": _DAYS,
-                    "review_days": _DAYS,
                     "review_words": _WORDS,
                     "review_upheld_words": _WORDS,
                     "escalation_levels": _WORDS,
