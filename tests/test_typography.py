@@ -21,8 +21,8 @@ pytestmark = pytest.mark.render
 @pytest.fixture(scope="module")
 def pdfs(sample_build):
     found = sorted(sample_build.glob("*/*/*/report.pdf"))
-    # 2 kinds x (4 units x 3 years + 3 district summaries), and their 2024 half-year reports
-    assert len(found) == 2 * 15 + 2 * 5, found
+    # 3 kinds x (4 units x 3 years + 3 district summaries), and their 2024 half-year reports
+    assert len(found) == 3 * 15 + 3 * 5, found
     return found
 
 
