@@ -128,3 +128,15 @@ def test_one_atomic_writer():
 def test_every_overridable_file_is_shipped():
     for name in paths.OVERRIDABLE:
         assert paths.resource(name).is_file(), name
+
+
+def test_the_configuration_schema_names_what_the_registries_hold():
+    """config/kinds.yml is checked against enums in settings/config.py (a step before the registries):
+    they must list exactly the tables, charts and problem finders the registries declare."""
+    from helpers.document.charts import CHARTS
+    from helpers.document.tables import TABLES
+    from helpers.settings import config
+    from helpers.words.sentences import PROBLEMS
+
+    assert set(config._APPENDIX_BLOCKS) == set(TABLES) | set(CHARTS)
+    assert set(config._PROBLEMS) == set(PROBLEMS)
