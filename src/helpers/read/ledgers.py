@@ -877,13 +877,12 @@ def kept_by_unit(frame: pd.DataFrame, table: schema.Table, kept: dict) -> None:
     """Per unit, the optional columns its rows fill (a figure from a column is stated only where it is kept),
     and ``petitioner`` where its rows name their petitioners (重复信访 can be counted)."""
     optional = [c.name for c in table.columns if not c.required]
-    mine: dict[str, list[str]] = {}
-    for unit, part in frame[frame["_unit_id"] != ""].groupby("_unit_id", sort=False):
-        have = [c for c in optional if (part[c] != "").any()]
-        if "_person" in part and (part["_person"] != "").any():
-            have.append("petitioner")
-        mine[str(unit)] = have
-    kept[table.name] = mine
+    cols = optional + (["_person"] if "_person" in frame else [])
+    units = frame["_unit_id"]
+    filled = pd.DataFrame({c: (frame[c] != "").to_numpy() for c in cols}, index=frame.index)[units != ""]
+    per_unit = filled.groupby(units[units != ""], sort=False).any()  # one pass per column, not per unit
+    kept[table.name] = {str(unit): [("petitioner" if c == "_person" else c) for c in cols if row[c]]
+                        for unit, row in per_unit.iterrows()}
 
 
 def repeat_links(frame: pd.DataFrame, good: np.ndarray) -> pd.Series:

@@ -64,7 +64,7 @@ class Personal:
     def __init__(self, names: bool = False) -> None:
         self.values: set[str] = set()
         self.names = names  # whether a name-like value is hidden too (a table that carries personal data)
-        self._pattern: re.Pattern[str] | None = None
+        self._longest: int | None = None
 
     def add(self, values: Iterable[str]) -> None:
         """Remember personal values (two characters or more; not an office's name typed in the wrong column)."""
@@ -72,24 +72,32 @@ class Personal:
         new = {v for v in new if not (_NOT_A_NAME.search(v) and not any(ch.isdigit() for ch in v))}
         if new - self.values:
             self.values |= new
-            self._pattern = None
+            self._longest = None
 
     def hide(self, text: str) -> str:
-        """``text`` masked (:func:`mask`), and :data:`HIDDEN` when it holds a remembered personal value."""
+        """``text`` masked (:func:`mask`), and :data:`HIDDEN` when it holds a remembered personal value.
+
+        Every stretch of the text is looked up in the set of values (a ledger of a
+        million petitions remembers millions of values: no pattern is built of them).
+        """
         text = mask(str(text))
         if self.names and looks_like_name(text):
             return HIDDEN
         if not self.values or not text:
             return text
-        if self._pattern is None:
-            self._pattern = re.compile("|".join(re.escape(v) for v in sorted(self.values, key=len, reverse=True)))
-        return HIDDEN if self._pattern.search(text) else text
+        if self._longest is None:
+            self._longest = max(map(len, self.values))
+        n = len(text)
+        for size in range(2, min(n, self._longest) + 1):
+            if any(text[i:i + size] in self.values for i in range(n - size + 1)):
+                return HIDDEN
+        return text
 
     def for_table(self, personal_table: bool) -> Personal:
         """The same remembered values; name-like values hidden too when the table carries personal data."""
         out = Personal(names=personal_table)
-        out.values, out._pattern = self.values, self._pattern
+        out.values = self.values
         return out
 
     def __getstate__(self) -> dict:
-        return {"values": set(), "names": self.names, "_pattern": None}
+        return {"values": set(), "names": self.names, "_longest": None}
