@@ -547,9 +547,13 @@ def _check_date(frame, table, column, problems, reading, primary: pd.Series | No
     """
     years = frame["_year"] if "_year" in frame else None
     months = frame["_month"] if "_month" in frame and primary is None else None
+    if primary is not None and not (frame[column] != "").any():  # an optional date column left empty
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     parsed = parse_dates(frame[column], years, months)
     if primary is not None and years is not None:
-        wrapped = parsed.notna() & (parsed < primary) & frame[column].str.match(_MONTH_DAY_RE)
+        wrapped = parsed.notna() & (parsed < primary)
+        if wrapped.any():  # only those rows are looked at as 月日 without a year
+            wrapped[wrapped] = frame.loc[wrapped, column].str.match(_MONTH_DAY_RE).to_numpy(dtype=bool)
         parsed[wrapped] = parsed[wrapped] + pd.DateOffset(years=1)
     bad = parsed.isna() & (frame[column] != "")
     month_day = pd.Series(False, index=frame.index)
@@ -898,9 +902,13 @@ def repeat_links(frame: pd.DataFrame, good: np.ndarray) -> pd.Series:
     keyed = frame[good & (frame["_person"] != "").to_numpy()]
     if keyed.empty:
         return out
-    ordered = keyed.sort_values(["received_date", "row"], kind="stable")
-    group = ordered.groupby(["_unit_id", "_person", "category"], sort=False)["case_id"]
-    out.loc[ordered.index] = group.shift(1).fillna("").to_numpy()
+    codes = [pd.factorize(keyed[c].to_numpy(dtype=object))[0] for c in ("_unit_id", "_person", "category")]
+    order = np.lexsort((keyed["row"].to_numpy(), keyed["received_date"].to_numpy(), *codes[::-1]))
+    same = np.zeros(len(order), dtype=bool)  # the case before, in the sorted order, is of the same group
+    same[1:] = np.logical_and.reduce([c[order][1:] == c[order][:-1] for c in codes])
+    ids = keyed["case_id"].to_numpy(dtype=object)[order]
+    previous = np.where(same, np.concatenate(([""], ids[:-1])), "")
+    out.loc[keyed.index[order]] = previous
     return out
 
 

@@ -862,7 +862,10 @@ def _block(file, sheet, frame, own, header, table, lines: _Lines, marks, persona
     if person is not None:
         records["_person"] = person
     records = records.loc[kept]
-    records["_aside"] = [aside.get(int(r), "") for r in records.index]
+    records["_aside"] = ""
+    if aside:  # the few rows struck through in part
+        marked = records.index.isin(list(aside))
+        records.loc[marked, "_aside"] = [aside[int(r)] for r in records.index[marked]]
     records.insert(0, "row", records.index.to_numpy())
     records.insert(0, "sheet", sheet)
     records.insert(0, "file", file)
@@ -894,21 +897,27 @@ def _petitioner_key(data: pd.DataFrame, extra: dict[int, str], lines: _Lines) ->
             return ""
         return hashlib.blake2b(text.encode(), key=_PERSON_SALT, digest_size=12).hexdigest()
 
-    blank = pd.Series("", index=data.index, dtype=object)
-    by_id = normalise_text(data[id_col]) if id_col is not None else blank
-    name = normalise_text(data[name_col]) if name_col is not None else blank
-    phone = normalise_text(data[phone_col]) if phone_col is not None else blank
-    both = pd.Series(np.where(by_id != "", "id:" + by_id,
-                              np.where((name != "") & (phone != ""), "np:" + name + "\x1f" + phone, "")),
-                     index=data.index)
-    return map_keys(both, key)
+    def distinct(col: int | None) -> tuple[np.ndarray, np.ndarray]:
+        if col is None:
+            return np.zeros(len(data), dtype=np.int64), np.array([""], dtype=object)
+        return _normalised_distinct(data[col])
 
-
-def map_keys(values: pd.Series, fn) -> pd.Series:
-    """``fn((value,))`` for each distinct non-empty value, ``""`` for an empty one."""
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object), sort=False)
-    mapped = np.array([fn((u,)) if u else "" for u in uniques], dtype=object)
-    return pd.Series(mapped[codes] if len(uniques) else [], index=values.index, dtype=object)
+    # Each distinct ID number, or distinct (name, phone) pair, is hashed once; rows share the result.
+    id_codes, id_values = distinct(id_col)
+    name_codes, names_ = distinct(name_col)
+    phone_codes, phones_ = distinct(phone_col)
+    has_id = id_values[id_codes] != "" if len(id_values) else np.zeros(len(data), dtype=bool)
+    has_pair = (names_[name_codes] != "") & (phones_[phone_codes] != "") & ~has_id
+    out = np.full(len(data), "", dtype=object)
+    if has_id.any():
+        hashed = np.array([key(("id", v)) if v else "" for v in id_values], dtype=object)
+        out[has_id] = hashed[id_codes[has_id]]
+    if has_pair.any():
+        pair = name_codes[has_pair].astype(np.int64) * (len(phones_) + 1) + phone_codes[has_pair]
+        pair_codes, pair_values = pd.factorize(pair)
+        hashed = [key(("np", names_[v // (len(phones_) + 1)], phones_[v % (len(phones_) + 1)])) for v in pair_values]
+        out[has_pair] = np.asarray(hashed, dtype=object)[pair_codes]
+    return pd.Series(out, index=data.index, dtype=object)
 
 
 def _extra_columns(head: pd.DataFrame, used: set[int]) -> dict[int, str]:
@@ -932,13 +941,12 @@ def _ditto(records: pd.DataFrame, keep: np.ndarray, data: pd.DataFrame, plain: d
     if not len(records) or not (lines.ditto or lines.ditto_left):
         return
     by_col = {c: n for n, c in plain.items()}
-    marks = "|".join(re.escape(w) for w in sorted(lines.ditto | lines.ditto_left, key=len, reverse=True))
-    anywhere = re.compile(f"\x1f\\s*(?:{marks})\\s*\x1f", re.IGNORECASE)
+    words = list(lines.ditto | lines.ditto_left)  # the cells are trimmed already: a ditto cell is one of these
     for col, name in sorted(by_col.items()):
         values = records[name]
-        codes, uniques = pd.factorize(values.to_numpy(dtype=object), sort=False)
-        if not anywhere.search("\x1f" + "\x1f".join(uniques) + "\x1f"):  # one scan: almost always none
+        if not values.isin(words).any():  # one hashed look per cell: almost always none
             continue
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object), sort=False)
         keys = {i: schema.header_key(u) for i, u in enumerate(uniques) if len(u) <= 8}
         up_codes = [i for i, k in keys.items() if k in lines.ditto]
         left_codes = [i for i, k in keys.items() if k in lines.ditto_left]
@@ -972,7 +980,8 @@ def _cancelled(records, data, keep, extra, lines: _Lines, marks, used: set[int])
             for r, text in zip(rows[hit.to_numpy()], texts[hit]):
                 out.setdefault(int(r), f"备注栏注明“{text[:12]}”")
     fills = marks.cancelled_fill_rows()
-    for r in rows:
+    marked = set(marks.struck) | set(fills)  # formats are looked at only where a row has any
+    for r in (rows[np.isin(rows, list(marked))] if marked else ()):
         r = int(r)
         struck = marks.struck.get(r)
         if struck:
