@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..read import schema
 from ..read.ledgers import Ledgers, over_threshold
+from .indicators import Span
 from .kinds import Kind
 from .periods import Period
 
@@ -29,13 +30,6 @@ def kind_tables(kind: Kind) -> list[str]:
     """The ledger tables whose figures a kind states."""
     return [name for name in schema.LEDGER_TABLES
             if any(p.split(".")[0] == schema.TABLES[name].prefix for p in kind.figures)]
-
-
-def _one_year_earlier(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
 
 
 @dataclass(frozen=True)
@@ -81,8 +75,8 @@ def refusals(ledgers: Ledgers, unit_id: str, kind: Kind, period: Period, as_of: 
         out.append(Refusal(f"活动类别写法未能确认：{listed}；"
                            "请在 config/categories.yml 相应类别的 aliases 下加上这些写法",
                            f"活动台账中{len(near)}条记录的类别写法未能确认，未计入各类组织生活"))
-    spans = [(pd.Timestamp(period.start), pd.Timestamp(as_of), "本期"),
-             (pd.Timestamp(_one_year_earlier(period.start)), pd.Timestamp(_one_year_earlier(as_of)), "上年同期")]
+    this = Span(pd.Timestamp(period.start), pd.Timestamp(as_of))
+    spans = [(this.start, this.end, "本期"), (this.prior().start, this.prior().end, "上年同期")]
     loose = unsettled[(unsettled["what"] == "unit") & unsettled["table"].isin(tables)]
     for name, rows in loose.groupby("table", sort=False):
         frame = getattr(ledgers, name)

@@ -50,13 +50,10 @@ _COUNT_RE = r"^(\d+)\s*(?:人次|人|名|位)?$"
 _MAX_VALUE_CHARS = 60
 REJECTED_COLUMNS = ["file", "sheet", "row", "column", "value", "reason"]
 # The reading account, one line per file and sheet (reading.csv; nianbao validate).
-READING_COLUMNS = ["file", "sheet", "table", "rows", "records", "set_aside", "cancelled", "title", "header", "total",
-                   "footer", "page", "merged", "not_ledger", "note"]
+READING_COLUMNS = ["file", "sheet", "table", "rows", "records", "set_aside", "cancelled", *sheets.LAYOUT_KINDS, "note"]
 READING_LABELS = {"file": "文件", "sheet": "工作表", "table": "台账", "rows": "非空行", "records": "记录",
-                  "set_aside": "剔除", "cancelled": "作废", "title": "标题行", "header": "表头行", "total": "合计行",
-                  "footer": "表尾注释行", "page": "页码续表行", "merged": "合并单元格行", "not_ledger": "非台账行",
-                  "note": "说明"}
-LAYOUT_COLUMNS = ["title", "header", "total", "footer", "page", "merged", "not_ledger"]
+                  "set_aside": "剔除", "cancelled": "作废", **sheets.LAYOUT_KINDS, "note": "说明"}
+LAYOUT_COLUMNS = list(sheets.LAYOUT_KINDS)  # the kinds of layout rows, as the sheet reader counts them
 CANCELLED_COLUMNS = ["table", "file", "sheet", "row", "how"]
 UNSETTLED_COLUMNS = ["table", "file", "sheet", "row", "unit_id", "date", "what", "value", "means"]
 # Files that look like a table but are not read are named; these never are.
@@ -256,12 +253,6 @@ class Ledgers:
 
 
 # --------------------------------------------------------------------------- finding files
-
-
-def find_table(data_dir: Path, name: str) -> Path | None:
-    """Return the first file of table ``name`` (see :func:`find_tables`), or ``None``."""
-    found = find_tables(data_dir, name)
-    return found[0] if found else None
 
 
 def find_tables(data_dir: Path, name: str) -> list[Path]:
