@@ -87,3 +87,9 @@ class Interrupted(NianbaoError):
     """A build stopped by SIGINT or SIGTERM; finished reports are in place, the rest were not written."""
 
     exit_code = 130
+
+
+class OfdError(RenderError):
+    """A PDF cannot be turned into OFD (unreadable, or drawn with something OFD output does not support)."""
+
+    title = "OFD 转换失败"
