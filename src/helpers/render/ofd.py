@@ -35,6 +35,7 @@ simple (non-CID) fonts; a PDF using the last three raises :class:`OfdError`.
 
 from __future__ import annotations
 
+import codecs
 import datetime
 import hashlib
 import io
@@ -94,6 +95,8 @@ _TOKEN = re.compile(
     re.X | re.S,
 )
 _ESCAPE = re.compile(rb"\\([0-7]{1,3}|\r\n|[\r\n]|.)", re.S)
+# what Python's escape_decode reads as PDF does: \ddd, \n \r \t \b \f \\, \ before a newline
+_PLAIN_ESCAPES = re.compile(rb"(?:[^\\]|\\[0-7nrtbf\\\n])*", re.S)
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 _NAME_HEX = re.compile(r"#([0-9A-Fa-f]{2})")
 
@@ -107,7 +110,11 @@ def _unescape(raw: bytes) -> bytes:
             return b""
         return _ESCAPES.get(s, s)
 
-    return _ESCAPE.sub(one, raw) if b"\\" in raw else raw
+    if b"\\" not in raw:
+        return raw
+    if _PLAIN_ESCAPES.fullmatch(raw):  # octal codes and \n-style escapes only: decoded in C
+        return codecs.escape_decode(raw)[0]
+    return _ESCAPE.sub(one, raw)
 
 
 def _nested_string(data: bytes, pos: int) -> tuple[bytes, int]:
@@ -631,7 +638,13 @@ class _GState:
     render: int = 0
 
     def copy(self) -> _GState:
-        return _GState(**self.__dict__)
+        new = object.__new__(_GState)
+        new.__dict__.update(self.__dict__)
+        return new
+
+
+# Operators that change nothing OFD keeps: marked content, clipping, rendering intent, flatness, shadings.
+_IGNORED = frozenset({"BDC", "BMC", "EMC", "MP", "DP", "ET", "W", "W*", "ri", "i", "sh", "BX", "EX"})
 
 
 def _components(space: Any) -> tuple[str, int]:
@@ -714,7 +727,10 @@ class _Reader:
         tm = tlm = _IDENTITY
         fonts: dict[str, _Font] = {}
         spaces: dict[str, tuple[str, int]] = {}
+        colors: dict[tuple, tuple[int, int, int]] = {}
         for op, args in _operations(data):
+            if op in _IGNORED:
+                continue
             try:
                 if op in ("Tj", "TJ", "'", '"'):
                     if op == "'" or op == '"':
@@ -796,8 +812,11 @@ class _Reader:
                         gs.stroke_space, gs.stroke = f"{fam}:{count}", start
                 elif op in ("sc", "scn", "SC", "SCN"):
                     space = gs.fill_space if op in ("sc", "scn") else gs.stroke_space
-                    fam, _, count = space.partition(":")
-                    rgb = _rgb(args, int(count or 1), fam)
+                    key = (space, *args)
+                    rgb = colors.get(key)
+                    if rgb is None:
+                        fam, _, count = space.partition(":")
+                        rgb = colors[key] = _rgb(args, int(count or 1), fam)
                     if op in ("sc", "scn"):
                         gs.fill = rgb
                     else:
@@ -1108,7 +1127,10 @@ class _Writer:
             self.el(obj, "StrokeColor", Value=" ".join(map(str, stroke)))
         position = 0
         codes = []
-        for word in _words(run):
+        # A run with a glyph named by CGTransform stays one TextCode: its CodePosition is then
+        # unambiguous (the standard does not say whether it counts across TextCodes).
+        named = any(len(g.text) != 1 or font.cmap.get(ord(g.text)) != font.glyph_of_cid.get(g.cid, 0) for g in run)
+        for word in [run] if named else _words(run):
             text = "".join(g.text for g in word)
             xs = [round(to_mm(g.x, g.y)[0] - bx, 3) for g in word]
             # CGTransform: glyphs the cmap would not give for their text
@@ -1210,7 +1232,7 @@ def _zip(parts: dict[str, bytes]) -> bytes:
             info.external_attr = 0o100644 << 16
             stored = name.endswith((".png", ".jpg"))
             info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-            zf.writestr(info, parts[name], compresslevel=None if stored else 6)
+            zf.writestr(info, parts[name], compresslevel=None if stored else 1 if name.startswith("Doc_0/Res/") else 6)
     return buf.getvalue()
 
 
