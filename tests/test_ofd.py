@@ -1,5 +1,8 @@
 """OFD output (render/ofd.py): read back by an independent reader (ofdkit), checked against the PDF (pdfminer).
 
+Every XML part is also validated against ``ofd_subset.xsd``, the part of the
+standard's schemas the writer uses.
+
 A tiny PDF made in the test (typst, a Chinese line in the body font, a Latin
 line in a TrueType font, a rule, an image) keeps the checks fast; the render
 tests convert a real report.
@@ -23,6 +26,7 @@ NS = {"ofd": OFD_NS}
 META = {"title": "测试报告", "author": "叶集区民政局", "created": datetime.date(2024, 12, 31),
         "keywords": ["意识形态", "年报"]}
 TOLERANCE_MM = 0.5
+XSD = Path(__file__).with_name("ofd_subset.xsd")  # the part of GB/T 33190's schemas the writer uses
 
 
 def squash(text: str) -> str:
@@ -119,12 +123,14 @@ def check_ofd(ofd: Path, pdf: Path) -> dict[str, int]:
     files = ofd_files(ofd)
     pages = pdf_pages(pdf)
 
-    # XML: well formed, every element in the OFD namespace
+    # XML: well formed, every element in the OFD namespace, valid against the standard's structure
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
     for name, data in files.items():
         if name.endswith(".xml"):
             root = etree.fromstring(data)
             assert all(el.tag.startswith(f"{{{OFD_NS}}}") for el in root.iter()), name
             assert root.prefix == "ofd", name
+            assert schema.validate(root), (name, str(schema.error_log.last_error))
 
     # the independent reader: metadata, pages, text line by line
     with ofdkit.open(ofd) as doc:
