@@ -94,6 +94,7 @@ _TOKEN = re.compile(
     |(?P<other>[^\x00\t\n\x0c\r ]))""",
     re.X | re.S,
 )
+_MCID = re.compile(rb"<</MCID \d+>>[\x00\t\n\x0c\r ]*BDC")
 _ESCAPE = re.compile(rb"\\([0-7]{1,3}|\r\n|[\r\n]|.)", re.S)
 # what Python's escape_decode reads as PDF does: \ddd, \n \r \t \b \f \\, \ before a newline
 _PLAIN_ESCAPES = re.compile(rb"(?:[^\\]|\\[0-7nrtbf\\\n])*", re.S)
@@ -149,6 +150,7 @@ def _operations(data: bytes) -> list[tuple[str, list]]:
     out: list[tuple[str, list]] = []
     stack: list[list] = [[]]
     top = stack[0]
+    data = _MCID.sub(b" BMC", data)  # typst tags every span: /Span<</MCID n>>BDC, a third of all tokens
     for num, op, name, string, dic, hexa, arr, paren, _other in _TOKEN.findall(data):
         if num:
             top.append(float(num) if b"." in num else int(num))
