@@ -136,10 +136,6 @@ def _nested_string(data: bytes, pos: int) -> tuple[bytes, int]:
     return _unescape(data[pos + 1:]), n
 
 
-class _Operand(str):
-    """An operator name (a keyword), as opposed to a PDF name (plain ``str``)."""
-
-
 def _operations(data: bytes) -> list[tuple[str, list]]:
     """``(operator, operands)`` of a content stream; inline images come as ``("BI", [dict, data])``.
 
@@ -1009,8 +1005,8 @@ def _indexed_png(stream, width: int, height: int, bpc: int, raw: bytes) -> bytes
     base_family, base_count = _components(space[1])
     lookup = _resolve(space[3])
     table = lookup if isinstance(lookup, bytes) else _stream_data(lookup)
-    img = Image.frombytes("P" if bpc == 8 else "P;" + str(bpc), (width, height), raw) if bpc == 8 else \
-        Image.frombytes("P", (width, height), raw, "raw", f"P;{bpc}")
+    size = (width, height)
+    img = Image.frombytes("P", size, raw) if bpc == 8 else Image.frombytes("P", size, raw, "raw", f"P;{bpc}")
     palette = [v for i in range(0, len(table), base_count) for v in _rgb(
         [b / 255 for b in table[i:i + base_count]], base_count, base_family)]
     img.putpalette(palette)
