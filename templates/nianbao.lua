@@ -18,8 +18,9 @@
 -- Quarto wraps each notebook cell and each output in a Div (.cell,
 -- .cell-output, .cell-output-display), which its typst writer emits as
 -- #block[...]; a caption's `sticky` then holds only inside its own block and a
--- chart can start a page without its caption. For typst these wrappers are
--- unwrapped, so Quarto's typst is the built-in renderer's.
+-- chart can start a page without its caption; in DOCX, keeping blocks together
+-- would not see the blocks inside them. In every format these wrappers are
+-- unwrapped, so Quarto's document is the built-in renderer's.
 
 -- class = { DOCX paragraph style, typst function (templates/official.typ) }
 local blocks = {
@@ -85,7 +86,7 @@ local function keep_together(doc)
   return doc
 end
 
--- Quarto's cell wrappers, dropped for typst (their content stays): a first pass,
+-- Quarto's cell wrappers, dropped in every format (their content stays): a first pass,
 -- so that what follows sees the report's blocks as the built-in renderer gives them.
 local function quarto_wrapper(el)
   return el.classes:includes("cell") or el.classes:includes("cell-output")
@@ -93,7 +94,7 @@ local function quarto_wrapper(el)
 end
 
 local function unwrap_quarto(el)
-  if FORMAT:match("typst") and quarto_wrapper(el) then
+  if quarto_wrapper(el) then
     return el.content
   end
   return nil

@@ -380,6 +380,35 @@ def quarto_error(stderr: str, limit: int = 1500) -> str:
     return text if len(text) <= limit else text[:limit] + " …"
 
 
+def quarto_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The executed notebook as Quarto should read it, for the documents the built-in path writes.
+
+    The cells the built-in path leaves out are removed; each cell's metadata keeps
+    only its tags (Quarto writes the rest, papermill's execution times among them,
+    into the HTML, which then changes on every build); the report's YAML block,
+    which opens a cell's Markdown output, becomes the notebook's front matter (a
+    first raw cell), the only place Quarto reads a document's title from.
+    """
+    import nbformat
+
+    cells, front = [], None
+    for cell in nb.cells:
+        tags = list(cell.get("metadata", {}).get("tags", []))
+        if REMOVE_TAGS & set(tags):
+            continue
+        cell = nbformat.from_dict({**cell, "metadata": {"tags": tags} if tags else {}})
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/markdown")
+            if front is None and isinstance(text, str) and text.startswith("---\n"):
+                end = text.find("\n---\n", 4)
+                if end > 0:
+                    front, output["data"]["text/markdown"] = text[:end + 5], text[end + 5:]
+        cells.append(cell)
+    if front is not None:
+        cells.insert(0, nbformat.v4.new_raw_cell(front.rstrip("\n")))
+    return nbformat.from_dict({**nb, "cells": cells})
+
+
 def _link_fonts(work: Path, links: dict[str, Path]) -> None:
     """Make each font folder reachable under its relative name in the scratch project."""
     for name, target in links.items():
@@ -419,10 +448,7 @@ def render_quarto(notebook, out_dir: Path, formats: tuple[str, ...], timings: di
         (work / "_quarto.yml").write_text(yaml.safe_dump(plan.project, allow_unicode=True, sort_keys=False),
                                           encoding="utf-8")
         nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(notebook, as_version=4)
-        # the same cells the built-in path leaves out, removed before Quarto sees them
-        nb = nbformat.from_dict({**nb, "cells": [c for c in nb.cells
-                                                 if not REMOVE_TAGS & set(c.get("metadata", {}).get("tags", []))]})
-        nbformat.write(nb, work / "report.ipynb")
+        nbformat.write(quarto_notebook(nb), work / "report.ipynb")
         start = time.perf_counter()
         for command in plan.commands:
             proc = subprocess.run([shutil.which("quarto") or "quarto", *command[1:]], cwd=work,
