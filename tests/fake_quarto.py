@@ -15,7 +15,13 @@ issue 14 found it), with pandoc from ``pypandoc_binary`` and the ``typst`` wheel
 - typst: pandoc writes the format's template, typst compiles it with the
   format's ``font-paths`` joined onto the project folder (a leading "/" too,
   as Quarto does) and the system's standard font folders only;
-- HTML without ``minimal: true`` gets Bootstrap's scripts inlined, as Quarto's does.
+- HTML without ``minimal: true`` gets Bootstrap's scripts inlined, as Quarto's does;
+- the document's metadata comes only from the front matter (a first raw cell
+  opening with ``---``): a YAML block inside a cell's output is not read;
+- a cell's metadata other than its tags (papermill's execution times) becomes
+  ``quarto-private-N`` attributes of its Div (``data-quarto-private-N`` in HTML);
+- typst tables are bare ``#table(...)``, not pandoc's ``#figure(..., kind: table)``
+  (all as a real Quarto 1.10.18 was seen to do).
 
 Failures print ``ERROR: ...`` then a Deno stack trace on stderr and exit 1.
 Each call appends its arguments and the project's ``_quarto.yml`` to the JSON
@@ -27,6 +33,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +52,9 @@ STACK = "\n".join(f"    at {name} (file:///opt/quarto/bin/quarto.js:{line}:{col}
 ) * 3)
 
 
+BARE_TABLE = re.compile(r"#figure\(\n\s*align\(center\)\[(#table\(.*?\n\s*\))\]\n\s*, kind: table\n\s*\)", re.S)
+
+
 class QuartoFailure(Exception):
     pass
 
@@ -53,6 +63,10 @@ def cell_markdown(nb, work: Path, fmt: str) -> str:
     """The executed notebook as Quarto's Jupyter engine writes it: cells and outputs in Divs."""
     out = []
     for index, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "raw":  # the front matter, as a first raw cell: the document's metadata
+            text = "".join(cell["source"])
+            out.append(text + "\n\n" if index == 0 and text.startswith("---") else "")
+            continue
         if cell["cell_type"] == "markdown":
             out.append("".join(cell["source"]) + "\n\n")
             continue
@@ -62,6 +76,9 @@ def cell_markdown(nb, work: Path, fmt: str) -> str:
             markdown = data.get("text/markdown")
             if markdown is not None:
                 text = markdown if isinstance(markdown, str) else "".join(markdown)
+                if text.startswith("---\n"):  # a YAML block in an output is not the document's metadata
+                    end = text.find("\n---\n", 4)
+                    text = text[end + 5:] if end > 0 else text
                 parts.append("\n::: {.cell-output .cell-output-display .cell-output-markdown}\n"
                              + text.rstrip("\n") + "\n:::\n")
             elif "image/png" in data:
@@ -71,7 +88,11 @@ def cell_markdown(nb, work: Path, fmt: str) -> str:
                 parts.append(f"\n::: {{.cell-output .cell-output-display}}\n![]({name})\n:::\n")
         if parts:
             count = cell.get("execution_count")
-            out.append("::: {.cell" + (f" execution_count={count}" if count else "") + "}\n"
+            # cell metadata other than tags (papermill's execution times) as Quarto's private attributes
+            private = {k: v for k, v in (cell.get("metadata") or {}).items() if k != "tags"}
+            attrs = "".join(f" quarto-private-{i}=\"{json.dumps({k: v}).replace(chr(34), '&quot;')}\""
+                            for i, (k, v) in enumerate(private.items(), start=1))
+            out.append("::: {.cell" + (f" execution_count={count}" if count else "") + attrs + "}\n"
                        + "".join(parts) + ":::\n\n")
     return "".join(out)
 
@@ -118,6 +139,8 @@ def render_format(nb, work: Path, project: dict, fmt: str, out_dir: Path) -> Pat
 
         template = ["--template", options["template"]] if options.get("template") else []
         _pandoc([*common, "-t", "typst", *template, "-o", "report.typ"], work)
+        typ = work / "report.typ"  # Quarto's typst has bare tables, not pandoc's #figure(kind: table)
+        typ.write_text(BARE_TABLE.sub(r"\1", typ.read_text(encoding="utf-8")), encoding="utf-8")
         font_paths = [str(work / str(p).lstrip("/")) for p in options.get("font-paths") or []]
         try:
             standard = str(options.get("pdf-standard") or "none")  # Quarto passes it to typst

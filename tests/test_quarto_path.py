@@ -31,6 +31,7 @@ from helpers.render.engines import (
     choose_engine,
     notebook_markdown,
     quarto_error,
+    quarto_notebook,
     quarto_plan,
     quarto_version,
     render_quarto,
@@ -172,9 +173,10 @@ def test_lua_filter_unwraps_quarto_cells_for_typst(built_report, page, tmp_path)
     import nbformat
 
     nb = nbformat.read(built_report / "report.ipynb", as_version=4)
+    (tmp_path / "quarto.md").write_text(stand_in.cell_markdown(quarto_notebook(nb), tmp_path, "typst"),
+                                        encoding="utf-8")
     nb.cells = [c for c in nb.cells if not {"remove-cell", "parameters", "injected-parameters"}
                 & set(c.metadata.get("tags", []))]
-    (tmp_path / "quarto.md").write_text(stand_in.cell_markdown(nb, tmp_path, "typst"), encoding="utf-8")
     assert "::: {.cell" in (tmp_path / "quarto.md").read_text(encoding="utf-8")
     args = ["quarto.md", "-f", MARKDOWN_READER, "--lua-filter", str(paths.TEMPLATES_DIR / "nianbao.lua"),
             "-t", "typst", "--template", str(paths.TEMPLATES_DIR / "official.typ")]
@@ -188,6 +190,13 @@ def test_lua_filter_unwraps_quarto_cells_for_typst(built_report, page, tmp_path)
 
     assert "#block[" not in quarto  # a caption's `sticky` must not be boxed in with it
     assert images(quarto) == images(builtin)
+    html = [pandoc([md, "-f", MARKDOWN_READER, "--lua-filter", str(paths.TEMPLATES_DIR / "nianbao.lua"), "-t", "html5"],
+                   tmp_path) for md in ("quarto.md", "report.md")]
+    assert 'class="cell' not in html[0] and "quarto-private" not in html[0]  # unwrapped in every format
+    def html_images(text: str) -> str:
+        return " ".join(re.sub(r'src="[^"]+"', 'src="IMG"', text).split())
+
+    assert html_images(html[0]) == html_images(html[1])
     assert quarto.count("#chart[") == 3 and quarto.count("#caption[") >= 3  # 3 charts, each with its caption
 
 
