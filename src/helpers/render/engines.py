@@ -43,6 +43,7 @@ MARKDOWN_READER = "markdown-raw_html-raw_tex-raw_attribute-auto_identifiers+east
 PDF_ROLES = ("title", "body", "hei", "kai", "page-number")
 ENGINES = ("quarto", "builtin")
 QUARTO_OUT = "_out"  # output folder inside the scratch project
+QUARTO_DATE_FORMAT = "YYYY年M月D日"  # Quarto's (dayjs) pattern for the Chinese date the report writes
 QUARTO_FONT_LINKS = "fonts"  # folder of the scratch project linking to each font folder
 
 
@@ -405,8 +406,43 @@ def quarto_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                     front, output["data"]["text/markdown"] = text[:end + 5], text[end + 5:]
         cells.append(cell)
     if front is not None:
-        cells.insert(0, nbformat.v4.new_raw_cell(front.rstrip("\n")))
+        meta = yaml.safe_load(front.strip().strip("-")) or {}
+        found = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", str(meta.get("date", "")))
+        if found:  # Quarto reads `date` as a date ("Invalid Date" for 2024年12月31日) and formats it itself
+            meta["date"] = "{}-{:0>2}-{:0>2}".format(*found.groups())
+            meta["date-format"] = QUARTO_DATE_FORMAT
+        front = "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---"
+        cells.insert(0, nbformat.v4.new_raw_cell(front))
     return nbformat.from_dict({**nb, "cells": cells})
+
+
+def docx_custom_properties(docx: Path, keep: set[str]) -> None:
+    """Keep only the custom properties named in ``keep`` (the report's own metadata) in ``docx``.
+
+    Quarto adds its own keys (biblio-config, header-includes, labels, toc-title …)
+    to a DOCX's custom properties; the built-in path writes the report's keys only.
+    """
+    import zipfile
+
+    part = "docProps/custom.xml"
+    with zipfile.ZipFile(docx) as z:
+        if part not in z.namelist():
+            return
+        items = [(info, z.read(info.filename)) for info in z.infolist()]
+    changed = False
+    for i, (info, data) in enumerate(items):
+        if info.filename == part:
+            text = data.decode("utf-8")
+            kept = re.sub(r'<property [^>]*name="([^"]+)"[^>]*>.*?</property>',
+                          lambda m: m.group(0) if m.group(1) in keep else "", text, flags=re.S)
+            pids = iter(range(2, 10**6))  # numbered again from 2, as pandoc numbers them
+            kept = re.sub(r'pid="\d+"', lambda m: f'pid="{next(pids)}"', kept)
+            changed = kept != text
+            items[i] = (info, kept.encode("utf-8"))
+    if changed:
+        with zipfile.ZipFile(docx, "w") as z:
+            for info, data in items:
+                z.writestr(info, data)
 
 
 def _link_fonts(work: Path, links: dict[str, Path]) -> None:
@@ -448,7 +484,10 @@ def render_quarto(notebook, out_dir: Path, formats: tuple[str, ...], timings: di
         (work / "_quarto.yml").write_text(yaml.safe_dump(plan.project, allow_unicode=True, sort_keys=False),
                                           encoding="utf-8")
         nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(notebook, as_version=4)
-        nbformat.write(quarto_notebook(nb), work / "report.ipynb")
+        nb = quarto_notebook(nb)
+        nbformat.write(nb, work / "report.ipynb")
+        front = nb.cells[0].source if nb.cells and nb.cells[0].cell_type == "raw" else ""
+        keep = set(yaml.safe_load(front.strip().strip("-")) or {}) - {"date-format"} if front else set()
         start = time.perf_counter()
         for command in plan.commands:
             proc = subprocess.run([shutil.which("quarto") or "quarto", *command[1:]], cwd=work,
@@ -462,6 +501,8 @@ def render_quarto(notebook, out_dir: Path, formats: tuple[str, ...], timings: di
                 raise RenderError(f"Quarto 没有写出 report.{fmt}（{QUARTO_OUT}/ 中只有："
                                   f"{'、'.join(sorted(p.name for p in (work / QUARTO_OUT).glob('*'))) or '无'}）")
             written[fmt] = Path(shutil.copy(produced, out_dir / f"report.{fmt}"))
+    if "docx" in written:
+        docx_custom_properties(written["docx"], keep)
     if "pdf" in written:
         check_embedded(written["pdf"], choices, PDF_ROLES)
     return written
