@@ -20,6 +20,8 @@ issue 14 found it), with pandoc from ``pypandoc_binary`` and the ``typst`` wheel
   opening with ``---``): a YAML block inside a cell's output is not read;
 - a cell's metadata other than its tags (papermill's execution times) becomes
   ``quarto-private-N`` attributes of its Div (``data-quarto-private-N`` in HTML);
+- ``date`` is read as a date and written with ``date-format`` ("Invalid Date"
+  when it is not one); Quarto's own keys join the metadata (DOCX custom properties);
 - typst tables are bare ``#table(...)``, not pandoc's ``#figure(..., kind: table)``
   (all as a real Quarto 1.10.18 was seen to do).
 
@@ -55,6 +57,24 @@ STACK = "\n".join(f"    at {name} (file:///opt/quarto/bin/quarto.js:{line}:{col}
 BARE_TABLE = re.compile(r"#figure\(\n\s*align\(center\)\[(#table\(.*?\n\s*\))\]\n\s*, kind: table\n\s*\)", re.S)
 
 
+# keys Quarto adds to every document's metadata (a DOCX lists them among its custom properties)
+QUARTO_KEYS = {"biblio-config": True, "header-includes": "", "include-after": "", "include-before": "",
+               "labels": "", "toc-title": "目录"}
+
+
+def quarto_date(value, pattern: str | None) -> str:
+    """A ``date`` as Quarto writes it: parsed as a date, then formatted (YYYY, M, D of dayjs here)."""
+    import datetime
+
+    try:
+        day = value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
+    except ValueError:
+        return "Invalid Date"
+    pattern = pattern or "YYYY-MM-DD"
+    return pattern.replace("YYYY", f"{day.year}").replace("MM", f"{day.month:02}").replace(
+        "DD", f"{day.day:02}").replace("M", f"{day.month}").replace("D", f"{day.day}")
+
+
 class QuartoFailure(Exception):
     pass
 
@@ -65,7 +85,11 @@ def cell_markdown(nb, work: Path, fmt: str) -> str:
     for index, cell in enumerate(nb["cells"]):
         if cell["cell_type"] == "raw":  # the front matter, as a first raw cell: the document's metadata
             text = "".join(cell["source"])
-            out.append(text + "\n\n" if index == 0 and text.startswith("---") else "")
+            if index == 0 and text.startswith("---"):
+                meta = yaml.safe_load(text.strip().strip("-")) or {}
+                if "date" in meta:
+                    meta["date"] = quarto_date(meta["date"], meta.get("date-format"))
+                out.append("---\n" + yaml.safe_dump(meta, allow_unicode=True) + "---\n\n")
             continue
         if cell["cell_type"] == "markdown":
             out.append("".join(cell["source"]) + "\n\n")
@@ -115,6 +139,7 @@ def render_format(nb, work: Path, project: dict, fmt: str, out_dir: Path) -> Pat
     options = dict((project.get("format") or {}).get(fmt) or {})
     meta = {k: v for k, v in project.items() if k not in ("project", "format", "filters", "execute")}
     meta.update({k: v for k, v in options.items() if k not in OPTIONS})
+    meta.update(QUARTO_KEYS)
     meta_file = work / f"_meta-{fmt}.yml"
     meta_file.write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
     md = work / f"report-{fmt}.md"

@@ -298,6 +298,16 @@ def test_quarto_path_gives_the_builtin_documents(fake_quarto, built_report, tmp_
     for name in ("font-body", "margin-top", "weight-title", "size-body"):
         assert name not in custom, name
     with zipfile.ZipFile(built_report / "report.docx") as z:
+        builtin_custom = z.read("docProps/custom.xml").decode("utf-8")
+    assert custom == builtin_custom  # the report's own properties, none of Quarto's, the date as written
+    builtin_html = (built_report / "report.html").read_text(encoding="utf-8")
+    for pattern in (r"<title>[^<]*</title>", r'class="date">[^<]*'):
+        assert re.search(pattern, html).group(0) == re.search(pattern, builtin_html).group(0)
+    assert "Invalid Date" not in html and "quarto-private" not in html
+    (tmp_path / "again").mkdir()
+    again = render_quarto(built_report / "report.ipynb", tmp_path / "again", ("html",))
+    assert again["html"].read_bytes() == written["html"].read_bytes()  # byte-stable
+    with zipfile.ZipFile(built_report / "report.docx") as z:
         assert z.read("word/document.xml").decode("utf-8").count("<w:drawing>") == document.count("<w:drawing>")
 
 
