@@ -436,7 +436,7 @@ def docx_custom_properties(docx: Path, keep: set[str]) -> None:
             kept = re.sub(r'<property [^>]*name="([^"]+)"[^>]*>.*?</property>',
                           lambda m: m.group(0) if m.group(1) in keep else "", text, flags=re.S)
             pids = iter(range(2, 10**6))  # numbered again from 2, as pandoc numbers them
-            kept = re.sub(r'pid="\d+"', lambda m: f'pid="{next(pids)}"', kept)
+            kept = re.sub(r'pid="\d+"', lambda m, pids=pids: f'pid="{next(pids)}"', kept)
             changed = kept != text
             items[i] = (info, kept.encode("utf-8"))
     if changed:
