@@ -38,7 +38,7 @@ def main() -> int:
         subprocess.run([sys.executable, "-m", "helpers.cli", "build", "--year", "2024", "--unit", "yeji-mzj",
                         "--out", str(out), "--jobs", "1", "--engine", "builtin"], check=True, cwd=paths.ROOT,
                        capture_output=True)
-        notebook = out / "2024" / "yeji-mzj" / "report.ipynb"
+        notebook = out / "2024" / "ideology" / "yeji-mzj" / "report.ipynb"
         engines = ["builtin"] + (["quarto"] if quarto_version() else [])
         for engine in engines:
             times = []
