@@ -174,7 +174,7 @@ def test_lua_filter_unwraps_quarto_cells_for_typst(built_report, page, tmp_path)
     import nbformat
 
     nb = nbformat.read(built_report / "report.ipynb", as_version=4)
-    (tmp_path / "quarto.md").write_text(stand_in.cell_markdown(quarto_notebook(nb), tmp_path, "typst"),
+    (tmp_path / "quarto.md").write_text(stand_in.cell_markdown(quarto_notebook(nb)[0], tmp_path, "typst"),
                                         encoding="utf-8")
     nb.cells = [c for c in nb.cells if not {"remove-cell", "parameters", "injected-parameters"}
                 & set(c.metadata.get("tags", []))]

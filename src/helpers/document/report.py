@@ -476,12 +476,9 @@ def lab_html(text: str) -> str:
 
     from pypandoc import get_pandoc_path
 
-    from ..render.engines import MARKDOWN_READER
+    from ..render.engines import MARKDOWN_READER, split_metadata
 
-    meta: dict = {}
-    if text.startswith("---\n"):
-        end = text.find("\n---\n", 4)
-        meta, text = yaml.safe_load(text[4:end]) or {}, text[end + 5:]
+    meta, text = split_metadata(text)
     proc = subprocess.run([get_pandoc_path(), "-f", MARKDOWN_READER, "--lua-filter", str(paths.template("nianbao.lua")),
                            "-t", "html5"],  # the filter as in the HTML report (its evidence section is HTML already)
                           input=text.encode("utf-8"), capture_output=True)

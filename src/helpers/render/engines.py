@@ -381,7 +381,19 @@ def quarto_error(stderr: str, limit: int = 1500) -> str:
     return text if len(text) <= limit else text[:limit] + " …"
 
 
-def quarto_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def split_metadata(text: str) -> tuple[dict, str]:
+    """A Markdown text's opening YAML metadata block, parsed, and the text after it.
+
+    Returns ``({}, text)`` when the text does not open with one.
+    """
+    if text.startswith("---\n"):
+        end = text.find("\n---\n", 4)
+        if end > 0:
+            return yaml.safe_load(text[4:end]) or {}, text[end + 5:]
+    return {}, text
+
+
+def quarto_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, dict]:
     """The executed notebook as Quarto should read it, for the documents the built-in path writes.
 
     The cells the built-in path leaves out are removed; each cell's metadata keeps
@@ -389,10 +401,15 @@ def quarto_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     into the HTML, which then changes on every build); the report's YAML block,
     which opens a cell's Markdown output, becomes the notebook's front matter (a
     first raw cell), the only place Quarto reads a document's title from.
+
+    Returns
+    -------
+    tuple
+        The notebook for Quarto, and the report's metadata as the report wrote it.
     """
     import nbformat
 
-    cells, front = [], None
+    cells, meta = [], {}
     for cell in nb.cells:
         tags = list(cell.get("metadata", {}).get("tags", []))
         if REMOVE_TAGS & set(tags):
@@ -400,20 +417,18 @@ def quarto_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell = nbformat.from_dict({**cell, "metadata": {"tags": tags} if tags else {}})
         for output in cell.get("outputs", []):
             text = output.get("data", {}).get("text/markdown")
-            if front is None and isinstance(text, str) and text.startswith("---\n"):
-                end = text.find("\n---\n", 4)
-                if end > 0:
-                    front, output["data"]["text/markdown"] = text[:end + 5], text[end + 5:]
+            if not meta and isinstance(text, str):
+                meta, output["data"]["text/markdown"] = split_metadata(text)
         cells.append(cell)
-    if front is not None:
-        meta = yaml.safe_load(front.strip().strip("-")) or {}
-        found = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", str(meta.get("date", "")))
+    if meta:
+        front = dict(meta)
+        found = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", str(front.get("date", "")))
         if found:  # Quarto reads `date` as a date ("Invalid Date" for 2024年12月31日) and formats it itself
-            meta["date"] = "{}-{:0>2}-{:0>2}".format(*found.groups())
-            meta["date-format"] = QUARTO_DATE_FORMAT
-        front = "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---"
-        cells.insert(0, nbformat.v4.new_raw_cell(front))
-    return nbformat.from_dict({**nb, "cells": cells})
+            front["date"] = "{}-{:0>2}-{:0>2}".format(*found.groups())
+            front["date-format"] = QUARTO_DATE_FORMAT
+        cells.insert(0, nbformat.v4.new_raw_cell(
+            "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---"))
+    return nbformat.from_dict({**nb, "cells": cells}), meta
 
 
 def docx_custom_properties(docx: Path, keep: set[str]) -> None:
@@ -484,10 +499,8 @@ def render_quarto(notebook, out_dir: Path, formats: tuple[str, ...], timings: di
         (work / "_quarto.yml").write_text(yaml.safe_dump(plan.project, allow_unicode=True, sort_keys=False),
                                           encoding="utf-8")
         nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(notebook, as_version=4)
-        nb = quarto_notebook(nb)
+        nb, meta = quarto_notebook(nb)
         nbformat.write(nb, work / "report.ipynb")
-        front = nb.cells[0].source if nb.cells and nb.cells[0].cell_type == "raw" else ""
-        keep = set(yaml.safe_load(front.strip().strip("-")) or {}) - {"date-format"} if front else set()
         start = time.perf_counter()
         for command in plan.commands:
             proc = subprocess.run([shutil.which("quarto") or "quarto", *command[1:]], cwd=work,
@@ -502,7 +515,7 @@ def render_quarto(notebook, out_dir: Path, formats: tuple[str, ...], timings: di
                                   f"{'、'.join(sorted(p.name for p in (work / QUARTO_OUT).glob('*'))) or '无'}）")
             written[fmt] = Path(shutil.copy(produced, out_dir / f"report.{fmt}"))
     if "docx" in written:
-        docx_custom_properties(written["docx"], keep)
+        docx_custom_properties(written["docx"], set(meta))
     if "pdf" in written:
         check_embedded(written["pdf"], choices, PDF_ROLES)
     return written
