@@ -182,9 +182,9 @@ def check_ofd(ofd: Path, pdf: Path) -> dict[str, int]:
     res = etree.fromstring(files["Doc_0/DocumentRes.xml"])
     media = {m.get("ID"): m.findtext("ofd:MediaFile", namespaces=NS)
              for m in res.findall("ofd:MultiMedias/ofd:MultiMedia", NS)}
+    roots = [etree.fromstring(files[f"Doc_0/{loc}"]) for loc in locations]  # each page's Content.xml, read once
     images = 0
-    for loc, pdf_page in zip(locations, pages):
-        root = etree.fromstring(files[f"Doc_0/{loc}"])
+    for root, pdf_page in zip(roots, pages):
         objects = root.findall(".//ofd:ImageObject", NS)
         assert len(objects) == len(pdf_page["images"])
         for obj, lt in zip(objects, pdf_page["images"]):
@@ -198,8 +198,7 @@ def check_ofd(ofd: Path, pdf: Path) -> dict[str, int]:
 
     # rules: one path object per PDF path, its boundary holding the path's box
     paths = 0
-    for loc, pdf_page in zip(locations, pages):
-        root = etree.fromstring(files[f"Doc_0/{loc}"])
+    for root, pdf_page in zip(roots, pages):
         objects = root.findall(".//ofd:PathObject", NS)
         assert len(objects) == len(pdf_page["curves"])
         for obj, lt in zip(objects, pdf_page["curves"]):

@@ -44,7 +44,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -611,6 +611,14 @@ class _Media:
     ext: str  # "png" or "jpg"
 
 
+# operators that set one field of the graphics or text state: operator -> (field, its value from the operand)
+STATE_OPERATORS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "w": ("line_width", float), "J": ("cap", int), "j": ("join", int), "M": ("miter", float),
+    "Tc": ("char_space", float), "Tw": ("word_space", float), "Tz": ("scaling", lambda v: float(v) / 100),
+    "TL": ("leading", float), "Ts": ("rise", float), "Tr": ("render", int),
+}
+
+
 @dataclass
 class _GState:
     ctm: Matrix = _IDENTITY
@@ -788,14 +796,9 @@ class _Reader:
                         items.append(self._path(path, gs, stroke=op in ("S", "s", "B", "B*", "b", "b*"),
                                                 fill=op not in ("S", "s"), even_odd=op.endswith("*")))
                     path = []
-                elif op == "w":
-                    gs.line_width = float(args[0])
-                elif op == "J":
-                    gs.cap = int(args[0])
-                elif op == "j":
-                    gs.join = int(args[0])
-                elif op == "M":
-                    gs.miter = float(args[0])
+                elif op in STATE_OPERATORS:
+                    name, convert = STATE_OPERATORS[op]
+                    setattr(gs, name, convert(args[0]))
                 elif op == "d":
                     gs.dash = ([float(v) for v in args[0]], float(args[1]))
                 elif op in ("cs", "CS"):
@@ -803,11 +806,10 @@ class _Reader:
                     if family not in spaces:
                         spaces[family] = _components(_dict(resources.get("ColorSpace")).get(family, family))
                     fam, count = spaces[family]
-                    start = (0, 0, 0) if count != 4 else (0, 0, 0)
-                    if op == "cs":
-                        gs.fill_space, gs.fill = f"{fam}:{count}", start
+                    if op == "cs":  # a new colour space starts at black
+                        gs.fill_space, gs.fill = f"{fam}:{count}", (0, 0, 0)
                     else:
-                        gs.stroke_space, gs.stroke = f"{fam}:{count}", start
+                        gs.stroke_space, gs.stroke = f"{fam}:{count}", (0, 0, 0)
                 elif op in ("sc", "scn", "SC", "SCN"):
                     space = gs.fill_space if op in ("sc", "scn") else gs.stroke_space
                     key = (space, *args)
@@ -829,18 +831,6 @@ class _Reader:
                         gs.stroke, gs.stroke_space = rgb, f"{space}:{count}"
                 elif op == "gs":
                     self._ext_gstate(_dict(_dict(resources.get("ExtGState")).get(args[0])), gs)
-                elif op == "Tc":
-                    gs.char_space = float(args[0])
-                elif op == "Tw":
-                    gs.word_space = float(args[0])
-                elif op == "Tz":
-                    gs.scaling = float(args[0]) / 100
-                elif op == "TL":
-                    gs.leading = float(args[0])
-                elif op == "Ts":
-                    gs.rise = float(args[0])
-                elif op == "Tr":
-                    gs.render = int(args[0])
                 elif op == "Do":
                     self._xobject(resources, args[0], gs, items, depth)
                 elif op == "BI":
