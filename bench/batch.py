@@ -10,8 +10,10 @@
 - soak (``--soak N``): N reports on one warm worker, its memory sampled.
 
 Prints the times, the reports per minute and the ratio. Targets, on 2 cores
-with all three formats: >= 150 reports a minute (issue 13; 100 in issue 4),
->= 6x the naive loop, no-op rebuild of the whole sample < 1 s, flat worker
+with the three formats html, pdf, docx (``--formats``; OFD, converted from the
+PDF, is measured apart by ``bench/ofd.py`` or with ``--formats all``):
+>= 150 reports a minute (issue 13; 100 in issue 4), >= 6x the naive loop, no-op
+rebuild of the whole sample < 1 s, flat worker
 memory over 200 reports.
 
 Also prints the CPU seconds of the engine build (all its processes, so less
@@ -21,7 +23,8 @@ a batch build), from the ``timings`` of each report's ``manifest.json``. Run
 the same script with ``PYTHONPATH`` and ``NIANBAO_ROOT`` pointing at another
 checkout (e.g. ``git archive`` of the commit before) to compare.
 
-Usage: ``.venv/bin/python bench/batch.py [--copies 3] [--kinds all] [--periods year,H1] [--naive 6] [--soak 0]``
+Usage: ``.venv/bin/python bench/batch.py [--copies 3] [--kinds all] [--periods year,H1] [--formats html,pdf,docx]
+[--naive 6] [--soak 0]``
 """
 
 from __future__ import annotations
@@ -107,7 +110,7 @@ def evidence_share(out: Path) -> str:
             f"({100 * evidence / total:.1f} %)")
 
 
-def naive(data: Path, out: Path, pairs: list[tuple[int, str]]) -> float:
+def naive(data: Path, out: Path, pairs: list[tuple[int, str]], formats: str) -> float:
     """A fresh papermill process and a fresh render process per report (the first kind's)."""
     from helpers.figures.kinds import get
 
@@ -120,7 +123,8 @@ def naive(data: Path, out: Path, pairs: list[tuple[int, str]]) -> float:
         run([str(Path(sys.executable).parent / "papermill"), str(notebook), str(nb), "-p", "year", str(year),
              "-p", "unit", unit, "-p", "data_dir", str(data), "--cwd", str(notebook.parent),
              "-k", "python3", "--no-progress-bar"])
-        run([sys.executable, "-c", f"from helpers.render.engines import render; render({str(nb)!r}, {str(folder)!r})"])
+        run([sys.executable, "-c", "from helpers.render.engines import render; "
+             f"render({str(nb)!r}, {str(folder)!r}, {formats!r})"])
     return time.perf_counter() - start
 
 
@@ -161,6 +165,8 @@ def main() -> None:
     parser.add_argument("--naive", type=int, default=6,
                         help="reports to run through the naive loop (0: the engine build only)")
     parser.add_argument("--soak", type=int, default=0, help="reports for the memory soak (0: skip)")
+    parser.add_argument("--formats", default="html,pdf,docx",
+                        help="formats of every report (as nianbao build --formats; the targets count html,pdf,docx)")
     parser.add_argument("--jobs", type=int, default=None, help="workers of the engine build (default: its own)")
     parser.add_argument("--no-noop", dest="noop", action="store_false", help="skip the no-op rebuild of the sample")
     args = parser.parse_args()
@@ -177,30 +183,31 @@ def main() -> None:
         cpu = cpu_children()
         engine_s = run([nianbao, "build", "--unit", "all", "--year", "all", "--data", str(data),
                         "--out", str(tmp / "engine"), "--kind", ",".join(kinds), "--period", ",".join(periods),
+                        "--formats", args.formats,
                         *(["--jobs", str(args.jobs)] if args.jobs else [])])
         cpu = cpu_children() - cpu
         reports = len(list((tmp / "engine").glob("*/*/*/report.pdf")))  # the district summaries too
         summaries = len(list((tmp / "engine").glob(f"*/*/{paths.SUMMARY_ID}/report.pdf")))
         print(f"matrix: {units} units x 3 years x {len(kinds)} kinds ({', '.join(kinds)}) x {len(periods)} periods "
               f"({', '.join(periods)}) = {reports - summaries} reports + {summaries} district summaries, "
-              f"html+pdf+docx, {os.cpu_count()} cores")
+              f"{args.formats.replace(',', '+')}, {os.cpu_count()} cores")
         per_engine = engine_s / reports
         print(f"engine: {reports} documents in {engine_s:.1f} s = {60 / per_engine:.0f} reports/min "
               f"({per_engine:.2f} s per report, warm kernels, default workers); CPU {cpu:.1f} s")
         print(f"evidence: {evidence_share(tmp / 'engine')}")
         if args.naive:
-            naive_loop(data, tmp, args.copies, args.naive, per_engine)
+            naive_loop(data, tmp, args.copies, args.naive, per_engine, args.formats)
         if args.noop:
             noop_rebuild(nianbao, tmp / "sample")
         if args.soak:
             soak(args.soak, tmp / "soak")
 
 
-def naive_loop(data: Path, tmp: Path, copies: int, n: int, per_engine: float) -> None:
+def naive_loop(data: Path, tmp: Path, copies: int, n: int, per_engine: float, formats: str) -> None:
     """The naive loop on ``n`` of the matrix's reports, and the speed-up of the engine."""
     pairs = [(y, f"{u}-{k}") for k in range(copies) for u in ("yeji-mzj", "yeji-rsj") for y in (2023, 2024)]
     pairs = pairs[:n]
-    naive_s = naive(data, tmp / "naive", pairs)
+    naive_s = naive(data, tmp / "naive", pairs, formats)
     per_naive = naive_s / len(pairs)
     print(f"naive:  {len(pairs)} reports in {naive_s:.1f} s = {60 / per_naive:.0f} reports/min "
           f"({per_naive:.2f} s per report, fresh papermill + fresh render process each)")

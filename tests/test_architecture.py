@@ -110,10 +110,15 @@ def test_a_reports_code_hash_leaves_out_what_no_report_runs():
 
 
 def test_formats_are_declared_once():
-    assert FORMATS == tuple(FORMAT_SPECS) == ("html", "pdf", "docx")
+    assert FORMATS == tuple(FORMAT_SPECS) == ("html", "pdf", "ofd", "docx")
     assert QUARTO_TO == {"html": "html", "pdf": "typst", "docx": "docx"}
     for fmt in FORMAT_SPECS.values():
-        assert fmt.file_name == f"report.{fmt.id}" and callable(fmt.builtin)
+        assert fmt.file_name == f"report.{fmt.id}"
+        if fmt.made_from:  # converted after its source, the same after either engine
+            assert callable(fmt.convert) and fmt.builtin is None and fmt.quarto_to is None
+            assert FORMATS.index(fmt.made_from) < FORMATS.index(fmt.id)
+        else:
+            assert callable(fmt.builtin) and fmt.quarto_to and fmt.convert is None
 
 
 def test_one_atomic_writer():

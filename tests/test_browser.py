@@ -56,7 +56,9 @@ def test_index_loads_clean_and_every_link_resolves(browser, site, tmp_path):
     assert problems == []
     assert "工作报告" in page.inner_text("h1") and "意识形态工作报告" in page.inner_text("h2")
     hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
-    assert len(hrefs) == (8 + 2) * 3  # 8 reports + 2 summaries, 3 formats each
+    assert len(hrefs) == (8 + 2) * 4  # 8 reports + 2 summaries, 4 formats each
+    first = [Path(unquote(urlparse(h).path)).suffix for h in hrefs[:4]]
+    assert first == [".html", ".pdf", ".ofd", ".docx"]  # the OFD beside the PDF
     for href in hrefs:
         assert Path(unquote(urlparse(href).path)).is_file(), href
     assert "叶集区民政局" in page.inner_text("tbody")

@@ -60,7 +60,7 @@ def test_chinese_help_wraps_by_display_width(monkeypatch):
     for line in text.splitlines():
         assert sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line) <= 60, line
         assert not line.strip().startswith(("，", "。", "）")) and not line.endswith("（"), line
-    assert "pip install" in " ".join(text.split()) and "html、pdf、docx" in text
+    assert "pip install" in " ".join(text.split()) and "html、pdf、ofd、docx" in text
 
 
 def test_argparse_errors_are_chinese_and_exit_2():

@@ -115,8 +115,11 @@ def ofd_glyphs(content: bytes) -> list[tuple[str, float, float, str, int | None]
     return out
 
 
-def check_ofd(ofd: Path, pdf: Path) -> dict[str, int]:
-    """Everything the tests require of an OFD made from ``pdf``; returns counts of what was checked."""
+def check_ofd(ofd: Path, pdf: Path, meta: dict | None = None) -> dict[str, int]:
+    """Everything the tests require of an OFD made from ``pdf``; returns counts of what was checked.
+
+    ``meta`` is the document information expected (by default :data:`META`).
+    """
     from fontTools.ttLib import TTFont
     from PIL import Image
 
@@ -135,8 +138,9 @@ def check_ofd(ofd: Path, pdf: Path) -> dict[str, int]:
     # the independent reader: metadata, pages, text line by line
     with ofdkit.open(ofd) as doc:
         assert not doc.warnings
-        assert doc.info.title == META["title"] and doc.info.author == META["author"]
-        assert doc.info.creation_date == "2024-12-31" and doc.info.keywords == tuple(META["keywords"])
+        meta = META if meta is None else meta
+        assert doc.info.title == meta["title"] and doc.info.author == (meta["author"] or None)
+        assert doc.info.creation_date == str(meta["created"]) and doc.info.keywords == tuple(meta["keywords"])
         assert doc.info.creator == "nianbao" and len(doc.info.doc_id or "") == 32
         assert len(doc.pages) == len(pages)
         for n, (page, pdf_page) in enumerate(zip(doc.pages, pages)):
@@ -316,6 +320,36 @@ def test_to_unicode_ranges():
     assert parse_to_unicode(cmap) == {1: "中", 2: "fi", 0x10: "A", 0x11: "B", 0x12: "C", 0x20: "一", 0x21: "二"}
 
 
+# --------------------------------------------------------------------------- a format among the others
+
+
+def test_ofd_is_a_format_made_from_the_pdf():
+    from helpers.render.engines import FORMATS, parse_formats, render_order
+
+    assert parse_formats("all") == FORMATS and "ofd" in FORMATS
+    assert parse_formats("OFD") == ("ofd",)
+    assert render_order(("ofd",)) == ("pdf", "ofd")  # the PDF rendered first, even when not asked for
+    assert render_order(("docx", "ofd", "html")) == ("html", "pdf", "ofd", "docx")
+    with pytest.raises(Exception, match="ofd"):  # the message lists the formats there are
+        parse_formats("pdf,rtf")
+
+
+def test_ofd_metadata_from_the_reports_yaml_block():
+    from helpers.render.engines import ofd_metadata
+
+    meta = {"title": "中共…党组2024年度\\\n意识形态工作专题报告", "pagetitle": "中共六安市叶集区民政局党组2024年度意识形态工作专题报告",
+            "title-lines": ["中共六安市叶集区民政局党组2024年度", "意识形态工作专题报告"],
+            "issuer": "中共六安市叶集区民政局党组", "date": "2025年1月8日"}
+    assert ofd_metadata(meta) == {"title": meta["pagetitle"], "author": "中共六安市叶集区民政局党组",
+                                  "created": "2025-01-08", "keywords": meta["title-lines"]}
+    escaped = ofd_metadata({**meta, "issuer": "某\\*单位\\*", "pagetitle": ""})
+    assert escaped["author"] == "某*单位*"  # Markdown escapes taken off
+    assert escaped["title"] == "".join(meta["title-lines"])
+    assert ofd_metadata({**meta, "issuer": None})["author"] == ""  # a district summary has no issuer
+    with pytest.raises(RenderError, match="日期"):
+        ofd_metadata({**meta, "date": "2025-01-08"})
+
+
 # --------------------------------------------------------------------------- a real report
 
 
@@ -326,3 +360,35 @@ def test_report_round_trip(built_report, tmp_path):
     counts = check_ofd(target, pdf)
     assert counts["glyphs"] > 1000 and counts["fonts"] >= 3 and counts["images"] >= 1 and counts["paths"] >= 10
     assert pdf_to_ofd(pdf, tmp_path / "again.ofd", **META).read_bytes() == target.read_bytes()
+
+
+@pytest.mark.render
+def test_every_sample_report_has_its_ofd(sample_build):
+    """`nianbao build` writes an OFD beside every PDF (reports and district summaries), checked against the PDF.
+
+    The document information is checked against what the report itself shows:
+    its title (indicators.json), its issuer opening the title and signing it
+    above the date it is signed on; a summary is dated as of its figures.
+    """
+    import json
+
+    pdfs = sorted(sample_build.rglob("report.pdf"))
+    summaries = [p for p in pdfs if p.parent.name == "_summary"]
+    assert len(pdfs) >= 20 and summaries
+    for pdf in pdfs:
+        ofd = pdf.with_suffix(".ofd")
+        assert ofd.is_file(), ofd
+        figures = json.loads((pdf.parent / "indicators.json").read_text(encoding="utf-8"))
+        title = figures["title"]
+        with ofdkit.open(ofd) as doc:
+            info = doc.info
+        assert info.title == title and "".join(info.keywords) == title, pdf
+        if pdf in summaries:
+            assert info.author is None and info.creation_date == figures["as_of"], pdf
+        else:
+            assert info.author and title.startswith(info.author), pdf
+            year, month, day = (int(v) for v in info.creation_date.split("-"))
+            text = "".join(line for page in pdf_pages(pdf) for line in pdf_lines(page))
+            assert f"{info.author}{year}年{month}月{day}日" in text, pdf  # the signature
+        check_ofd(ofd, pdf, {"title": title, "author": info.author, "created": info.creation_date,
+                             "keywords": info.keywords})

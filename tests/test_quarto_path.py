@@ -332,3 +332,20 @@ def test_build_with_engine_quarto_records_it(fake_quarto, tmp_path):
                    "--jobs", "1", "--formats", "pdf,html", "--engine", "builtin", env=fake_quarto.env)
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["engine"] == "builtin"
+
+
+@posix_only
+@pytest.mark.render
+def test_quarto_path_converts_its_own_pdf_to_ofd(fake_quarto, built_report, tmp_path):
+    ofdkit = pytest.importorskip("ofdkit")
+    out = tmp_path / "out"
+    out.mkdir()
+    written = render_quarto(built_report / "report.ipynb", out, ("ofd",))
+    assert set(written) == {"ofd"}
+    assert sorted(p.name for p in out.iterdir()) == ["report.ofd"]  # the PDF it came from is not kept
+    calls = [c for c in fake_quarto.calls() if c["argv"][0] == "render"]
+    assert calls[-1]["argv"][2:4] == ["--to", "typst"]  # Quarto asked for the PDF only
+    with ofdkit.open(written["ofd"]) as quarto, ofdkit.open(built_report / "report.ofd") as builtin:
+        for field in ("title", "author", "creation_date", "keywords"):
+            assert getattr(quarto.info, field) == getattr(builtin.info, field), field
+        assert [p.text() for p in quarto.pages] == [p.text() for p in builtin.pages]

@@ -139,7 +139,7 @@ def _add_report(p: argparse.ArgumentParser, summary: bool = False) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="nianbao", description="年报：由台账生成年度工作报告（HTML、PDF、DOCX）。")
+    parser = _Parser(prog="nianbao", description="年报：由台账生成年度工作报告（HTML、PDF、OFD、DOCX）。")
     sub = parser.add_subparsers(dest="command", required=True, title="命令", metavar="命令")
 
     b = sub.add_parser("build", help="执行笔记本并生成报告", description="执行笔记本并生成报告；输入未变的报告跳过。")
@@ -156,8 +156,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--as-of", default=None, metavar="DATE", help="统计截止日期 YYYY-MM-DD（默认：期末）")
     _add_data(b)
     b.add_argument("--out", type=Path, default=None, metavar="DIR", help="输出文件夹（默认：output/）")
-    b.add_argument("--formats", default="html,pdf,docx",
-                   help="要生成的格式，html、pdf、docx 中的一个或多个，逗号分隔（默认：全部三种）；"
+    b.add_argument("--formats", default="all",
+                   help="要生成的格式，html、pdf、ofd、docx 中的一个或多个，逗号分隔，或 all（默认，全部四种；"
+                        "OFD 是党政机关电子公文用的版式文档，由 PDF 转成）；"
                         "报告已有的其他格式不会丢失：输入未变时保留，输入变了一并重新生成")
     b.add_argument("--jobs", type=int, default=None, metavar="N", help="并行的工作进程数（默认：CPU 核数）")
     b.add_argument("--force", action="store_true", help="输入未变的报告也重新生成")

@@ -48,18 +48,21 @@ QUARTO_FONT_LINKS = "fonts"  # folder of the scratch project linking to each fon
 
 
 def parse_formats(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """``"html,pdf"`` to ``("html", "pdf")``, checked against :data:`FORMATS`.
+    """``"html,pdf"`` to ``("html", "pdf")``, checked against :data:`FORMATS`; ``"all"`` is every format.
 
     Raises
     ------
     ParameterError
         On an unknown format.
     """
+    if isinstance(text, str) and text.strip().lower() == "all":
+        return FORMATS
     items = text.split(",") if isinstance(text, str) else list(text)
     out = tuple(dict.fromkeys(i.strip().lower() for i in items if i.strip()))
     bad = [f for f in out if f not in FORMATS]
     if bad or not out:
-        raise ParameterError(f"--formats: '{','.join(bad) or text}' is not one of {','.join(FORMATS)}")
+        raise ParameterError(f"--formats：'{','.join(bad) or text}' 不是可用的格式；"
+                             f"请写 {','.join(FORMATS)} 中的一个或多个（逗号分隔），或 all")
     return out
 
 
@@ -258,19 +261,48 @@ def render_pdf(md: Path, target: Path, layout: Layout, choices=None, roles: tupl
     return target
 
 
+def ofd_metadata(meta: dict) -> dict:
+    """The OFD document's ``DocInfo`` from the report's YAML block: title, author, creation date, keywords.
+
+    The title is the report's page title, the author its issuer (none for a
+    district summary), the date the one the report is signed on, the keywords
+    the title's lines.
+    """
+    def plain(text) -> str:
+        return re.sub(r"\\(.)", r"\1", str(text or "")).strip()
+
+    lines = [plain(line) for line in meta.get("title-lines") or []]
+    found = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", plain(meta.get("date")))
+    if not found:
+        raise RenderError(f"报告的日期“{plain(meta.get('date'))}”不是“YYYY年M月D日”，无法写入 OFD 的创建日期")
+    return {"title": plain(meta.get("pagetitle")) or "".join(lines), "author": plain(meta.get("issuer")),
+            "created": "{}-{:0>2}-{:0>2}".format(*found.groups()), "keywords": lines}
+
+
+def render_ofd(pdf: Path, target: Path, meta: dict) -> Path:
+    """OFD from the report's PDF (its pages, text, fonts and images), with the report's metadata."""
+    from .ofd import pdf_to_ofd
+
+    return pdf_to_ofd(pdf, target, **ofd_metadata(meta))
+
+
 @dataclass(frozen=True)
 class Format:
     """One output format, declared once: reports, summaries, the site and ``--formats`` read :data:`FORMAT_SPECS`.
 
-    ``builtin(md, target, layout, choices, roles)`` renders Pandoc Markdown with the
-    built-in engines; ``quarto_to`` is Quarto's name for the format; ``label`` is how
-    the site's links name it.
+    A format is either rendered from the report's Pandoc Markdown,
+    ``builtin(md, target, layout, choices, roles)``, with Quarto's name for it in
+    ``quarto_to``; or converted from another format's file (``made_from``),
+    ``convert(source, target, meta)`` with the report's metadata, the same after
+    either engine. ``label`` is how the site's links name it.
     """
 
     id: str
-    builtin: Callable[..., Path]
-    quarto_to: str
     label: str
+    builtin: Callable[..., Path] | None = None
+    quarto_to: str | None = None
+    made_from: str | None = None
+    convert: Callable[[Path, Path, dict], Path] | None = None
 
     @property
     def file_name(self) -> str:
@@ -278,31 +310,61 @@ class Format:
 
 
 FORMAT_SPECS: dict[str, Format] = {f.id: f for f in (
-    Format("html", lambda md, target, layout, choices, roles: render_html(md, target), "html", "HTML"),
-    Format("pdf", lambda md, target, layout, choices, roles: render_pdf(md, target, layout, choices, roles),
-           "typst", "PDF"),
-    Format("docx", lambda md, target, layout, choices, roles: render_docx(md, target, layout), "docx", "DOCX"),
+    Format("html", "HTML", lambda md, target, layout, choices, roles: render_html(md, target), "html"),
+    Format("pdf", "PDF", lambda md, target, layout, choices, roles: render_pdf(md, target, layout, choices, roles),
+           "typst"),
+    Format("ofd", "OFD", made_from="pdf", convert=render_ofd),
+    Format("docx", "DOCX", lambda md, target, layout, choices, roles: render_docx(md, target, layout), "docx"),
 )}
 FORMATS: tuple[str, ...] = tuple(FORMAT_SPECS)  # every format, in the order files are listed
-QUARTO_TO = {f.id: f.quarto_to for f in FORMAT_SPECS.values()}  # format id -> Quarto format
+QUARTO_TO = {f.id: f.quarto_to for f in FORMAT_SPECS.values() if f.quarto_to}  # format id -> Quarto format
+
+
+def render_order(formats: tuple[str, ...]) -> tuple[str, ...]:
+    """``formats`` and the formats they are converted from, in :data:`FORMATS` order (sources first)."""
+    wanted = set(formats) | {FORMAT_SPECS[f].made_from for f in formats if FORMAT_SPECS[f].made_from}
+    return tuple(f for f in FORMATS if f in wanted)
+
+
+def render_markdown(md: Path, out_dir: Path, formats: tuple[str, ...], layout: Layout, choices: dict | None,
+                    roles: tuple[str, ...], timings: dict | None = None) -> dict[str, Path]:
+    """Render Pandoc Markdown into ``out_dir`` as ``report.<format>`` with the built-in engines.
+
+    A format converted from another (OFD from the PDF) gets its source rendered
+    too; a source not asked for is written beside ``md`` and not kept.
+
+    Returns
+    -------
+    dict
+        Each of ``formats`` to the file written.
+    """
+    written: dict[str, Path] = {}
+    meta: dict | None = None
+    timings = {} if timings is None else timings
+    for fmt in render_order(formats):
+        start = time.perf_counter()
+        spec = FORMAT_SPECS[fmt]
+        target = (out_dir if fmt in formats else md.parent) / spec.file_name
+        if spec.made_from:
+            if meta is None:
+                meta = split_metadata(md.read_text(encoding="utf-8"))[0]
+            written[fmt] = spec.convert(written[spec.made_from], target, meta)
+        else:
+            written[fmt] = spec.builtin(md, target, layout, choices, roles)
+        timings[fmt] = round(time.perf_counter() - start, 3)
+    return {f: written[f] for f in formats}
 
 
 def render_builtin(notebook, out_dir: Path, formats: tuple[str, ...], timings: dict | None = None) -> dict[str, Path]:
     """Render with pandoc and typst (the path CI tests)."""
     choices = resolve_all()
     layout = page_layout(choices)
-    written: dict[str, Path] = {}
     timings = {} if timings is None else timings
     with tempfile.TemporaryDirectory(prefix="nianbao-render-") as tmp:
         start = time.perf_counter()
         md = notebook_markdown(notebook, Path(tmp))
         timings["markdown"] = round(time.perf_counter() - start, 3)
-        for fmt in formats:
-            start = time.perf_counter()
-            spec = FORMAT_SPECS[fmt]
-            written[fmt] = spec.builtin(md, out_dir / spec.file_name, layout, choices, PDF_ROLES)
-            timings[fmt] = round(time.perf_counter() - start, 3)
-    return written
+        return render_markdown(md, out_dir, formats, layout, choices, PDF_ROLES, timings)
 
 
 @dataclass(frozen=True)
@@ -483,7 +545,8 @@ def render_quarto(notebook, out_dir: Path, formats: tuple[str, ...], timings: di
 
     choices = resolve_all()
     layout = page_layout(choices)
-    plan = quarto_plan(formats, layout, choices)
+    rendered = tuple(f for f in render_order(formats) if not FORMAT_SPECS[f].made_from)
+    plan = quarto_plan(rendered, layout, choices)
     written: dict[str, Path] = {}
     import nbformat
 
@@ -493,7 +556,7 @@ def render_quarto(notebook, out_dir: Path, formats: tuple[str, ...], timings: di
         for name, source in paths.template_files().items():  # the project's templates win, file by file
             (work / "templates" / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, work / "templates" / name)
-        if "docx" in formats:
+        if "docx" in rendered:
             shutil.copy(reference_docx(layout), work / plan.project["format"]["docx"]["reference-doc"])
         _link_fonts(work, plan.font_links)
         (work / "_quarto.yml").write_text(yaml.safe_dump(plan.project, allow_unicode=True, sort_keys=False),
@@ -508,16 +571,24 @@ def render_quarto(notebook, out_dir: Path, formats: tuple[str, ...], timings: di
             if proc.returncode != 0:
                 raise RenderError(f"Quarto 渲染失败（退出码 {proc.returncode}）：{quarto_error(proc.stderr)}")
         timings["quarto"] = round(time.perf_counter() - start, 3)
-        for fmt in formats:
-            produced = work / QUARTO_OUT / f"report.{fmt}"
-            if not produced.is_file():
+        produced: dict[str, Path] = {}
+        for fmt in rendered:
+            produced[fmt] = work / QUARTO_OUT / FORMAT_SPECS[fmt].file_name
+            if not produced[fmt].is_file():
                 raise RenderError(f"Quarto 没有写出 report.{fmt}（{QUARTO_OUT}/ 中只有："
                                   f"{'、'.join(sorted(p.name for p in (work / QUARTO_OUT).glob('*'))) or '无'}）")
-            written[fmt] = Path(shutil.copy(produced, out_dir / f"report.{fmt}"))
+        if "pdf" in produced:
+            check_embedded(produced["pdf"], choices, PDF_ROLES)
+        for fmt in formats:
+            spec = FORMAT_SPECS[fmt]
+            start = time.perf_counter()
+            if spec.made_from:  # converted from Quarto's file, as the built-in path converts its own
+                written[fmt] = spec.convert(produced[spec.made_from], out_dir / spec.file_name, meta)
+                timings[fmt] = round(time.perf_counter() - start, 3)
+            else:
+                written[fmt] = Path(shutil.copy(produced[fmt], out_dir / spec.file_name))
     if "docx" in written:
         docx_custom_properties(written["docx"], set(meta))
-    if "pdf" in written:
-        check_embedded(written["pdf"], choices, PDF_ROLES)
     return written
 
 
@@ -532,7 +603,7 @@ def render(notebook, out_dir: Path, formats: tuple[str, ...] = FORMATS, timings:
     out_dir : Path
         Folder to write into (it must exist).
     formats : tuple of str
-        Any of ``html``, ``pdf``, ``docx``.
+        Any of :data:`FORMATS` (``html``, ``pdf``, ``ofd``, ``docx``).
     timings : dict, optional
         Filled with the seconds each step took.
     engine : str, optional

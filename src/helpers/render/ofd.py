@@ -1319,7 +1319,8 @@ def ofd_parts(pdf_bytes: bytes, *, title: str, author: str, created: datetime.da
     info = w.el(body, "DocInfo")
     w.el(info, "DocID", digest.hexdigest()[:32])
     w.el(info, "Title", title)
-    w.el(info, "Author", author)
+    if author:
+        w.el(info, "Author", author)
     w.el(info, "CreationDate", date)
     if keywords:
         kw = w.el(info, "Keywords")

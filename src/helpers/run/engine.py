@@ -265,7 +265,7 @@ def tool_versions() -> dict[str, str]:
     """Versions of everything that shapes a report."""
     out = {"python": platform.python_version()}
     for dist in ("nianbao", "pandas", "matplotlib", "papermill", "nbclient", "nbconvert", "ipykernel",
-                 "pypandoc_binary", "typst", "python-docx"):
+                 "pypandoc_binary", "typst", "python-docx", "pdfminer.six", "fonttools", "lxml"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:

@@ -95,11 +95,11 @@ def markdown_only(nb):
 def add_parser(sub) -> None:
     """Add ``render`` to the ``nianbao`` command's subcommands."""
     r = sub.add_parser("render", help="把已执行的笔记本（papermill 或 JupyterLab 保存的）生成报告，不重新执行",
-                       description="把已执行的笔记本生成 HTML、PDF、DOCX 和 indicators.json，不重新执行。")
+                       description="把已执行的笔记本生成 HTML、PDF、OFD、DOCX 和 indicators.json，不重新执行。")
     r.add_argument("notebook", type=Path, metavar="NOTEBOOK", help="已执行的笔记本（.ipynb），相对或绝对路径")
     r.add_argument("--out", type=Path, default=None, metavar="DIR", help="输出文件夹（默认：笔记本所在的文件夹）")
-    r.add_argument("--formats", default=",".join(FORMATS),
-                   help="要生成的格式，html、pdf、docx 中的一个或多个，逗号分隔（默认：全部三种）")
+    r.add_argument("--formats", default="all",
+                   help="要生成的格式，html、pdf、ofd、docx 中的一个或多个，逗号分隔，或 all（默认，全部四种）")
     r.set_defaults(run=_run)
 
 

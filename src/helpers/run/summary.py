@@ -180,7 +180,7 @@ def write_summary(ledgers: Ledgers, year: int, out_dir: Path, formats: tuple[str
     ConsistencyError
         When a summed count differs from the sum of the units (nothing is written).
     """
-    from ..render.engines import FORMAT_SPECS
+    from ..render.engines import render_markdown
     from ..settings.fonts import resolve_all
     from ..settings.layout import page_layout
     from ..settings.outdir import atomic_folder
@@ -208,8 +208,7 @@ def write_summary(ledgers: Ledgers, year: int, out_dir: Path, formats: tuple[str
             md.write_text(summary_markdown(ledgers, total, per_unit, the_kind), encoding="utf-8")
             choices = resolve_all()
             layout = page_layout(choices)
-            for fmt in formats:
-                FORMAT_SPECS[fmt].builtin(md, scratch / f"report.{fmt}", layout, choices, SUMMARY_ROLES)
+            render_markdown(md, scratch, tuple(formats), layout, choices, SUMMARY_ROLES)
         if manifest is not None:
             (scratch / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                                                    encoding="utf-8")
