@@ -175,21 +175,36 @@ function Inlines(inlines)
   return inlines
 end
 
--- A paragraph holding only an image is a chart: centred, full width.
+-- A typst string literal.
+local function typst_string(text)
+  return '"' .. text:gsub('\\', '\\\\'):gsub('"', '\\"') .. '"'
+end
+
+-- A paragraph holding only an image is a chart: centred, full width, with its
+-- alternative text (the `alt` attribute nianbao writes, or `fig-alt` as Quarto
+-- writes it): the HTML's alt, the DOCX picture's description, typst's `alt:`
+-- (pandoc's typst writer drops it; PDF/A-2a and PDF/UA require it).
 function Para(el)
   if #el.content == 1 and el.content[1].t == "Image" then
     local img = el.content[1]
+    local alt = img.attributes["alt"] or img.attributes["fig-alt"]
+    img.attributes["fig-alt"] = nil
     if not img.attributes["width"] then img.attributes["width"] = "100%" end
     if FORMAT:match("docx") then
       img.attributes["width"] = "15cm"
+      img.attributes["alt"] = nil
+      if alt then img.caption = pandoc.Inlines(alt) end
       return pandoc.Div({ pandoc.Para({ img }) }, { ["custom-style"] = "Chart" })
     elseif FORMAT:match("typst") then
-      return {
-        pandoc.RawBlock("typst", "#chart["),
-        pandoc.Plain({ img }),
-        pandoc.RawBlock("typst", "]"),
-      }
+      local body = pandoc.Plain({ img })
+      if alt then
+        local width = img.attributes["width"]:gsub("^(%d+)%%$", "%1.0%%")
+        body = pandoc.RawBlock("typst", "#box(image(" .. typst_string(img.src) .. ", width: " .. width
+          .. ", alt: " .. typst_string(alt) .. "))")
+      end
+      return { pandoc.RawBlock("typst", "#chart["), body, pandoc.RawBlock("typst", "]") }
     end
+    if alt then img.attributes["alt"] = alt end
     return pandoc.Div({ pandoc.Para({ img }) }, { class = "chart" })
   end
   return nil

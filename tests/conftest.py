@@ -85,3 +85,25 @@ def frame(rows: list[dict], dates: tuple[str, ...] = ()) -> pd.DataFrame:
     for col in dates:
         out[col] = pd.to_datetime(out[col])
     return out
+
+
+def pdf_alt_texts(path: Path) -> list[str]:
+    """The alternative text of every figure in the PDF's structure tree, in reading order."""
+    import pikepdf
+
+    found: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, pikepdf.Dictionary):
+            if "/Alt" in node:
+                found.append(str(node.Alt))
+            if node.get("/K") is not None:
+                walk(node.K)
+        elif isinstance(node, pikepdf.Array):
+            for child in node:
+                walk(child)
+
+    with pikepdf.open(path) as pdf:
+        if "/StructTreeRoot" in pdf.Root:
+            walk(pdf.Root.StructTreeRoot)
+    return found

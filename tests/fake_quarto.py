@@ -22,8 +22,11 @@ issue 14 found it), with pandoc from ``pypandoc_binary`` and the ``typst`` wheel
   ``quarto-private-N`` attributes of its Div (``data-quarto-private-N`` in HTML);
 - ``date`` is read as a date and written with ``date-format`` ("Invalid Date"
   when it is not one); Quarto's own keys join the metadata (DOCX custom properties);
-- typst tables are bare ``#table(...)``, not pandoc's ``#figure(..., kind: table)``
-  (all as a real Quarto 1.10.18 was seen to do).
+- typst tables are bare ``#table(...)``, not pandoc's ``#figure(..., kind: table)``;
+- an image output's alternative text comes only from the cell's ``#| fig-alt``
+  option (one value, or a list with one per output), written as the image's
+  ``fig-alt`` attribute; the output's own metadata is not read
+  (all as a real Quarto 1.10.18 was seen to do, or its source says).
 
 Failures print ``ERROR: ...`` then a Deno stack trace on stderr and exit 1.
 Each call appends its arguments and the project's ``_quarto.yml`` to the JSON
@@ -95,6 +98,8 @@ def cell_markdown(nb, work: Path, fmt: str) -> str:
             out.append("".join(cell["source"]) + "\n\n")
             continue
         parts = []
+        source = "".join(cell.get("source", ""))
+        options = yaml.safe_load("\n".join(line[3:] for line in source.splitlines() if line.startswith("#| "))) or {}
         for number, output in enumerate(cell.get("outputs", []), start=1):
             data = output.get("data", {})
             markdown = data.get("text/markdown")
@@ -109,7 +114,10 @@ def cell_markdown(nb, work: Path, fmt: str) -> str:
                 name = f"report_files/figure-{fmt}/cell-{index + 1}-output-{number}.png"
                 (work / name).parent.mkdir(parents=True, exist_ok=True)
                 (work / name).write_bytes(base64.b64decode(data["image/png"]))
-                parts.append(f"\n::: {{.cell-output .cell-output-display}}\n![]({name})\n:::\n")
+                alt = options.get("fig-alt")  # one for the cell, or a list: one per output
+                alt = alt[number - 1] if isinstance(alt, list) else alt
+                attrs = "{fig-alt='" + alt.replace("'", "\\'") + "'}" if alt else ""
+                parts.append(f"\n::: {{.cell-output .cell-output-display}}\n![]({name}){attrs}\n:::\n")
         if parts:
             count = cell.get("execution_count")
             # cell metadata other than tags (papermill's execution times) as Quarto's private attributes

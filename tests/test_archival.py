@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import pdf_alt_texts
+
 pikepdf = pytest.importorskip("pikepdf")
 pytestmark = pytest.mark.render
 
@@ -54,3 +56,44 @@ def test_doctor_says_which_standard_is_written():
     from conftest import run_cli
 
     assert "PDF 标准：PDF/A-2B" in run_cli("doctor").stdout
+
+
+# --------------------------------------------------------------------------- alternative text for every chart
+
+
+def test_every_chart_carries_its_caption_and_figures_in_every_format(built_report):
+    import re
+    import zipfile
+    from html import unescape
+
+    alts = pdf_alt_texts(built_report / "report.pdf")
+    assert len(alts) == 3, alts  # the ideology report's three charts
+    for n, alt in enumerate(alts, start=1):
+        assert alt.startswith(f"图{n}　") and "2024年" in alt and re.search(r"\d+[次件]|年\d+", alt), alt
+    assert "理论中心组学习（研讨）15次" in alts[0]  # the figures it draws, as table 1 states them
+    html = (built_report / "report.html").read_text(encoding="utf-8")
+    assert [unescape(a) for a in re.findall(r'<img [^>]*?alt="([^"]*)"', html)] == alts
+    with zipfile.ZipFile(built_report / "report.docx") as z:
+        document = z.read("word/document.xml").decode("utf-8")
+    assert [unescape(a) for a in re.findall(r'<wp:docPr [^>]*descr="([^"]*)"', document)] == alts
+    captions = re.findall(r"<p>(图\d+　[^<]+)</p>", html)  # the caption above each chart opens its text
+    assert len(captions) == 3 and all(alt.startswith(c + "。") for alt, c in zip(alts, captions)), captions
+
+
+def test_with_alternative_text_the_report_reaches_pdfa_2a(built_report, tmp_path, monkeypatch):
+    """PDF/A-2a (accessible: tagged, every image described) is one setting away in _quarto.yml."""
+    from helpers.render import engines
+
+    monkeypatch.setattr(engines, "pdf_standard", lambda: "a-2a")
+    written = engines.render_builtin(built_report / "report.ipynb", tmp_path, ("pdf",))
+    with pikepdf.open(written["pdf"]) as pdf:
+        meta = pdf.open_metadata()
+        assert (meta.get("pdfaid:part"), meta.get("pdfaid:conformance")) == ("2", "A")
+        assert pdf.Root.MarkInfo.Marked
+    assert len(pdf_alt_texts(written["pdf"])) == 3
+
+
+def test_the_district_summary_chart_is_described(sample_build):
+    alts = pdf_alt_texts(sample_build / "2024" / "casework" / "_summary" / "report.pdf")
+    assert len(alts) == 1 and alts[0].startswith("图1　各单位2024年度")
+    assert "叶集区民政局" in alts[0] and "件" in alts[0]

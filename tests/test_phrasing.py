@@ -56,3 +56,20 @@ def test_dates_and_numbers():
 def test_markdown_escape_keeps_hostile_text_as_text():
     assert md_escape("<script>alert(1)</script>") == r"\<script\>alert\(1\)\</script\>"
     assert md_escape("a*b_c") == r"a\*b\_c"
+
+
+def test_a_charts_figures_in_words():
+    from helpers.document.charts import Chart, figures_words
+
+    words = figures_words({"2024年": [15, 3], "2023年同期": [12, None]}, ["理论学习", "党员大会"], "次")
+    assert words == "2024年：理论学习15次，党员大会3次；2023年同期：理论学习12次"  # a missing value left out
+    assert figures_words({"2024年": [float("nan")]}, ["一月"], "件") == ""
+    chart = Chart("各类组织生活开展次数（2024年与上年同期）", b"", words)
+    assert chart.alt(2) == f"图2　各类组织生活开展次数（2024年与上年同期）。{words}。"
+    assert Chart("走势", b"").alt(1) == "图1　走势"
+
+
+def test_markdown_attribute_values_are_escaped():
+    from helpers.words.phrasing import md_attribute
+
+    assert md_attribute('某"单位"\\') == '"某\\"单位\\"\\\\"'

@@ -24,7 +24,7 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from conftest import run_cli
+from conftest import pdf_alt_texts, run_cli
 from helpers.render.engines import (
     MARKDOWN_READER,
     _link_fonts,
@@ -294,6 +294,8 @@ def test_quarto_path_gives_the_builtin_documents(fake_quarto, sample_build, repo
 
     # same pages, same lines on each page: captions with their charts, same fonts (checked in render_quarto)
     assert layout_text(written["pdf"]) == layout_text(built_report / "report.pdf")
+    alts = pdf_alt_texts(written["pdf"])  # each chart described, from the cell's fig-alt as Quarto reads it
+    assert alts == pdf_alt_texts(built_report / "report.pdf") and alts and all(a.startswith("图") for a in alts)
     html = written["html"].read_text(encoding="utf-8")
     assert "<script" not in html.lower() and "javascript:" not in html
     with zipfile.ZipFile(written["docx"]) as z:

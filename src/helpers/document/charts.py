@@ -16,6 +16,7 @@ from ..figures.indicators import Indicators
 from ..read import schema
 from ..settings.config import nianbao_settings
 from ..settings.fonts import resolve
+from ..words.phrasing import number
 
 if TYPE_CHECKING:
     from .report import Report
@@ -26,10 +27,39 @@ _REGISTERED: set[str] = set()
 
 @dataclass
 class Chart:
-    """One rendered chart: its caption and PNG bytes."""
+    """One rendered chart: its caption, PNG bytes and its figures in words (the image's alternative text)."""
 
     caption: str
     png: bytes
+    figures: str = ""
+
+    def alt(self, number: int) -> str:
+        """The alternative text of the chart numbered ``number``: its caption, then the figures it draws.
+
+        What a screen reader says, and what PDF/A-2a and PDF/UA require of every image.
+        """
+        return f"图{number}　{self.caption}" + (f"。{self.figures}。" if self.figures else "")
+
+
+def figures_words(series: dict[str, list], labels: list[str], unit: str = "") -> str:
+    """The figures a chart draws, in words: ``2024年：支部大会12次，…；2023年同期：…``.
+
+    Parameters
+    ----------
+    series : dict
+        Each series' name (as the legend says it) to its values, one per label;
+        a missing value (``None`` or NaN) is left out.
+    labels : list of str
+        The category or year of each value.
+    unit : str
+        Written after each value (次, 件 …).
+    """
+    parts = []
+    for name, values in series.items():
+        shown = [f"{label}{number(v)}{unit}" for label, v in zip(labels, values) if v is not None and not pd.isna(v)]
+        if shown:
+            parts.append(f"{name}：" + "，".join(shown))
+    return "；".join(parts)
 
 
 def use_chart_font() -> str:
@@ -106,7 +136,11 @@ def activities_chart(r: Report) -> Chart:
     ax.set_xlabel("次数", fontsize=9)
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     _style(ax)
-    return Chart(f"各类组织生活开展次数（{_period_name(ind)}与上年同期）", _png(fig))
+    series = {_period_name(ind): now[::-1]}
+    if all(b is not None for b in before):
+        series[f"{ind.year - 1}年同期"] = before[::-1]
+    return Chart(f"各类组织生活开展次数（{_period_name(ind)}与上年同期）", _png(fig),
+                 figures_words(series, labels[::-1], "次"))
 
 
 def months_chart(r: Report) -> Chart | None:
@@ -130,7 +164,11 @@ def months_chart(r: Report) -> Chart | None:
     ax.legend(fontsize=8, frameon=False, loc="upper center", ncol=2)
     _style(ax)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-    return Chart(f"群众来信来访按月收件情况（{_period_name(ind)}与上年同期）", _png(fig))
+    series = {_period_name(ind): list(frame["本期"])}
+    if frame["上年同期"].notna().all():
+        series[f"{ind.year - 1}年同期"] = list(frame["上年同期"])
+    return Chart(f"群众来信来访按月收件情况（{_period_name(ind)}与上年同期）", _png(fig),
+                 figures_words(series, [str(m) for m in frame.index], "件"))
 
 
 def channels_chart(r: Report) -> Chart | None:
@@ -153,7 +191,11 @@ def channels_chart(r: Report) -> Chart | None:
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     _style(ax)
-    return Chart(f"信访形式分布（{_period_name(ind)}与上年同期）", _png(fig))
+    series = {_period_name(ind): [i.value for i in items[::-1]]}
+    if all(i.prior is not None for i in items):
+        series[f"{ind.year - 1}年同期"] = [i.prior for i in items[::-1]]
+    return Chart(f"信访形式分布（{_period_name(ind)}与上年同期）", _png(fig),
+                 figures_words(series, [i.label for i in items[::-1]], "件"))
 
 
 def trend_chart(r: Report) -> Chart | None:
@@ -181,8 +223,9 @@ def trend_chart(r: Report) -> Chart | None:
     _style(ax)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
     start = ind.period.start
+    words = figures_words({col: list(frame[col]) for col in frame.columns}, [f"{y}年" for y in frame.index])
     return Chart(f"主要指标历年走势（各年{start.month}月{start.day}日至{ind.as_of.month}月{ind.as_of.day}日）",
-                 _png(fig))
+                 _png(fig), words)
 
 
 # The blocks of ``appendix:`` in config/kinds.yml that are charts, in the order a kind lists them.

@@ -529,12 +529,12 @@ def show_markdown(text: str) -> None:
 
 
 def show_charts(report: Report) -> None:
-    """Display each chart with its caption (figure number, then the image)."""
+    """Display each chart with its caption (figure number, then the image, its figures as its alternative text)."""
     from IPython.display import Image, display
 
     for i, chart in enumerate(report.charts(), start=1):
         display(ReportMarkdown(f"::: {{.caption}}\n图{i}　{chart.caption}\n:::"))
-        display(Image(data=chart.png, format="png"))
+        display(Image(data=chart.png, format="png", metadata={"alt": chart.alt(i)}))
 
 
 def publish_indicators(report: Report) -> None:

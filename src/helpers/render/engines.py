@@ -460,7 +460,8 @@ def quarto_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, d
 
     The cells the built-in path leaves out are removed; each cell's metadata keeps
     only its tags (Quarto writes the rest, papermill's execution times among them,
-    into the HTML, which then changes on every build); the report's YAML block,
+    into the HTML, which then changes on every build); a chart's alternative text
+    (its output's ``alt``) becomes the cell's ``fig-alt`` option; the report's YAML block,
     which opens a cell's Markdown output, becomes the notebook's front matter (a
     first raw cell), the only place Quarto reads a document's title from.
 
@@ -477,6 +478,10 @@ def quarto_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, d
         if REMOVE_TAGS & set(tags):
             continue
         cell = nbformat.from_dict({**cell, "metadata": {"tags": tags} if tags else {}})
+        alts = [(o.get("metadata", {}).get("image/png") or {}).get("alt", "") for o in cell.get("outputs", [])]
+        if any(alts):  # a chart's alternative text, as Quarto reads it: the cell's fig-alt, one per output
+            options = yaml.safe_dump({"fig-alt": alts}, allow_unicode=True, width=10**6).splitlines()
+            cell["source"] = "".join(f"#| {line}\n" for line in options) + "".join(cell.get("source", ""))
         for output in cell.get("outputs", []):
             text = output.get("data", {}).get("text/markdown")
             if not meta and isinstance(text, str):

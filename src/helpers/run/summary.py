@@ -27,7 +27,7 @@ from ..settings.errors import NianbaoError
 from ..settings.layout import pipe_table
 from ..settings.paths import SUMMARY_ID
 from ..words.evidence import SPAN_LABELS
-from ..words.phrasing import cn_date, md_escape, number
+from ..words.phrasing import cn_date, md_attribute, md_escape, number
 
 SUMMARY_ROLES = ("title", "body", "hei", "page-number")  # the summary has no 楷体 heading
 
@@ -125,6 +125,8 @@ def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, In
     """The summary report in Pandoc Markdown (images referenced as files in the same folder)."""
     import yaml
 
+    from ..document.charts import Chart, figures_words
+
     year, as_of, period = total.year, total.as_of, total.period
     title = summary_title(year, kind.id, period.code)
     meta = {"title": title, "title-lines": [f"{period.words}各单位", f"{kind.name}主要指标汇总"],
@@ -140,7 +142,8 @@ def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, In
     cols = ["单位", *(figure_label(total.items[k]) for k in keys)]
     rank = keys[0]
     rows = []
-    for unit, ind in sorted(per_unit.items(), key=lambda kv: -(kv[1].items[rank].value or 0)):
+    ranked = sorted(per_unit.items(), key=lambda kv: -(kv[1].items[rank].value or 0))
+    for unit, ind in ranked:
         rows.append([md_escape(ledgers.units.loc[unit, "unit_name"]),
                      *(number(ind.items[k].value if k in ind.items else None, total.items[k].kind) for k in keys)])
     rows.append(["合计", *(number(total.items[k].value, total.items[k].kind) for k in keys)])
@@ -151,8 +154,11 @@ def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, In
         out.append(channel_table(ledgers, total, list(per_unit)))
     item = total.items[rank]
     out.append(f"# {next(numbers)}、各单位{item.label}排名")
-    out.append(f"::: {{.caption}}\n图1　各单位{period.words}{item.label}（{item.unit}）\n:::")
-    out.append("![](ranking.png)")
+    chart = Chart(f"各单位{period.words}{item.label}（{item.unit}）", b"", figures_words(
+        {item.label: [ind.items[rank].value for _u, ind in ranked]},
+        [ledgers.units.loc[unit, "unit_name"] for unit, _ind in ranked], item.unit))
+    out.append(f"::: {{.caption}}\n图1　{chart.caption}\n:::")
+    out.append(f"![](ranking.png){{alt={md_attribute(chart.alt(1))}}}")
     out.append("::: {.note}\n数据来源：各单位台账；汇总数已与各单位数之和逐项核对。\n:::")
     from ..words.evidence import evidence_markdown
 

@@ -123,3 +123,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~^$@&])")
 def md_escape(text: str) -> str:
     """Escape text from the ledgers so that Markdown shows it as typed."""
     return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def md_attribute(text: str) -> str:
+    """Text as a quoted value of a Pandoc Markdown attribute (``{alt="…"}``): backslashes and quotes escaped."""
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
