@@ -110,6 +110,22 @@ def evidence_share(out: Path) -> str:
             f"({100 * evidence / total:.1f} %)")
 
 
+def stage_times(out: Path) -> str:
+    """Mean seconds per report of each stage its manifest times (execute, markdown, each format, evidence)."""
+    sums: dict[str, float] = {}
+    count = 0
+    for manifest in out.glob("*/*/*/manifest.json"):
+        timings = json.loads(manifest.read_text(encoding="utf-8")).get("timings", {})
+        if not timings:
+            continue
+        count += 1
+        for stage, seconds in timings.items():
+            sums[stage] = sums.get(stage, 0.0) + seconds
+    if not count:
+        return "no report timings"
+    return f"{count} reports: " + ", ".join(f"{stage} {total / count:.3f} s" for stage, total in sums.items())
+
+
 def naive(data: Path, out: Path, pairs: list[tuple[int, str]], formats: str) -> float:
     """A fresh papermill process and a fresh render process per report (the first kind's)."""
     from helpers.figures.kinds import get
@@ -195,6 +211,7 @@ def main() -> None:
         print(f"engine: {reports} documents in {engine_s:.1f} s = {60 / per_engine:.0f} reports/min "
               f"({per_engine:.2f} s per report, warm kernels, default workers); CPU {cpu:.1f} s")
         print(f"evidence: {evidence_share(tmp / 'engine')}")
+        print(f"per report, by stage (wall, in the workers): {stage_times(tmp / 'engine')}")
         if args.naive:
             naive_loop(data, tmp, args.copies, args.naive, per_engine, args.formats)
         if args.noop:

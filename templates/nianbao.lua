@@ -273,8 +273,21 @@ function Div(el)
   return filter_div(el)
 end
 
+-- typst: every table through the template's `report-table`, which sizes its columns
+-- and keeps it whole once (a show rule that rebuilt the table nested one table in
+-- another, which PDF/UA refuses); the same typst after either engine (Quarto's
+-- writer has bare tables, pandoc's wraps them in a figure).
+local function typst_table(el)
+  if not FORMAT:match("typst") then return nil end
+  local text = pandoc.write(pandoc.Pandoc({ el }), "typst")
+  local renamed, count = text:gsub("#table%(", "#report-table(", 1)
+  if count ~= 1 then return nil end
+  return pandoc.RawBlock("typst", renamed)
+end
+
 return {
   { Div = unwrap_quarto, CodeBlock = evidence_html },
   { Pandoc = keep_together },
   { Div = Div, Header = Header, Para = Para, Inlines = Inlines, Link = Link },
+  { Table = typst_table },
 }

@@ -107,3 +107,27 @@ def pdf_alt_texts(path: Path) -> list[str]:
         if "/StructTreeRoot" in pdf.Root:
             walk(pdf.Root.StructTreeRoot)
     return found
+
+
+def table_nesting(path: Path) -> tuple[int, int]:
+    """The tables in the PDF's structure tree, and how many of them sit inside another table."""
+    import pikepdf
+
+    tables = nested = 0
+
+    def walk(node, inside: bool) -> None:
+        nonlocal tables, nested
+        if isinstance(node, pikepdf.Dictionary):
+            is_table = node.get("/S") == "/Table"
+            tables += is_table
+            nested += is_table and inside
+            if node.get("/K") is not None:
+                walk(node.K, inside or is_table)
+        elif isinstance(node, pikepdf.Array):
+            for child in node:
+                walk(child, inside)
+
+    with pikepdf.open(path) as pdf:
+        if "/StructTreeRoot" in pdf.Root:
+            walk(pdf.Root.StructTreeRoot, False)
+    return tables, nested

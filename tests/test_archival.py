@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import pdf_alt_texts
+from conftest import pdf_alt_texts, table_nesting
 
 pikepdf = pytest.importorskip("pikepdf")
 pytestmark = pytest.mark.render
@@ -80,17 +80,30 @@ def test_every_chart_carries_its_caption_and_figures_in_every_format(built_repor
     assert len(captions) == 3 and all(alt.startswith(c + "。") for alt, c in zip(alts, captions)), captions
 
 
-def test_with_alternative_text_the_report_reaches_pdfa_2a(built_report, tmp_path, monkeypatch):
-    """PDF/A-2a (accessible: tagged, every image described) is one setting away in _quarto.yml."""
+@pytest.mark.parametrize("kind", ["ideology", "casework", "integrity"])
+@pytest.mark.parametrize("standard", ["a-2a", "ua-1"])
+def test_the_accessible_standards_are_one_setting_away(sample_build, kind, standard, tmp_path, monkeypatch):
+    """PDF/A-2a and PDF/UA-1 (tagged, every image described, tables well formed) from `pdf-standard` alone."""
     from helpers.render import engines
 
-    monkeypatch.setattr(engines, "pdf_standard", lambda: "a-2a")
-    written = engines.render_builtin(built_report / "report.ipynb", tmp_path, ("pdf",))
+    monkeypatch.setattr(engines, "pdf_standard", lambda: standard)
+    notebook = sample_build / "2024" / kind / "yeji-mzj" / "report.ipynb"
+    written = engines.render_builtin(notebook, tmp_path, ("pdf",))  # typst refuses what the standard forbids
     with pikepdf.open(written["pdf"]) as pdf:
         meta = pdf.open_metadata()
-        assert (meta.get("pdfaid:part"), meta.get("pdfaid:conformance")) == ("2", "A")
+        if standard == "a-2a":
+            assert (meta.get("pdfaid:part"), meta.get("pdfaid:conformance")) == ("2", "A")
+        else:
+            assert meta.get("pdfuaid:part") == "1"
         assert pdf.Root.MarkInfo.Marked
-    assert len(pdf_alt_texts(written["pdf"])) == 3
+    assert pdf_alt_texts(written["pdf"])
+
+
+def test_no_table_is_tagged_inside_another(sample_build):
+    """Each table is built once (templates/official.typ's report-table), so its structure is one Table element."""
+    counts = {str(p.relative_to(sample_build)): table_nesting(p) for p in sorted(sample_build.rglob("report.pdf"))}
+    assert sum(tables for tables, _nested in counts.values()) >= 100
+    assert not {p: c for p, c in counts.items() if c[1]}
 
 
 def test_the_district_summary_chart_is_described(sample_build):

@@ -24,7 +24,7 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from conftest import pdf_alt_texts, run_cli
+from conftest import pdf_alt_texts, run_cli, table_nesting
 from helpers.render.engines import (
     MARKDOWN_READER,
     _link_fonts,
@@ -296,6 +296,8 @@ def test_quarto_path_gives_the_builtin_documents(fake_quarto, sample_build, repo
     assert layout_text(written["pdf"]) == layout_text(built_report / "report.pdf")
     alts = pdf_alt_texts(written["pdf"])  # each chart described, from the cell's fig-alt as Quarto reads it
     assert alts == pdf_alt_texts(built_report / "report.pdf") and alts and all(a.startswith("图") for a in alts)
+    assert table_nesting(written["pdf"]) == table_nesting(built_report / "report.pdf")
+    assert table_nesting(written["pdf"])[1] == 0  # each table tagged once (PDF/UA)
     html = written["html"].read_text(encoding="utf-8")
     assert "<script" not in html.lower() and "javascript:" not in html
     with zipfile.ZipFile(written["docx"]) as z:
