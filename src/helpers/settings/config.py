@@ -220,7 +220,7 @@ def rules_schema() -> dict[str, Any]:
 
 
 # The PDF standards typst writes that nianbao offers (none: a plain PDF).
-PDF_STANDARDS = ("a-2b", "a-2u", "a-3b", "a-3u", "a-4", "none")
+PDF_STANDARDS = ("a-2b", "a-2u", "a-2a", "a-3b", "a-3u", "a-3a", "a-4", "ua-1", "none")
 
 
 def pdf_standard() -> str | None:
