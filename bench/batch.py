@@ -192,6 +192,7 @@ def main() -> None:
         data = tmp / "data"
         replicate(data, args.copies)
         from helpers.figures.kinds import parse_kinds
+        from helpers.render.engines import parse_formats
         from helpers.run.build import parse_periods
 
         kinds, periods = parse_kinds(args.kinds), parse_periods(args.periods)
@@ -206,7 +207,7 @@ def main() -> None:
         summaries = len(list((tmp / "engine").glob(f"*/*/{paths.SUMMARY_ID}/report.pdf")))
         print(f"matrix: {units} units x 3 years x {len(kinds)} kinds ({', '.join(kinds)}) x {len(periods)} periods "
               f"({', '.join(periods)}) = {reports - summaries} reports + {summaries} district summaries, "
-              f"{args.formats.replace(',', '+')}, {os.cpu_count()} cores")
+              f"{'+'.join(parse_formats(args.formats))}, {os.cpu_count()} cores")
         per_engine = engine_s / reports
         print(f"engine: {reports} documents in {engine_s:.1f} s = {60 / per_engine:.0f} reports/min "
               f"({per_engine:.2f} s per report, warm kernels, default workers); CPU {cpu:.1f} s")
