@@ -48,6 +48,7 @@ sys.path.insert(0, str(TESTS))
 import fake_quarto as stand_in  # noqa: E402
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="the stand-in quarto is a script with a #! line")
+REAL_QUARTO = shutil.which("quarto")  # a real Quarto on PATH when the tests start (the stand-in is added later)
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 # variables pandoc fills itself, not nianbao
 PANDOC_VARIABLES = {"body", "pagetitle", "title-lines", "for", "endfor", "sep", "if", "endif"}
@@ -272,20 +273,43 @@ def test_doctor_reports_quarto_and_the_engine(fake_quarto, no_quarto):
 # --------------------------------------------------------------------------- through the stand-in
 
 
+@pytest.fixture(params=["stand-in", pytest.param("real", marks=pytest.mark.quarto)])
+def any_quarto(request, tmp_path, monkeypatch):
+    """The Quarto a parity test renders with: the stand-in always; a real Quarto wherever one is on PATH."""
+    if request.param == "real":
+        if REAL_QUARTO is None:
+            pytest.skip("no real quarto on PATH (it has no wheel or Debian package; see the README)")
+        monkeypatch.setenv("PATH", f"{Path(REAL_QUARTO).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+        monkeypatch.delenv("NIANBAO_ENGINE", raising=False)
+        return None
+    return request.getfixturevalue("fake_quarto")
+
+
+def page_images(pdf: Path, folder: Path) -> list[bytes]:
+    """Each page of ``pdf`` as PNG bytes (pdftoppm, 50 dpi)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(folder / "page")], check=True)
+    return [p.read_bytes() for p in sorted(folder.glob("page-*.png"))]
+
+
 @posix_only
 @needs_pdftotext
 @pytest.mark.render
 @pytest.mark.parametrize("report", ["2024/ideology", "2024/casework", "2024/integrity", "2024-H1/casework"])
-def test_quarto_path_gives_the_builtin_documents(fake_quarto, sample_build, report, tmp_path):
-    # the quarto on PATH is the stand-in here; a real Quarto is compared in test_render.py
+def test_quarto_path_gives_the_builtin_documents(any_quarto, sample_build, report, tmp_path):
+    """The stand-in in CI; a real Quarto too wherever one is on PATH (its PDFs then compared pixel for pixel)."""
     built_report = tmp_path / "builtin"
     built_report.mkdir()
     notebook = sample_build / report / "yeji-mzj" / "report.ipynb"
     render_builtin(notebook, built_report, ("html", "pdf", "docx"))
-    written = render_quarto(notebook, tmp_path, ("html", "pdf", "docx"))
+    (tmp_path / "quarto").mkdir()
+    written = render_quarto(notebook, tmp_path / "quarto", ("html", "pdf", "docx"))
     assert set(written) == {"html", "pdf", "docx"}
-    calls = [c for c in fake_quarto.calls() if c["argv"][0] == "render"]
-    assert len(calls) == 1 and calls[0]["argv"][2:4] == ["--to", "all"]
+    if any_quarto is not None:  # the stand-in logs its calls: one render for every format
+        calls = [c for c in any_quarto.calls() if c["argv"][0] == "render"]
+        assert len(calls) == 1 and calls[0]["argv"][2:4] == ["--to", "all"]
+    else:  # a real Quarto: the same page images
+        assert page_images(written["pdf"], tmp_path / "q") == page_images(built_report / "report.pdf", tmp_path / "b")
 
     def layout_text(pdf: Path) -> list[str]:
         text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
@@ -316,7 +340,13 @@ def test_quarto_path_gives_the_builtin_documents(fake_quarto, sample_build, repo
     again = render_quarto(notebook, tmp_path / "again", ("html",))
     assert again["html"].read_bytes() == written["html"].read_bytes()  # byte-stable
     with zipfile.ZipFile(built_report / "report.docx") as z:
-        assert z.read("word/document.xml").decode("utf-8").count("<w:drawing>") == document.count("<w:drawing>")
+        builtin_document = z.read("word/document.xml").decode("utf-8")
+    assert builtin_document.count("<w:drawing>") == document.count("<w:drawing>")
+
+    def styles(xml: str) -> list[str]:
+        return re.findall(r'<w:pStyle w:val="([^"]+)"', xml)
+
+    assert styles(document) == styles(builtin_document)  # Body Text Kept, Chart Kept … paragraph by paragraph
 
 
 @posix_only

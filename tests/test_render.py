@@ -132,25 +132,3 @@ def test_executed_notebook_keeps_outputs_but_no_code_in_report(built_report):
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") in ("stream", "error")]
     text, _ = html_parts(built_report / "report.html")
     assert "helpers." not in text and "import" not in text
-
-
-@pytest.mark.quarto
-@pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on PATH (it has no wheel or Debian package)")
-def test_quarto_renders_the_same_documents(built_report, tmp_path):
-    from helpers.render.engines import render_builtin, render_quarto
-
-    for engine in ("quarto", "builtin"):
-        (tmp_path / engine).mkdir()
-    written = render_quarto(built_report / "report.ipynb", tmp_path / "quarto", ("html", "pdf", "docx"))
-    assert set(written) == {"html", "pdf", "docx"}
-    text = squash(pdf_text(written["pdf"]))
-    for figure in REFERENCE_FIGURES:
-        assert figure in text
-    builtin = render_builtin(built_report / "report.ipynb", tmp_path / "builtin", ("pdf",))
-
-    def pages(pdf):
-        return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
-                              text=True).stdout.split("\f")
-
-    assert pages(written["pdf"]) == pages(builtin["pdf"])  # same pages, captions with their charts
-    assert "<script" not in written["html"].read_text(encoding="utf-8").lower()
