@@ -145,3 +145,17 @@ def test_the_configuration_schema_names_what_the_registries_hold():
 
     assert set(config._APPENDIX_BLOCKS) == set(TABLES) | set(CHARTS)
     assert set(config._PROBLEMS) == set(PROBLEMS)
+
+
+def test_every_ledger_table_declares_its_figures_once():
+    """_compute_indicators computes the spans and loops over the tables' figure functions, one per ledger table."""
+    import inspect
+
+    from helpers.figures import indicators
+    from helpers.read import schema
+
+    assert tuple(indicators.TABLE_FIGURES) == schema.LEDGER_TABLES
+    source = inspect.getsource(indicators._compute_indicators)
+    assert len(source.splitlines()) < 60
+    for name in schema.LEDGER_TABLES:  # no table named in the loop's own body
+        assert f"ledgers.{name}" not in source, name

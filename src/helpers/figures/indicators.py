@@ -528,9 +528,159 @@ def compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | str
                    outlets=list(kept.outlets), spans=dict(kept.spans))
 
 
+@dataclass(frozen=True)
+class FigureContext:
+    """What every table's figures are computed against: the unit, the spans (本期, 上年同期, 上期), the rules."""
+
+    ledgers: Ledgers
+    unit: str
+    period: Period
+    as_of: date
+    spans: dict[str, Span]
+    rules: dict
+
+    @property
+    def span(self) -> Span:
+        """This period's span (``value``)."""
+        return self.spans["value"]
+
+    def reached(self, frame: pd.DataFrame | None, column: str) -> list[str]:
+        """The spans a table has data for: this one always, earlier ones when its records reach back."""
+        return [name for name, s in self.spans.items() if name == "value" or _has_prior(frame, column, s)]
+
+    def mine(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The unit's rows of a table."""
+        return frame[frame["unit"] == self.unit]
+
+    @staticmethod
+    def figure(name: str, **kwargs) -> Indicator:
+        """An indicator from its figures per span (``figures={span: figure}``) and what describes it."""
+        per_span = kwargs.pop("figures")
+        return Indicator(per_span.get("value"), per_span.get("prior"), previous=per_span.get("previous"), **kwargs)
+
+
+@dataclass
+class TableFigures:
+    """What one ledger table gives a unit's indicators.
+
+    ``items`` the figures stated, ``bases`` the counts rates rest on (evidence
+    only), ``facts`` the :class:`Indicators` fields the table sets (whether it
+    was kept, the counts the narrative quotes …).
+    """
+
+    items: dict[str, Indicator] = field(default_factory=dict)
+    bases: dict[str, Indicator] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+def activity_table_figures(ctx: FigureContext) -> TableFigures:
+    """组织生活: each category's meetings and their total; the counts against the meeting minimums."""
+    figure, items = ctx.figure, {}
+    acts = ctx.mine(ctx.ledgers.activities)
+    now_counts = activity_counts(acts, ctx.span)
+    rows = {name: activity_rows(acts, ctx.spans[name]) for name in ctx.reached(ctx.ledgers.activities, "date")}
+    for code in schema.CATEGORIES:
+        ev = {name: r[code] for name, r in rows.items()}
+        items[f"activity.{code}"] = figure(f"activity.{code}", figures={n: len(e) for n, e in ev.items()},
+                                           label=schema.CATEGORY_SHORT[code], unit="次", table="activities",
+                                           evidence=ev)
+    codes = list(schema.CATEGORIES)
+    ev = {name: r[codes[0]].append([r[c] for c in codes[1:]]).sort_values() for name, r in rows.items()}
+    items["activity.total"] = figure("activity.total", figures={n: len(e) for n, e in ev.items()},
+                                     label="各类组织生活合计", unit="次", table="activities", evidence=ev)
+    shortfalls = activity_shortfalls(now_counts, ctx.as_of, ctx.rules, ctx.period.code)
+    return TableFigures(items, facts={"activity_counts": now_counts, "shortfalls": shortfalls})
+
+
+def casework_table_figures(ctx: FigureContext) -> TableFigures:
+    """信访: counts, timeliness and satisfaction (what the ledger keeps), their bases, cases per channel."""
+    figure, rules, out = ctx.figure, ctx.rules, TableFigures()
+    cases = ctx.mine(ctx.ledgers.casework)
+    kept = ctx.ledgers.kept_columns("casework", ctx.unit)
+    judged = {name: judge_cases(cases, ctx.spans[name], rules, repeat_flag="repeat" in kept)
+              for name in ctx.reached(ctx.ledgers.casework, "received_date")}
+    figs = {name: casework_figures(cases, ctx.spans[name], rules, j) for name, j in judged.items()}
+    rows = {name: casework_rows(j) for name, j in judged.items()}
+    levels = "、".join(rules["casework"]["escalation_levels"])
+    for key, (label, unit_word, kind, basis) in _CASE_META.items():
+        if key in CASE_NEEDS and not kept & set(CASE_NEEDS[key]):
+            continue  # the ledger does not keep its column: left out, not stated as 0
+        ev = {name: r[key] for name, r in rows.items()} if key in CASE_COUNTS else {}
+        out.items[f"casework.{key}"] = figure(key, figures={n: f[key] for n, f in figs.items()},
+                                              label=label.format(levels=levels), unit=unit_word, kind=kind,
+                                              table="casework", basis=basis, evidence=ev)
+    for key, (label, unit_word) in _CASE_BASES.items():
+        out.bases[f"casework.{key}"] = figure(key, figures={n: f[key] for n, f in figs.items()}, label=label,
+                                              unit=unit_word, table="casework",
+                                              evidence={name: r[key] for name, r in rows.items()})
+    channel_rows = {name: _channel_rows(cases, ctx.spans[name], rules) for name in judged}
+    for channel in channel_rows["value"]:
+        ev = {name: r.get(channel, cases.index[:0]) for name, r in channel_rows.items()}
+        out.items[f"casework.channel.{channel}"] = figure(
+            channel, figures={n: len(e) for n, e in ev.items()}, label=f"{channel}", unit="件", table="casework",
+            evidence=ev)
+    return out
+
+
+def publicity_table_figures(ctx: FigureContext) -> TableFigures:
+    """宣传报道 (optional table): reports and the outlets that ran them."""
+    if ctx.ledgers.publicity is None:
+        return TableFigures(facts={"has_publicity": False, "outlets": []})
+    figure, items = ctx.figure, {}
+    pub = ctx.mine(ctx.ledgers.publicity)
+    figs = {name: publicity_figures(pub, ctx.spans[name]) for name in ctx.reached(ctx.ledgers.publicity, "date")}
+    ev = {name: pub.index[ctx.spans[name].mask(pub["date"]).to_numpy()] for name in figs}
+    items["publicity.total"] = figure("total", figures={n: f["total"] for n, f in figs.items()},
+                                      label="宣传报道", unit="篇", table="publicity", evidence=ev)
+    items["publicity.outlets"] = figure("outlets", figures={n: f["outlets"] for n, f in figs.items()},
+                                        label="报道媒体", unit="家", additive=False, table="publicity",
+                                        basis=("publicity.total",))
+    return TableFigures(items, facts={"has_publicity": True, "outlets": outlets_in(pub, ctx.span)})
+
+
+def coverage_table_figures(ctx: FigureContext) -> TableFigures:
+    """“救急难”互助社 coverage (optional table): villages, those covered, the rate, at each span's end."""
+    cov = ctx.ledgers.coverage
+    if cov is None or not bool((cov["unit"] == ctx.unit).any()):
+        return TableFigures(facts={"has_coverage": False})
+    figure, items = ctx.figure, {}
+    cov = ctx.mine(cov)
+    figs = {name: coverage_figures(cov, s.end) for name, s in ctx.spans.items()}
+    rows = {name: coverage_rows(cov, ctx.spans[name].end) for name in ctx.spans}
+    items["coverage.villages"] = figure("villages", figures={n: f["villages"] for n, f in figs.items()},
+                                        label="村（社区）总数", unit="个", table="coverage",
+                                        evidence={n: r["villages"] for n, r in rows.items()})
+    items["coverage.covered"] = figure("covered", figures={n: f["covered"] for n, f in figs.items()},
+                                       label="已建“救急难”互助社", unit="个", table="coverage",
+                                       evidence={n: r["covered"] for n, r in rows.items()})
+    items["coverage.rate"] = figure("rate", figures={n: f["rate"] for n, f in figs.items()},
+                                    label="互助社覆盖率", unit="%", kind="rate", table="coverage",
+                                    basis=("coverage.covered", "coverage.villages"))
+    return TableFigures(items, facts={"has_coverage": True})
+
+
+def discipline_table_figures(ctx: FigureContext) -> TableFigures:
+    """纪律教育 (optional table): each kind of integrity education and their total."""
+    disc = ctx.ledgers.discipline
+    if disc is None or not bool((disc["unit"] == ctx.unit).any()):
+        return TableFigures(facts={"has_integrity": False})
+    spans = {n: ctx.spans[n] for n in ctx.reached(disc, "date")}
+    return TableFigures(integrity_figures(ctx.mine(disc), spans, ctx.figure), facts={"has_integrity": True})
+
+
+# Each ledger table's figures, in the order indicators.json lists them (a new table: one function, one entry).
+TABLE_FIGURES: dict[str, Any] = {
+    "activities": activity_table_figures,
+    "casework": casework_table_figures,
+    "publicity": publicity_table_figures,
+    "coverage": coverage_table_figures,
+    "discipline": discipline_table_figures,
+}
+
+
 def _compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | str | None = None,
                         period: str = "year") -> Indicators:
-    """Compute every indicator of one unit's report.
+    """Compute every indicator of one unit's report: the spans, then each table's figures (:data:`TABLE_FIGURES`).
 
     Parameters
     ----------
@@ -555,7 +705,6 @@ def _compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | st
     ParameterError
         Unknown unit or period, ``as_of`` outside the period, or no data at all in ``year``.
     """
-    rules = load_rules()
     year = int(year)
     ledgers.unit(unit)  # raises for an unknown unit
     the_period = Period(year, period)
@@ -568,109 +717,17 @@ def _compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | st
     before = the_period.previous()
     if before is not None:
         spans["previous"] = Span.whole(before)
+    ctx = FigureContext(ledgers, unit, the_period, as_of, spans, load_rules())
     items: dict[str, Indicator] = {}
     bases: dict[str, Indicator] = {}
-
-    def reached(frame: pd.DataFrame | None, column: str) -> list[str]:
-        """The spans a table has data for: this one always, earlier ones when its records reach back."""
-        return [name for name, s in spans.items() if name == "value" or _has_prior(frame, column, s)]
-
-    def figure(name: str, **kwargs) -> Indicator:
-        """An indicator from its figures per span (``{span: figure}``) and what describes it."""
-        per_span = kwargs.pop("figures")
-        return Indicator(per_span.get("value"), per_span.get("prior"), previous=per_span.get("previous"), **kwargs)
-
-    acts = ledgers.activities[ledgers.activities["unit"] == unit]
-    now_counts = activity_counts(acts, span)
-    rows = {name: activity_rows(acts, spans[name]) for name in reached(ledgers.activities, "date")}
-    for code in schema.CATEGORIES:
-        ev = {name: r[code] for name, r in rows.items()}
-        items[f"activity.{code}"] = figure(f"activity.{code}", figures={n: len(e) for n, e in ev.items()},
-                                           label=schema.CATEGORY_SHORT[code], unit="次", table="activities",
-                                           evidence=ev)
-    codes = list(schema.CATEGORIES)
-    ev = {name: r[codes[0]].append([r[c] for c in codes[1:]]).sort_values() for name, r in rows.items()}
-    items["activity.total"] = figure("activity.total", figures={n: len(e) for n, e in ev.items()},
-                                     label="各类组织生活合计", unit="次", table="activities", evidence=ev)
-
-    cases = ledgers.casework[ledgers.casework["unit"] == unit]
-    kept = ledgers.kept_columns("casework", unit)
-    judged = {name: judge_cases(cases, spans[name], rules, repeat_flag="repeat" in kept)
-              for name in reached(ledgers.casework, "received_date")}
-    figs = {name: casework_figures(cases, spans[name], rules, j) for name, j in judged.items()}
-    rows = {name: casework_rows(j) for name, j in judged.items()}
-    levels = "、".join(rules["casework"]["escalation_levels"])
-    for key, (label, unit_word, kind, basis) in _CASE_META.items():
-        if key in CASE_NEEDS and not kept & set(CASE_NEEDS[key]):
-            continue  # the ledger does not keep its column: left out, not stated as 0
-        ev = {name: r[key] for name, r in rows.items()} if key in CASE_COUNTS else {}
-        items[f"casework.{key}"] = figure(key, figures={n: f[key] for n, f in figs.items()},
-                                          label=label.format(levels=levels), unit=unit_word, kind=kind,
-                                          table="casework", basis=basis, evidence=ev)
-    for key, (label, unit_word) in _CASE_BASES.items():
-        bases[f"casework.{key}"] = figure(key, figures={n: f[key] for n, f in figs.items()}, label=label,
-                                          unit=unit_word, table="casework",
-                                          evidence={name: r[key] for name, r in rows.items()})
-    channel_rows = {name: _channel_rows(cases, spans[name], rules) for name in judged}
-    for channel in channel_rows["value"]:
-        ev = {name: r.get(channel, cases.index[:0]) for name, r in channel_rows.items()}
-        items[f"casework.channel.{channel}"] = figure(
-            channel, figures={n: len(e) for n, e in ev.items()}, label=f"{channel}", unit="件", table="casework",
-            evidence=ev)
-
-    pub = ledgers.publicity
-    has_publicity = pub is not None
-    outlets: list[str] = []
-    if has_publicity:
-        pub = pub[pub["unit"] == unit]
-        figs = {name: publicity_figures(pub, spans[name]) for name in reached(ledgers.publicity, "date")}
-        ev = {name: pub.index[spans[name].mask(pub["date"]).to_numpy()] for name in figs}
-        items["publicity.total"] = figure("total", figures={n: f["total"] for n, f in figs.items()},
-                                          label="宣传报道", unit="篇", table="publicity", evidence=ev)
-        items["publicity.outlets"] = figure("outlets", figures={n: f["outlets"] for n, f in figs.items()},
-                                            label="报道媒体", unit="家", additive=False, table="publicity",
-                                            basis=("publicity.total",))
-        outlets = outlets_in(pub, span)
-
-    cov = ledgers.coverage
-    has_coverage = cov is not None and bool((cov["unit"] == unit).any())
-    if has_coverage:
-        cov = cov[cov["unit"] == unit]
-        figs = {name: coverage_figures(cov, s.end) for name, s in spans.items()}
-        rows = {name: coverage_rows(cov, spans[name].end) for name in spans}
-        items["coverage.villages"] = figure("villages", figures={n: f["villages"] for n, f in figs.items()},
-                                            label="村（社区）总数", unit="个", table="coverage",
-                                            evidence={n: r["villages"] for n, r in rows.items()})
-        items["coverage.covered"] = figure("covered", figures={n: f["covered"] for n, f in figs.items()},
-                                           label="已建“救急难”互助社", unit="个", table="coverage",
-                                           evidence={n: r["covered"] for n, r in rows.items()})
-        items["coverage.rate"] = figure("rate", figures={n: f["rate"] for n, f in figs.items()},
-                                        label="互助社覆盖率", unit="%", kind="rate", table="coverage",
-                                        basis=("coverage.covered", "coverage.villages"))
-
-    disc = ledgers.discipline
-    has_integrity = disc is not None and bool((disc["unit"] == unit).any())
-    if has_integrity:
-        items.update(integrity_figures(disc[disc["unit"] == unit],
-                                       {n: spans[n] for n in reached(ledgers.discipline, "date")}, figure))
-
-    return Indicators(
-        unit_id=unit,
-        year=year,
-        as_of=as_of,
-        items=items,
-        has_integrity=has_integrity,
-        unit_name=ledgers.unit(unit)["unit_name"],
-        activity_counts=now_counts,
-        shortfalls=activity_shortfalls(now_counts, as_of, rules, the_period.code),
-        outlets=outlets,
-        rejected_rows=ledgers.rejected_rows,
-        has_publicity=has_publicity,
-        has_coverage=has_coverage,
-        spans=spans,
-        bases=bases,
-        period=the_period,
-    )
+    facts: dict[str, Any] = {}
+    for table_figures in TABLE_FIGURES.values():
+        got = table_figures(ctx)
+        items.update(got.items)
+        bases.update(got.bases)
+        facts.update(got.facts)
+    return Indicators(unit_id=unit, year=year, as_of=as_of, items=items, unit_name=ledgers.unit(unit)["unit_name"],
+                      rejected_rows=ledgers.rejected_rows, spans=spans, bases=bases, period=the_period, **facts)
 
 
 def integrity_figures(mine: pd.DataFrame, spans: dict[str, Span], figure) -> dict[str, Indicator]:
