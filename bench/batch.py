@@ -7,7 +7,10 @@
   process, one report after another, on a subset of the same reports;
 - no-op: the whole sample as ``make report`` builds it (every kind, every year,
   and the 2024 half-year), built again with nothing changed;
-- soak (``--soak N``): N reports on one warm worker, its memory sampled.
+- soak (``--soak N``): N reports on one warm worker, its memory sampled;
+- county (``--county 60``): 60 units (the sample's copied), every kind, the year,
+  both half-years and the four quarters of the latest year: reports per minute,
+  CPU per report by stage, and each worker's and kernel's peak memory and growth.
 
 Prints the times, the reports per minute and the ratio. Targets, on 2 cores
 with the three formats html, pdf, docx (``--formats``; OFD, converted from the
@@ -24,7 +27,7 @@ the same script with ``PYTHONPATH`` and ``NIANBAO_ROOT`` pointing at another
 checkout (e.g. ``git archive`` of the commit before) to compare.
 
 Usage: ``.venv/bin/python bench/batch.py [--copies 3] [--kinds all] [--periods year,H1] [--formats html,pdf,docx]
-[--naive 6] [--soak 0]``
+[--naive 6] [--soak 0] [--county 60]``
 """
 
 from __future__ import annotations
@@ -110,6 +113,84 @@ def evidence_share(out: Path) -> str:
             f"({100 * evidence / total:.1f} %)")
 
 
+def descendants(root: int) -> dict[int, str]:
+    """Every living descendant of ``root``: pid to command line."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    found, frontier = {}, [root]
+    while frontier:
+        pid = frontier.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in found:
+                try:
+                    found[child] = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+                except OSError:
+                    continue
+                frontier.append(child)
+    return found
+
+
+def run_sampled(cmd: list[str], every: float = 0.5) -> tuple[float, dict[int, tuple[str, list[float]]]]:
+    """Run ``cmd``; return its wall time and, per descendant process, its role and RSS samples (MiB)."""
+    import threading
+
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    samples: dict[int, tuple[str, list[float]]] = {}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            for pid, cmdline in descendants(proc.pid).items():
+                role = "kernel" if "ipykernel" in cmdline else "worker"
+                mib = rss_mib(pid) if Path(f"/proc/{pid}/status").exists() else float("nan")
+                if mib == mib:
+                    samples.setdefault(pid, (role, []))[1].append(mib)
+            done.wait(every)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    out, err = proc.communicate()
+    done.set()
+    thread.join()
+    if proc.returncode:
+        sys.exit(f"failed: {' '.join(cmd)}\n{out[-2000:]}\n{err[-2000:]}")
+    return time.perf_counter() - start, samples
+
+
+def county(nianbao: str, tmp: Path, units: int, formats: str, jobs: int | None) -> None:
+    """The county matrix: ``units`` units (the sample's, copied), every kind, year + H1 + H2 + Q1–Q4, one year."""
+    copies = -(-units // 4)
+    data = tmp / "county-data"
+    replicate(data, copies)
+    out = tmp / "county"
+    cpu = cpu_children()
+    wall, samples = run_sampled([nianbao, "build", "--unit", "all", "--data", str(data), "--out", str(out),
+                                 "--kind", "all", "--period", "year,H1,H2,Q1,Q2,Q3,Q4", "--formats", formats,
+                                 *(["--jobs", str(jobs)] if jobs else [])])
+    cpu = cpu_children() - cpu
+    documents = len(list(out.glob("*/*/*/report.pdf")))
+    summaries = len(list(out.glob(f"*/*/{paths.SUMMARY_ID}/report.pdf")))
+    print(f"county: {copies * 4} units x every kind x 7 periods (year, H1, H2, Q1-Q4) of the latest year = "
+          f"{documents - summaries} reports + {summaries} district summaries in {wall:.1f} s = "
+          f"{60 * documents / wall:.0f} reports/min; CPU {cpu:.1f} s ({cpu / documents:.2f} s per report)")
+    print(f"county, per report by stage: {stage_times(out)}")
+    for role in ("worker", "kernel"):
+        runs = [rss for r, rss in samples.values() if r == role and len(rss) >= 4]
+        if not runs:
+            continue
+        peak = max(max(rss) for rss in runs)
+        # growth: from a quarter into each process's life (past its first reports) to its end
+        growth = max(rss[-1] - rss[len(rss) // 4] for rss in runs)
+        print(f"county, {role}s ({len(runs)}): peak {peak:.0f} MiB, growth over the run at most {growth:+.1f} MiB "
+              f"({documents / max(1, len(runs)):.0f} documents each on average)")
+
+
 def stage_times(out: Path) -> str:
     """Mean seconds per report of each stage its manifest times (execute, markdown, each format, evidence)."""
     sums: dict[str, float] = {}
@@ -185,6 +266,8 @@ def main() -> None:
                         help="formats of every report (as nianbao build --formats; the targets count html,pdf,docx)")
     parser.add_argument("--jobs", type=int, default=None, help="workers of the engine build (default: its own)")
     parser.add_argument("--no-noop", dest="noop", action="store_false", help="skip the no-op rebuild of the sample")
+    parser.add_argument("--county", type=int, default=0, metavar="UNITS",
+                        help="also build the county matrix with this many units (60 in issue 24; 0: skip)")
     args = parser.parse_args()
     nianbao = str(Path(sys.executable).parent / "nianbao")
     with tempfile.TemporaryDirectory(prefix="nianbao-bench-") as tmp:
@@ -219,6 +302,8 @@ def main() -> None:
             noop_rebuild(nianbao, tmp / "sample")
         if args.soak:
             soak(args.soak, tmp / "soak")
+        if args.county:
+            county(nianbao, tmp, args.county, args.formats, args.jobs)
 
 
 def naive_loop(data: Path, tmp: Path, copies: int, n: int, per_engine: float, formats: str) -> None:
