@@ -170,6 +170,19 @@ def test_ditto_marks_take_the_value_above_or_to_the_left(tmp_path):
     assert cw["escalation"].tolist() == ["", "", ""]
 
 
+def test_ditto_marks_typed_with_a_space_inside(tmp_path):
+    """同 上 and 同　上 (a clerk's space, half or full width) are ditto marks too, not a unit or a date."""
+    rows = [["A1", "民政局", D(2024, 1, 5), D(2024, 1, 20), "否", "无", "满意"],
+            ["A2", "同 上", "同　上", "同 左", "否", "无", "满意"]]
+    folder = _folder(tmp_path, casework__xlsx=[_casework(rows)])
+    ledgers = validate(folder)
+    assert ledgers.rejected.empty, ledgers.rejected.to_dict("records")
+    cw = ledgers.casework
+    assert cw["unit"].tolist() == ["u-1"] * 2
+    assert cw["received_date"].dt.strftime("%m-%d").tolist() == ["01-05", "01-05"]
+    assert cw["replied_date"].dt.strftime("%m-%d").tolist() == ["01-20", "01-05"]
+
+
 # ----------------------------------------------------------------- categories settled
 
 

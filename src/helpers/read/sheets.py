@@ -941,7 +941,9 @@ def _ditto(records: pd.DataFrame, keep: np.ndarray, data: pd.DataFrame, plain: d
     if not len(records) or not (lines.ditto or lines.ditto_left):
         return
     by_col = {c: n for n, c in plain.items()}
-    words = list(lines.ditto | lines.ditto_left)  # the cells are trimmed already: a ditto cell is one of these
+    # the cells are trimmed already: a ditto cell is one of these, or one typed with a space inside (同 上, 同　上)
+    marks = lines.ditto | lines.ditto_left
+    words = list(marks | {sep.join(w) for w in marks if len(w) > 1 for sep in (" ", "\u3000")})
     for col, name in sorted(by_col.items()):
         values = records[name]
         if not values.isin(words).any():  # one hashed look per cell: almost always none
