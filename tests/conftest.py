@@ -87,47 +87,34 @@ def frame(rows: list[dict], dates: tuple[str, ...] = ()) -> pd.DataFrame:
     return out
 
 
-def pdf_alt_texts(path: Path) -> list[str]:
-    """The alternative text of every figure in the PDF's structure tree, in reading order."""
+def structure_elements(path: Path) -> list[tuple[str, str | None, tuple[str, ...]]]:
+    """Every element of the PDF's structure tree in reading order: its type, its /Alt, the types above it."""
     import pikepdf
 
-    found: list[str] = []
+    found: list[tuple[str, str | None, tuple[str, ...]]] = []
 
-    def walk(node) -> None:
+    def walk(node, above: tuple[str, ...]) -> None:
         if isinstance(node, pikepdf.Dictionary):
-            if "/Alt" in node:
-                found.append(str(node.Alt))
+            kind = str(node.get("/S", ""))
+            found.append((kind, str(node.Alt) if "/Alt" in node else None, above))
             if node.get("/K") is not None:
-                walk(node.K)
+                walk(node.K, (*above, kind))
         elif isinstance(node, pikepdf.Array):
             for child in node:
-                walk(child)
+                walk(child, above)
 
     with pikepdf.open(path) as pdf:
         if "/StructTreeRoot" in pdf.Root:
-            walk(pdf.Root.StructTreeRoot)
+            walk(pdf.Root.StructTreeRoot, ())
     return found
+
+
+def pdf_alt_texts(path: Path) -> list[str]:
+    """The alternative text of every figure in the PDF's structure tree, in reading order."""
+    return [alt for _kind, alt, _above in structure_elements(path) if alt is not None]
 
 
 def table_nesting(path: Path) -> tuple[int, int]:
     """The tables in the PDF's structure tree, and how many of them sit inside another table."""
-    import pikepdf
-
-    tables = nested = 0
-
-    def walk(node, inside: bool) -> None:
-        nonlocal tables, nested
-        if isinstance(node, pikepdf.Dictionary):
-            is_table = node.get("/S") == "/Table"
-            tables += is_table
-            nested += is_table and inside
-            if node.get("/K") is not None:
-                walk(node.K, inside or is_table)
-        elif isinstance(node, pikepdf.Array):
-            for child in node:
-                walk(child, inside)
-
-    with pikepdf.open(path) as pdf:
-        if "/StructTreeRoot" in pdf.Root:
-            walk(pdf.Root.StructTreeRoot, False)
-    return tables, nested
+    tables = [above for kind, _alt, above in structure_elements(path) if kind == "/Table"]
+    return len(tables), sum("/Table" in above for above in tables)

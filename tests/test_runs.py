@@ -335,7 +335,7 @@ def test_every_rule_the_file_declares_is_used(monkeypatch):
     import helpers.settings.config as config
     import helpers.words.sentences as sentences
     from helpers.figures.kinds import get as get_kind
-    from helpers.run.summary import district, summary_markdown
+    from helpers.run.summary import district, ranking_chart, summary_markdown
 
     declared = config.rules()
     seen: set[str] = set()
@@ -349,7 +349,8 @@ def test_every_rule_the_file_declares_is_used(monkeypatch):
     rep.body_markdown()
     rep.appendix_markdown()
     total, per_unit = district(data, 2024)
-    summary_markdown(data, total, per_unit, get_kind("ideology"))
+    ranking = ranking_chart(data, per_unit, "activity.total", total.period.words)
+    summary_markdown(data, total, per_unit, get_kind("ideology"), ranking)
     unused = leaves(declared) - seen
     assert not unused, f"declared in config/rules.yml but never read: {sorted(unused)}"
 

@@ -143,6 +143,9 @@ def _exporter():
     exporter = MarkdownExporter(
         extra_template_basedirs=[str(paths.template("nbconvert"))], template_name="nianbao"
     )
+    from ..words.phrasing import md_attribute
+
+    exporter.register_filter("md_attribute", md_attribute)  # a chart's alt text in templates/nbconvert
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
@@ -261,6 +264,12 @@ def render_pdf(md: Path, target: Path, layout: Layout, choices=None, roles: tupl
     return target
 
 
+def iso_date(text: str) -> str | None:
+    """``2024年12月31日`` (the date a report is signed, as the report writes it) as ``2024-12-31``; else ``None``."""
+    found = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", str(text).strip())
+    return "{}-{:0>2}-{:0>2}".format(*found.groups()) if found else None
+
+
 def ofd_metadata(meta: dict) -> dict:
     """The OFD document's ``DocInfo`` from the report's YAML block: title, author, creation date, keywords.
 
@@ -272,11 +281,11 @@ def ofd_metadata(meta: dict) -> dict:
         return re.sub(r"\\(.)", r"\1", str(text or "")).strip()
 
     lines = [plain(line) for line in meta.get("title-lines") or []]
-    found = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", plain(meta.get("date")))
-    if not found:
+    created = iso_date(plain(meta.get("date")))
+    if created is None:
         raise RenderError(f"报告的日期“{plain(meta.get('date'))}”不是“YYYY年M月D日”，无法写入 OFD 的创建日期")
     return {"title": plain(meta.get("pagetitle")) or "".join(lines), "author": plain(meta.get("issuer")),
-            "created": "{}-{:0>2}-{:0>2}".format(*found.groups()), "keywords": lines}
+            "created": created, "keywords": lines}
 
 
 def render_ofd(pdf: Path, target: Path, meta: dict) -> Path:
@@ -489,10 +498,9 @@ def quarto_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, d
         cells.append(cell)
     if meta:
         front = dict(meta)
-        found = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", str(front.get("date", "")))
-        if found:  # Quarto reads `date` as a date ("Invalid Date" for 2024年12月31日) and formats it itself
-            front["date"] = "{}-{:0>2}-{:0>2}".format(*found.groups())
-            front["date-format"] = QUARTO_DATE_FORMAT
+        date = iso_date(front.get("date", ""))
+        if date:  # Quarto reads `date` as a date ("Invalid Date" for 2024年12月31日) and formats it itself
+            front["date"], front["date-format"] = date, QUARTO_DATE_FORMAT
         cells.insert(0, nbformat.v4.new_raw_cell(
             "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---"))
     return nbformat.from_dict({**nb, "cells": cells}), meta

@@ -13,6 +13,7 @@ import tempfile
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -28,6 +29,9 @@ from ..settings.layout import pipe_table
 from ..settings.paths import SUMMARY_ID
 from ..words.evidence import SPAN_LABELS
 from ..words.phrasing import cn_date, md_attribute, md_escape, number
+
+if TYPE_CHECKING:
+    from ..document.charts import Chart
 
 SUMMARY_ROLES = ("title", "body", "hei", "page-number")  # the summary has no 楷体 heading
 
@@ -83,11 +87,12 @@ def check(total: Indicators, per_unit: dict[str, Indicators]) -> None:
         raise ConsistencyError(f"{total.period.words}全区汇总与各单位之和不符：" + "；".join(problems))
 
 
-def ranking_chart(ledgers: Ledgers, per_unit: dict[str, Indicators], key: str, words: str) -> bytes:
-    """Horizontal bars: the units ranked by the count ``key``."""
-    from ..document.charts import THIS_YEAR, _figure, _png, _style, use_chart_font
+def ranking_chart(ledgers: Ledgers, per_unit: dict[str, Indicators], key: str, period_words: str) -> Chart:
+    """Horizontal bars: the units ranked by the count ``key``, the highest on top (its figures in words too)."""
+    from ..document.charts import THIS_YEAR, Chart, _figure, _png, _style, figures_words, use_chart_font
 
     use_chart_font()
+    item = next(iter(per_unit.values())).items[key]
     ranked = sorted(per_unit.items(), key=lambda kv: kv[1].items[key].value)
     names = [ledgers.units.loc[u, "unit_name"] for u, _ in ranked]
     values = [ind.items[key].value for _, ind in ranked]
@@ -96,9 +101,10 @@ def ranking_chart(ledgers: Ledgers, per_unit: dict[str, Indicators], key: str, w
     for i, v in enumerate(values):
         ax.text(v + 0.5, i, str(v), va="center", fontsize=8)
     ax.set_yticks(range(len(values)), names, fontsize=9)
-    ax.set_xlabel(words, fontsize=9)
+    ax.set_xlabel(f"{period_words}{item.label}（{item.unit}）", fontsize=9)
     _style(ax)
-    return _png(fig)
+    return Chart(f"各单位{period_words}{item.label}（{item.unit}）", _png(fig),
+                 figures_words({item.label: values[::-1]}, names[::-1], item.unit))
 
 
 def summary_title(year: int, kind: str | None = None, period: str = "year") -> str:
@@ -121,11 +127,10 @@ def channel_table(ledgers: Ledgers, total: Indicators, units: list[str]) -> str:
     return pipe_table(cols, rows)
 
 
-def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, Indicators], kind: Kind) -> str:
-    """The summary report in Pandoc Markdown (images referenced as files in the same folder)."""
+def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, Indicators], kind: Kind,
+                     ranking: Chart) -> str:
+    """The summary report in Pandoc Markdown (``ranking``, the chart of :func:`ranking_chart`, as ``ranking.png``)."""
     import yaml
-
-    from ..document.charts import Chart, figures_words
 
     year, as_of, period = total.year, total.as_of, total.period
     title = summary_title(year, kind.id, period.code)
@@ -142,8 +147,7 @@ def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, In
     cols = ["单位", *(figure_label(total.items[k]) for k in keys)]
     rank = keys[0]
     rows = []
-    ranked = sorted(per_unit.items(), key=lambda kv: -(kv[1].items[rank].value or 0))
-    for unit, ind in ranked:
+    for unit, ind in sorted(per_unit.items(), key=lambda kv: -(kv[1].items[rank].value or 0)):
         rows.append([md_escape(ledgers.units.loc[unit, "unit_name"]),
                      *(number(ind.items[k].value if k in ind.items else None, total.items[k].kind) for k in keys)])
     rows.append(["合计", *(number(total.items[k].value, total.items[k].kind) for k in keys)])
@@ -152,13 +156,9 @@ def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, In
     if kind.picks("casework.channel.来信"):  # a kind that counts petitions by channel
         out.append(f"# {next(numbers)}、信访形式分布")
         out.append(channel_table(ledgers, total, list(per_unit)))
-    item = total.items[rank]
-    out.append(f"# {next(numbers)}、各单位{item.label}排名")
-    chart = Chart(f"各单位{period.words}{item.label}（{item.unit}）", b"", figures_words(
-        {item.label: [ind.items[rank].value for _u, ind in ranked]},
-        [ledgers.units.loc[unit, "unit_name"] for unit, _ind in ranked], item.unit))
-    out.append(f"::: {{.caption}}\n图1　{chart.caption}\n:::")
-    out.append(f"![](ranking.png){{alt={md_attribute(chart.alt(1))}}}")
+    out.append(f"# {next(numbers)}、各单位{total.items[rank].label}排名")
+    out.append(f"::: {{.caption}}\n图1　{ranking.caption}\n:::")
+    out.append(f"![](ranking.png){{alt={md_attribute(ranking.alt(1))}}}")
     out.append("::: {.note}\n数据来源：各单位台账；汇总数已与各单位数之和逐项核对。\n:::")
     from ..words.evidence import evidence_markdown
 
@@ -208,10 +208,10 @@ def write_summary(ledgers: Ledgers, year: int, out_dir: Path, formats: tuple[str
         with tempfile.TemporaryDirectory(prefix="nianbao-summary-") as tmp:
             work = Path(tmp)
             rank = next(k for k in the_kind.headline if k in total.items)
-            words = f"{total.period.words}{total.items[rank].label}（{total.items[rank].unit}）"
-            (work / "ranking.png").write_bytes(ranking_chart(ledgers, per_unit, rank, words))
+            ranking = ranking_chart(ledgers, per_unit, rank, total.period.words)
+            (work / "ranking.png").write_bytes(ranking.png)
             md = work / "report.md"
-            md.write_text(summary_markdown(ledgers, total, per_unit, the_kind), encoding="utf-8")
+            md.write_text(summary_markdown(ledgers, total, per_unit, the_kind, ranking), encoding="utf-8")
             choices = resolve_all()
             layout = page_layout(choices)
             render_markdown(md, scratch, tuple(formats), layout, choices, SUMMARY_ROLES)
