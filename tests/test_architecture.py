@@ -140,11 +140,17 @@ def test_the_configuration_schema_names_what_the_registries_hold():
     they must list exactly the tables, charts and problem finders the registries declare."""
     from helpers.document.charts import CHARTS
     from helpers.document.tables import TABLES
+    from helpers.read import schema
     from helpers.settings import config
     from helpers.words.sentences import PROBLEMS
 
     assert set(config._APPENDIX_BLOCKS) == set(TABLES) | set(CHARTS)
-    assert set(config._PROBLEMS) == set(PROBLEMS)
+    # the built-in finders, and one per counted table, named by the table's section of config/rules.yml
+    counted = {schema.TABLES[name].prefix for name in schema.COUNTED_TABLES}
+    assert set(config.counted_sections()) == counted == {"integrity"}
+    assert set(config._PROBLEMS) | counted == set(PROBLEMS)
+    assert set(config.kinds_schema()["additionalProperties"]["properties"]["body"]["items"]["properties"]
+               ["problems"]["items"]["enum"]) == set(PROBLEMS)
 
 
 def test_every_ledger_table_declares_its_figures_once():

@@ -97,7 +97,7 @@ def test_district_summary_evidence_keeps_each_records_unit(sample_ledgers):
 
 
 def test_columns_are_the_contract_and_nothing_else(sample_ledgers):
-    ledgers = replace(sample_ledgers, casework=sample_ledgers.casework.assign(姓名="某某", 联系电话="13900000000"))
+    ledgers = sample_ledgers.with_tables(casework=sample_ledgers.casework.assign(姓名="某某", 联系电话="13900000000"))
     lines = evidence_frame(ledgers, compute_indicators(ledgers, "yeji-mzj", 2024))
     assert list(lines.columns) == CSV_COLUMNS
     assert set(CSV_COLUMNS) == {*LEAD_COLUMNS, *CONTRACT, "deadline", "days_taken"}
@@ -189,7 +189,7 @@ def test_ledger_text_is_never_a_formula_in_the_workbook(sample_ledgers, tmp_path
     acts = sample_ledgers.activities.copy()
     acts.loc[acts.index[-1], ["unit", "date", "category", "title"]] = [
         "yeji-mzj", pd.Timestamp("2024-05-05"), "party_lecture", '=HYPERLINK("http://x.cn","点")']
-    ledgers = replace(sample_ledgers, activities=acts)
+    ledgers = sample_ledgers.with_tables(activities=acts)
     write_evidence(tmp_path, ledgers, compute_indicators(ledgers, "yeji-mzj", 2024))
     cells = [c for row in load_workbook(tmp_path / XLSX_FILE)["组织生活"].iter_rows() for c in row
              if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
@@ -214,7 +214,7 @@ def test_csv_files_keep_formula_like_text_as_text():
 def test_workbook_leaves_out_an_absent_table(sample_ledgers, tmp_path):
     from openpyxl import load_workbook
 
-    ledgers = replace(sample_ledgers, publicity=None)
+    ledgers = sample_ledgers.with_tables(publicity=None)
     write_evidence(tmp_path, ledgers, compute_indicators(ledgers, "yeji-mzj", 2024))
     assert "宣传" not in load_workbook(tmp_path / XLSX_FILE).sheetnames
 
@@ -255,7 +255,7 @@ def test_ledger_text_in_the_evidence_section_stays_text(sample_ledgers):
     from helpers.words.evidence import evidence_markdown
 
     cw = sample_ledgers.casework.assign(file="<script>x</script>.xlsx", sheet="~~~~ & <b>")
-    note = evidence_markdown(replace(sample_ledgers, casework=cw), compute_indicators(sample_ledgers, "yeji-mzj", 2024))
+    note = evidence_markdown(sample_ledgers.with_tables(casework=cw), compute_indicators(sample_ledgers, "yeji-mzj", 2024))
     assert "&lt;script&gt;x&lt;/script&gt;.xlsx（工作表~~~~ &amp; &lt;b&gt;）第" in note
     assert "<script>" not in note and "<b>" not in note
     assert sum(line.startswith("~~~~") for line in note.splitlines()) == 2  # nothing in a paragraph closes the block

@@ -17,6 +17,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -449,7 +450,7 @@ class Indicators:
     has_publicity: bool
     has_coverage: bool
     spans: dict[str, Span] = field(default_factory=dict)
-    has_integrity: bool = False  # the unit keeps a 纪律教育台账
+    counted: dict[str, bool] = field(default_factory=dict)  # per counted table: whether the unit keeps it
     bases: dict[str, Indicator] = field(default_factory=dict)
     period: Period | None = None  # None: the whole year
 
@@ -659,13 +660,15 @@ def coverage_table_figures(ctx: FigureContext) -> TableFigures:
     return TableFigures(items, facts={"has_coverage": True})
 
 
-def discipline_table_figures(ctx: FigureContext) -> TableFigures:
-    """纪律教育 (optional table): each kind of integrity education and their total."""
-    disc = ctx.ledgers.discipline
-    if disc is None or not bool((disc["unit"] == ctx.unit).any()):
-        return TableFigures(facts={"has_integrity": False})
-    spans = {n: ctx.spans[n] for n in ctx.reached(disc, "date")}
-    return TableFigures(integrity_figures(ctx.mine(disc), spans, ctx.figure), facts={"has_integrity": True})
+def counted_table_figures(ctx: FigureContext, table: schema.Table) -> TableFigures:
+    """A table counted kind by kind (:attr:`helpers.read.schema.Table.counted`, such as 纪律教育): each kind and
+    their total, for the spans its records reach; nothing when the unit keeps none of its rows."""
+    frame = getattr(ctx.ledgers, table.name)
+    if frame is None or not bool((frame["unit"] == ctx.unit).any()):
+        return TableFigures(facts={"counted": {table.name: False}})
+    spans = {n: ctx.spans[n] for n in ctx.reached(frame, table.date_column)}
+    return TableFigures(counted_figures(table, ctx.mine(frame), spans, ctx.figure),
+                        facts={"counted": {table.name: True}})
 
 
 # Each ledger table's figures, in the order indicators.json lists them (a new table: one function, one entry).
@@ -674,8 +677,10 @@ TABLE_FIGURES: dict[str, Any] = {
     "casework": casework_table_figures,
     "publicity": publicity_table_figures,
     "coverage": coverage_table_figures,
-    "discipline": discipline_table_figures,
 }
+for _name in schema.COUNTED_TABLES:  # a counted table needs no function of its own
+    TABLE_FIGURES[_name] = partial(counted_table_figures, table=schema.TABLES[_name])
+TABLE_FIGURES = {name: TABLE_FIGURES[name] for name in schema.LEDGER_TABLES}
 
 
 def _compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | str | None = None,
@@ -725,31 +730,36 @@ def _compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | st
         got = table_figures(ctx)
         items.update(got.items)
         bases.update(got.bases)
-        facts.update(got.facts)
+        for name, fact in got.facts.items():
+            facts[name] = {**facts.get(name, {}), **fact} if name == "counted" else fact
     return Indicators(unit_id=unit, year=year, as_of=as_of, items=items, unit_name=ledgers.unit(unit)["unit_name"],
                       rejected_rows=ledgers.rejected_rows, spans=spans, bases=bases, period=the_period, **facts)
 
 
-def integrity_figures(mine: pd.DataFrame, spans: dict[str, Span], figure) -> dict[str, Indicator]:
-    """The 党风廉政建设 figures of one unit's 纪律教育台账: each kind of integrity education, and all of them.
+def counted_figures(table: schema.Table, mine: pd.DataFrame, spans: dict[str, Span], figure) -> dict[str, Indicator]:
+    """The figures of one unit's rows of a counted table: each kind (``<prefix>.<code>``) and all of them
+    (``<prefix>.total``).
 
     Parameters
     ----------
+    table : Table
+        A counted table (its kinds in ``config/rules.yml`` under its prefix).
     mine : DataFrame
-        The unit's rows of the discipline table (``category`` already a code where it is one).
+        The unit's rows of the table (``category`` already a code where it is one).
     spans : dict
         The spans the table's records reach (``value`` always).
     figure : callable
         Makes an :class:`Indicator` from its figures per span and what describes it.
     """
     out = {}
-    rows = {name: mine.index[span.mask(mine["date"]).to_numpy()] for name, span in spans.items()}
-    for code, (label, _aliases) in schema.integrity_categories().items():
+    dates = mine[table.date_column]
+    rows = {name: mine.index[span.mask(dates).to_numpy()] for name, span in spans.items()}
+    for code, (label, _aliases) in schema.counted_categories(table).items():
         ev = {name: r[(mine.loc[r, "category"] == code).to_numpy()] for name, r in rows.items()}
-        out[f"integrity.{code}"] = figure(code, figures={n: len(e) for n, e in ev.items()}, label=label, unit="次",
-                                          table="discipline", evidence=ev)
-    out["integrity.total"] = figure("total", figures={n: len(r) for n, r in rows.items()}, label="纪律教育活动合计",
-                                    unit="次", table="discipline", evidence=rows)
+        out[f"{table.prefix}.{code}"] = figure(code, figures={n: len(e) for n, e in ev.items()}, label=label,
+                                               unit="次", table=table.name, evidence=ev)
+    out[f"{table.prefix}.total"] = figure("total", figures={n: len(r) for n, r in rows.items()},
+                                          label=f"{table.sheet}活动合计", unit="次", table=table.name, evidence=rows)
     return out
 
 

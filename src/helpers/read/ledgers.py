@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from ..settings.errors import ColumnMissingError, InputError, TableMissingError,
 from . import schema, sheets
 from .privacy import Personal, mask
 
-CACHE_FORMAT = 6  # bump when the cached object's shape changes
+CACHE_FORMAT = 7  # bump when the cached object's shape changes
 
 _DATE_SEPARATORS = str.maketrans({"／": "/", "－": "-", "．": ".", "：": ":"})
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
@@ -87,11 +87,11 @@ class Ledgers:
         Where the tables were read from.
     units : DataFrame
         Indexed by ``unit_id``: ``unit_name``, ``party_org``, ``recipient``.
-    activities, casework : DataFrame
-        Good rows only, with dates as ``datetime64`` and ``unit`` as a unit id,
-        and ``file``, ``sheet``, ``row`` saying where each came from.
-    publicity, coverage, discipline : DataFrame or None
-        ``None`` when the optional table is absent.
+    tables : dict
+        Each ledger table of :data:`helpers.read.schema.LEDGER_TABLES` by name, also an
+        attribute (``ledgers.casework``): good rows only, with dates as ``datetime64``
+        and ``unit`` as a unit id, and ``file``, ``sheet``, ``row`` saying where each
+        came from; ``None`` for an optional table the data folder does not hold.
     rejected : DataFrame
         One line per problem: file, sheet, row, column, value, reason (and the
         ``table`` and ``unit_id`` it belongs to, when known).
@@ -122,12 +122,8 @@ class Ledgers:
 
     data_dir: Path
     units: pd.DataFrame
-    activities: pd.DataFrame
-    casework: pd.DataFrame
-    publicity: pd.DataFrame | None
-    coverage: pd.DataFrame | None
+    tables: dict[str, pd.DataFrame | None]
     rejected: pd.DataFrame
-    discipline: pd.DataFrame | None = None
     sources: dict[str, str] = field(default_factory=dict)
     digest: str = ""
     notes: list[Note] = field(default_factory=list)
@@ -136,6 +132,20 @@ class Ledgers:
     cancelled: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CANCELLED_COLUMNS))
     unsettled: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNSETTLED_COLUMNS))
     kept: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> pd.DataFrame | None:
+        # a ledger table by its name: ledgers.activities, ledgers.discipline …
+        tables = self.__dict__.get("tables")
+        if tables is not None and name in schema.TABLES and name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    def with_tables(self, **frames: pd.DataFrame | None) -> Ledgers:
+        """A copy with some ledger tables replaced (``with_tables(casework=…)``)."""
+        unknown = set(frames) - set(self.tables)
+        if unknown:
+            raise TypeError(f"not ledger tables: {sorted(unknown)}")
+        return replace(self, tables={**self.tables, **frames})
 
     def kept_columns(self, table: str, unit_id: str) -> set[str]:
         """The optional columns of ``table`` that ``unit_id``'s rows fill (and ``petitioner``, see :attr:`kept`)."""
@@ -245,11 +255,8 @@ class Ledgers:
         return {str(k): int(v) for k, v in other.value_counts().items()}
 
     def _dated(self) -> list[tuple[pd.DataFrame, str]]:
-        out = [(self.activities, "date"), (self.casework, "received_date")]
-        for optional in (self.publicity, self.discipline):
-            if optional is not None:
-                out.append((optional, "date"))
-        return out
+        dated = (schema.TABLES[name] for name in schema.LEDGER_TABLES if schema.TABLES[name].date_column)
+        return [(self.tables[t.name], t.date_column) for t in dated if self.tables[t.name] is not None]
 
 
 # --------------------------------------------------------------------------- finding files
@@ -855,9 +862,9 @@ def _check_table(
         bad = np.zeros(len(frame), dtype=bool)
         bad[np.isin(np.arange(len(frame)), problems.bad_positions())] = True
         typed["repeat_of"] = repeat_links(frame.assign(received_date=typed["received_date"]), ~bad)
-    elif name == "discipline":  # the office's spellings of the kinds of integrity education
-        lookup = schema.integrity_lookup()
-        typed["category"] = map_distinct(frame["category"], lambda v: schema.integrity_code(v, lookup) or v)
+    elif table.counted:  # the office's spellings of the kinds it counts, as their codes
+        lookup = schema.counted_lookup(table)
+        typed["category"] = map_distinct(frame["category"], lambda v: schema.counted_code(v, lookup) or v)
     elif name == "publicity":
         schemes = "|".join(re.escape(s) for s in rules["publicity"]["url_schemes"])
         bad = (frame["url"] != "") & ~frame["url"].str.match(rf"(?i)^(?:{schemes})://\S+$")
@@ -1202,11 +1209,7 @@ def validate(data_dir: Path | str) -> Ledgers:
     return Ledgers(
         data_dir=data_dir,
         units=units,
-        activities=frames["activities"],
-        casework=frames["casework"],
-        publicity=frames["publicity"],
-        coverage=frames["coverage"],
-        discipline=frames["discipline"],
+        tables={name: frames[name] for name in schema.LEDGER_TABLES},
         rejected=all_rejected,
         sources=sources,
         notes=notes,

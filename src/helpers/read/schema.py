@@ -82,6 +82,16 @@ class Table:
         values are never quoted in a message unless they are the contract's own.
     prefix : str
         The prefix of the indicators computed from the table (``activity``).
+    date_column : str
+        The column that dates a record (the years and periods a table reaches); empty when none does.
+    sheet : str
+        The table's sheet in the 核对表 (``evidence.xlsx``), and how a report calls its subject (纪律教育).
+    counted : bool
+        A table of activities counted kind by kind: its ``category`` column is read as the codes of
+        the ``categories`` under its prefix in ``config/rules.yml``, its figures are each kind's count
+        and their total (同比, 环比), its sentence ``{text.<prefix>}`` and its problem finder
+        ``<prefix>`` (the ``minimums`` there) come with it. Such a table needs nothing but its entry here
+        and its section of the rules.
     """
 
     name: str
@@ -91,6 +101,9 @@ class Table:
     key: tuple[str, ...] = field(default=())
     personal: bool = False
     prefix: str = ""  # the indicators computed from it: ``casework`` for casework.total …
+    date_column: str = ""
+    sheet: str = ""
+    counted: bool = False
 
     def column(self, name: str) -> Column:
         """Return the column called ``name``."""
@@ -145,6 +158,8 @@ ACTIVITIES = Table(
     ),
     key=("activity_id",),
     prefix="activity",
+    date_column="date",
+    sheet="组织生活",
 )
 
 CASEWORK = Table(
@@ -170,6 +185,8 @@ CASEWORK = Table(
     key=("case_id",),
     personal=True,
     prefix="casework",
+    date_column="received_date",
+    sheet="信访",
 )
 
 PUBLICITY = Table(
@@ -185,6 +202,8 @@ PUBLICITY = Table(
         Column("url", ("链接", "网址"), False, "url"),
     ),
     prefix="publicity",
+    date_column="date",
+    sheet="宣传",
 )
 
 COVERAGE = Table(
@@ -198,6 +217,7 @@ COVERAGE = Table(
     ),
     key=("village",),
     prefix="coverage",
+    sheet="覆盖",
 )
 
 DISCIPLINE = Table(
@@ -214,6 +234,9 @@ DISCIPLINE = Table(
     ),
     key=("activity_id",),
     prefix="integrity",
+    date_column="date",
+    sheet="纪律教育",
+    counted=True,
 )
 
 TABLES: dict[str, Table] = {t.name: t for t in (UNITS, ACTIVITIES, CASEWORK, PUBLICITY, COVERAGE, DISCIPLINE)}
@@ -408,30 +431,44 @@ def category_near(text: str, lookup: dict[str, str] | None = None) -> str | None
     return best if score >= 0.75 else None
 
 
-# --------------------------------------------------------------------------- integrity education
+# --------------------------------------------------------------------------- tables counted kind by kind
 
 
-def integrity_categories() -> dict[str, tuple[str, tuple[str, ...]]]:
-    """The kinds of integrity education (``integrity.categories`` of ``config/rules.yml``): code to name, aliases."""
+def counted_categories(table: Table) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """The kinds a counted table's records are counted by (``<prefix>.categories`` of ``config/rules.yml``):
+    code to name and aliases.
+
+    Raises
+    ------
+    ConfigError
+        The rules hold no section for the table.
+    """
     from ..settings.config import rules
+    from ..settings.errors import ConfigError
 
-    conf = rules()["integrity"]["categories"]
+    section = rules().get(table.prefix)
+    if not isinstance(section, dict) or "categories" not in section:
+        raise ConfigError(f"config/rules.yml 中没有“{table.prefix}”一节：{table.title}按类别统计，"
+                          f"请在该文件中写上 {table.prefix}: 下的 categories（类别及其别名）和 minimums（最低次数）")
+    conf = section["categories"]
     return {code: (c["name"], tuple(c.get("aliases") or ())) for code, c in conf.items()}
 
 
-def integrity_lookup() -> dict[str, str]:
-    """Every spelling of a kind of integrity education (as :func:`category_key`) to its code."""
+def counted_lookup(table: Table) -> dict[str, str]:
+    """Every spelling of a counted table's kinds (as :func:`category_key`) to its code."""
     lookup = {}
-    for code, (name, aliases) in integrity_categories().items():
+    for code, (name, aliases) in counted_categories(table).items():
         for spelling in (code, name, *aliases):
             lookup[category_key(spelling)] = code
     return lookup
 
 
-def integrity_code(text: str, lookup: dict[str, str] | None = None) -> str | None:
-    """The code of a kind of integrity education (decorations such as months and 第N次 removed), or ``None``."""
-    lookup = integrity_lookup() if lookup is None else lookup
+def counted_code(text: str, lookup: dict[str, str]) -> str | None:
+    """The code of a kind of a counted table (decorations such as months and 第N次 removed), or ``None``."""
     key = category_key(text)
     if key in lookup:
         return lookup[key]
     return next((lookup[form] for form in _undecorated(key) if form in lookup), None)
+
+
+COUNTED_TABLES: tuple[str, ...] = tuple(name for name in LEDGER_TABLES if TABLES[name].counted)

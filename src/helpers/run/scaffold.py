@@ -46,6 +46,9 @@ def _choices() -> dict[tuple[str, str], list[str]]:
         ("casework", "escalation"): [str(rules["reading"]["none_words"][0]), *cw["escalation_levels"]],
         ("casework", "satisfaction"): list(cw["rated"]),
         ("publicity", "level"): list(rules["publicity"]["levels"]),
+        # a counted table's kinds, as config/rules.yml names them
+        **{(name, "category"): [label for label, _aliases in schema.counted_categories(schema.TABLES[name]).values()]
+           for name in schema.COUNTED_TABLES},
     }
 
 

@@ -22,7 +22,6 @@ from ..figures.indicators import Indicators, channel_counts, compute_indicators,
 from ..figures.kinds import Kind
 from ..figures.kinds import get as get_kind
 from ..figures.periods import Period
-from ..read import schema
 from ..read.ledgers import Ledgers
 from ..settings.errors import NianbaoError
 from ..settings.layout import pipe_table
@@ -51,7 +50,7 @@ def pooled(ledgers: Ledgers, units: list[str]) -> Ledgers:
 
     one = pd.DataFrame({"unit_name": ["各单位汇总"], "party_org": [""], "recipient": [""]},
                        index=pd.Index([SUMMARY_ID], name="unit_id"))
-    return replace(ledgers, units=one, **{name: relabel(getattr(ledgers, name)) for name in schema.LEDGER_TABLES})
+    return replace(ledgers, units=one, tables={name: relabel(frame) for name, frame in ledgers.tables.items()})
 
 
 def district(ledgers: Ledgers, year: int, as_of: str | date | None = None,

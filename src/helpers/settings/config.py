@@ -63,13 +63,16 @@ def categories_schema() -> dict[str, Any]:
 
 _APPENDIX_BLOCKS = ["indicators", "handling", "ring", "trend", "channels", "categories", "months",
                     "chart.activities", "chart.months", "chart.trend", "chart.channels"]
-_PROBLEMS = ["activities", "timeliness", "escalation", "satisfaction", "acceptance", "repeats", "integrity"]
+# The problem finders written for the built-in tables; a counted table (helpers.read.schema.Table.counted)
+# brings one more, named by its prefix: its section of config/rules.yml (counted_sections()).
+_PROBLEMS = ["activities", "timeliness", "escalation", "satisfaction", "acceptance", "repeats"]
 _IDS = {"type": "array", "items": {"type": "string", "pattern": r"^[a-z_]+(\.[^.\s]+)*\*?$"}, "minItems": 1,
         "description": "一组指标代码，如 [casework.total, activity.*]"}
 
 
 def kinds_schema() -> dict[str, Any]:
     """The schema of ``config/kinds.yml`` (report kinds)."""
+    problems = [*_PROBLEMS, *counted_sections()]
     return {
         "type": "object",
         "minProperties": 1,
@@ -98,8 +101,8 @@ def kinds_schema() -> dict[str, Any]:
                         "properties": {
                             "section": {"type": "string", "minLength": 1, "description": "文字材料中的小节名"},
                             "heading": {"type": "string", "minLength": 1, "description": "报告中的一级标题"},
-                            "problems": {"type": "array", "items": {"enum": _PROBLEMS},
-                                         "description": f"从数据发现的问题：{'、'.join(_PROBLEMS)}"},
+                            "problems": {"type": "array", "items": {"enum": problems},
+                                         "description": f"从数据发现的问题：{'、'.join(problems)}"},
                         },
                     },
                 },
@@ -112,6 +115,33 @@ def kinds_schema() -> dict[str, Any]:
     }
 
 
+# The section of config/rules.yml of a table counted kind by kind (helpers.read.schema.Table.counted), under the
+# table's prefix: the kinds with the spellings offices use for each, and the minimums (prorated like the others).
+COUNTED_SECTION: dict[str, Any] = {
+    "type": "object",
+    "required": ["categories"],
+    "properties": {
+        "categories": {"type": "object", "minProperties": 1, "additionalProperties": {
+            "type": "object", "required": ["name"],
+            "properties": {"name": {"type": "string", "minLength": 1, "description": "类别名称"},
+                           "aliases": _WORDS}}},
+        "minimums": {"type": "object", "additionalProperties": {
+            "type": "object", "required": ["per_year", "rule"],
+            "properties": {
+                "per_year": {"type": "integer", "enum": [1, 2, 3, 4, 6, 12],
+                             "description": "每年次数（1、2、3、4、6 或 12）"},
+                "rule": {"type": "string", "minLength": 1, "description": "规定的原文"}}}},
+    },
+}
+
+
+def counted_sections() -> list[str]:
+    """The sections of ``config/rules.yml`` that belong to counted tables (the ones :func:`rules_schema` does not
+    name), in the file's order."""
+    named = rules_schema()["properties"]
+    return [name for name in rules() if name not in named]
+
+
 def rules_schema() -> dict[str, Any]:
     """The schema of ``config/rules.yml``."""
     codes = list(categories()["categories"])  # the activity categories of config/categories.yml
@@ -119,6 +149,8 @@ def rules_schema() -> dict[str, Any]:
     return {
         "type": "object",
         "required": ["activity_minimums", "casework", "publicity", "phrasing", "reading", "data_quality"],
+        # any other section is a counted table's (纪律教育 …): its kinds and their minimums
+        "additionalProperties": COUNTED_SECTION,
         "properties": {
             "activity_minimums": {
                 "type": "object",
@@ -180,22 +212,6 @@ def rules_schema() -> dict[str, Any]:
                                       "description": "最早的合理年份，如 2000"},
                     "latest_years_ahead": {"type": "integer", "minimum": 0, "maximum": 10,
                                            "description": "比今年晚几年以内的日期算合理（整数）"},
-                },
-            },
-            "integrity": {
-                "type": "object",
-                "required": ["categories", "minimums"],
-                "properties": {
-                    "categories": {"type": "object", "minProperties": 1, "additionalProperties": {
-                        "type": "object", "required": ["name"],
-                        "properties": {"name": {"type": "string", "minLength": 1, "description": "类别名称"},
-                                       "aliases": _WORDS}}},
-                    "minimums": {"type": "object", "additionalProperties": {
-                        "type": "object", "required": ["per_year", "rule"],
-                        "properties": {
-                            "per_year": {"type": "integer", "enum": [1, 2, 3, 4, 6, 12],
-                                         "description": "每年次数（1、2、3、4、6 或 12）"},
-                            "rule": {"type": "string", "minLength": 1, "description": "规定的原文"}}}},
                 },
             },
             "data_quality": {

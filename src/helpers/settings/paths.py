@@ -107,8 +107,16 @@ NARRATIVE_SUBDIR = "narrative"
 LAB_HTML_ENV = "NIANBAO_LAB_HTML"
 SUMMARY_ID = "_summary"  # folder of a year's district summary, beside the units' folders
 # What a project folder may override, as `nianbao doctor` lists it.
+# The kinds' notebooks are every notebook shipped (a new kind's notebook is one more file, named nowhere else).
+def _shipped_notebooks() -> tuple[str, ...]:
+    for base in (DEFAULTS_DIR, CHECKOUT_DIR):
+        if (base / "notebooks").is_dir():
+            return tuple(f"notebooks/{p.name}" for p in sorted((base / "notebooks").glob("*.ipynb")))
+    return ()
+
+
 OVERRIDABLE = ("_quarto.yml", "config/rules.yml", "config/categories.yml", "config/kinds.yml",
-               "notebooks/ideology.ipynb", "notebooks/casework.ipynb", "notebooks/integrity.ipynb")
+               *_shipped_notebooks())
 LOCK_NAME = ".nianbao.lock"  # one build at a time per output folder
 SITE_NAME = "index.html"  # the output folder's page of every report
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date
 from html import escape as html_escape
 from pathlib import Path
@@ -57,13 +57,9 @@ class Group:
     sheet: str
 
 
-GROUPS: tuple[Group, ...] = (
-    Group("activity", "activities", "组织生活"),
-    Group("casework", "casework", "信访"),
-    Group("publicity", "publicity", "宣传"),
-    Group("coverage", "coverage", "覆盖"),
-    Group("integrity", "discipline", "纪律教育"),
-)
+# One group per ledger table, its sheet as the table registry names it.
+GROUPS: tuple[Group, ...] = tuple(Group(schema.TABLES[name].prefix, name, schema.TABLES[name].sheet)
+                                  for name in schema.LEDGER_TABLES)
 TABLE_GROUP = {g.table: g for g in GROUPS}
 SPAN_LABELS = {"value": "本期", "prior": "上年同期", "previous": "上期"}
 ANCHOR_PREFIX = "ev-"
@@ -353,7 +349,7 @@ def write_xlsx(records: dict[str, pd.DataFrame], ind: Indicators, target: Path, 
     sheets = [("指标", FIGURE_HEADERS, [list(c) for c in zip(*figures)] if figures else [[]] * len(FIGURE_HEADERS),
                [28, 22, 10, 28, 8, 6, 9, 60, 40])]
     for group in GROUPS:
-        if getattr(ind, f"has_{group.prefix}", True) is False:
+        if getattr(ind, f"has_{group.prefix}", True) is False or ind.counted.get(group.table) is False:
             continue
         rec = records.get(group.table)
         if rec is None:
@@ -623,6 +619,7 @@ def published_rows(ind: Indicators, digest: str = "") -> dict:
         "spans": {name: [s.start.isoformat(), s.end.isoformat()] for name, s in ind.spans.items()},
         "has_publicity": ind.has_publicity,
         "has_coverage": ind.has_coverage,
+        "counted": ind.counted,
         "items": items,
         "bases": list(ind.bases),
     }
@@ -659,6 +656,7 @@ class Figures:
     bases: dict[str, Indicator]
     has_publicity: bool
     has_coverage: bool
+    counted: dict[str, bool] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> Indicator:
         return self.items[key]
@@ -690,7 +688,7 @@ def from_published(doc: dict, ledgers: Ledgers) -> Figures | None:
         unit_id=doc["unit_id"], year=int(doc["year"]), as_of=date.fromisoformat(doc["as_of"]),
         spans={name: Span(pd.Timestamp(a), pd.Timestamp(b)) for name, (a, b) in doc["spans"].items()},
         items={k: v for k, v in every.items() if k not in bases}, bases={k: v for k, v in every.items() if k in bases},
-        has_publicity=doc["has_publicity"], has_coverage=doc["has_coverage"])
+        has_publicity=doc["has_publicity"], has_coverage=doc["has_coverage"], counted=doc.get("counted", {}))
 
 
 # --------------------------------------------------------------------------- the HTML section

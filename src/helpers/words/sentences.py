@@ -10,6 +10,7 @@ kind's skeleton adds after the analysts' own (``problems:`` in
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -261,15 +262,15 @@ def text_handling(r: Report) -> str:
     return f"{span_words(r)}" + "；".join(parts) + "。" if parts else ""
 
 
-def text_integrity(r: Report) -> str:
-    """纪律教育: each kind of integrity education held, and all of them against last year."""
-    items = r.indicators.items
-    if "integrity.total" not in items:
+def text_counted(r: Report, table: schema.Table) -> str:
+    """A counted table (纪律教育): each kind held, and all of them against last year."""
+    items, prefix = r.indicators.items, table.prefix
+    if f"{prefix}.total" not in items:
         return ""
-    kinds = [items[k] for k in items if k.startswith("integrity.") and k != "integrity.total" and items[k].value]
+    kinds = [items[k] for k in items if k.startswith(f"{prefix}.") and k != f"{prefix}.total" and items[k].value]
     if not kinds:
-        return f"{span_words(r)}纪律教育台账中没有开展纪律教育活动的记录。"
-    total = items["integrity.total"]
+        return f"{span_words(r)}{table.title}中没有开展{table.sheet}活动的记录。"
+    total = items[f"{prefix}.total"]
     text = (f"{span_words(r)}开展{'，'.join(f'{i.label}{i.value}次' for i in kinds)}，"
             f"合计{total.value}次")
     if total.prior is not None:
@@ -290,8 +291,10 @@ SENTENCES: dict[str, Callable[[Report], str]] = {
     "text.satisfaction": text_satisfaction,
     "text.months": text_months,
     "text.handling": text_handling,
-    "text.integrity": text_integrity,
 }
+# A counted table's sentence comes with it: {text.<prefix>}.
+SENTENCES.update({f"text.{schema.TABLES[name].prefix}": partial(text_counted, table=schema.TABLES[name])
+                  for name in schema.COUNTED_TABLES})
 
 
 # --------------------------------------------------------------------------- problems found in the data
@@ -359,13 +362,13 @@ def problem_repeats(r: Report) -> str | None:
             "初信初访化解工作仍需加强。")
 
 
-def problem_integrity(r: Report) -> str | None:
-    """Integrity education below its minimum (prorated to the rule periods closed by as_of)."""
+def problem_counted(r: Report, table: schema.Table) -> str | None:
+    """A counted table's kinds held less often than their minimums (``minimums`` under its prefix in
+    ``config/rules.yml``, prorated to the rule periods closed by as_of)."""
     items, ind = r.indicators.items, r.indicators
-    rules = load_rules()["integrity"]
     short = []
-    for code, rule in rules["minimums"].items():
-        item = items.get(f"integrity.{code}")
+    for code, rule in (load_rules()[table.prefix].get("minimums") or {}).items():
+        item = items.get(f"{table.prefix}.{code}")
         if item is None:
             continue
         required = ind.period.closed_rule_periods(int(rule["per_year"]), ind.as_of)
@@ -373,7 +376,7 @@ def problem_integrity(r: Report) -> str | None:
             short.append(f"{item.label}{item.value}次（按“{rule['rule']}”应不少于{required}次）")
     if not short:
         return None
-    return f"纪律教育频次不够。{span_words(r)}开展{'，'.join(short)}，未达到规定要求。"
+    return f"{table.sheet}频次不够。{span_words(r)}开展{'，'.join(short)}，未达到规定要求。"
 
 
 PROBLEMS: dict[str, Callable[[Report], str | None]] = {
@@ -383,8 +386,10 @@ PROBLEMS: dict[str, Callable[[Report], str | None]] = {
     "satisfaction": problem_satisfaction,
     "acceptance": problem_acceptance,
     "repeats": problem_repeats,
-    "integrity": problem_integrity,
 }
+# A counted table's problem finder comes with it: <prefix>, its minimums.
+PROBLEMS.update({schema.TABLES[name].prefix: partial(problem_counted, table=schema.TABLES[name])
+                 for name in schema.COUNTED_TABLES})
 
 
 def month_counts(cases: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
