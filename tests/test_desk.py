@@ -84,7 +84,8 @@ def test_chinese_argparse_does_not_leak_into_other_parsers():
 
 
 def test_a_piece_of_the_report_carries_markdown_and_scoped_html(sample_ledgers):
-    from helpers.document.report import Report, ReportMarkdown
+    from helpers.document.display import ReportMarkdown
+    from helpers.document.report import Report
 
     report = Report.from_ledgers(sample_ledgers, "yeji-mzj", 2024)
     piece = ReportMarkdown(report.body_markdown())
@@ -102,7 +103,7 @@ def test_a_piece_of_the_report_carries_markdown_and_scoped_html(sample_ledgers):
 
 
 def test_the_batch_switch_leaves_the_html_view_out(monkeypatch):
-    from helpers.document.report import ReportMarkdown
+    from helpers.document.display import ReportMarkdown
 
     monkeypatch.setenv(paths.LAB_HTML_ENV, "0")
     assert ReportMarkdown("# 标题")._repr_html_() is None

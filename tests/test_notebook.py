@@ -8,7 +8,7 @@ import nbformat
 import papermill
 import pytest
 
-from helpers.document.report import INDICATORS_MIME
+from helpers.document.display import INDICATORS_MIME
 from helpers.figures.kinds import kinds
 
 NOTEBOOKS = {kid: kind.notebook for kid, kind in kinds().items()}

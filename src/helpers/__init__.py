@@ -27,8 +27,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "Indicators": "figures.indicators", "compute_indicators": "figures.indicators",
     "Ledgers": "read.ledgers", "load_ledgers": "read.ledgers",
-    "Report": "document.report", "publish_indicators": "document.report", "show_charts": "document.report",
-    "show_markdown": "document.report",
+    "Report": "document.report", "publish_indicators": "document.display", "show_charts": "document.display",
+    "show_markdown": "document.display",
 }
 
 

@@ -235,3 +235,32 @@ CHARTS: dict[str, Callable[[Report], Chart | None]] = {
     "chart.channels": channels_chart,
     "chart.trend": trend_chart,
 }
+
+_DRAWN: dict[tuple, Chart | None] = {}  # the last charts drawn (see report_charts)
+_DRAWN_KEPT = 8
+
+
+def report_charts(r: Report) -> list[Chart]:
+    """A report's charts, in the order its kind lists them (``appendix:``).
+
+    The last few charts drawn are kept, keyed by the ledgers' digest and everything a
+    chart shows, so that a re-run on a warm kernel after a prose edit (``nianbao
+    preview``) draws nothing again, and a chart two kinds share (the petitions by
+    month) is drawn once for a unit's reports of both kinds.
+    """
+    out = []
+    for block in (b for b in r.kind.appendix if b in CHARTS):
+        shown = r.kind.headline if block == "chart.trend" else ()  # the trend chart draws headline figures
+        key = (r.ledgers.digest, str(r.ledgers.data_dir), r.unit["unit_id"], r.period, r.indicators.as_of, block,
+               shown)
+        if not r.ledgers.digest:
+            chart = CHARTS[block](r)
+        else:
+            if key not in _DRAWN:
+                _DRAWN[key] = CHARTS[block](r)
+                while len(_DRAWN) > _DRAWN_KEPT:
+                    _DRAWN.pop(next(iter(_DRAWN)))
+            chart = _DRAWN[key]
+        if chart is not None:
+            out.append(chart)
+    return out

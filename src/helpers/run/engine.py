@@ -494,7 +494,7 @@ def worker() -> Worker:
 
 
 def _indicators_from(nb) -> dict:
-    from ..document.report import INDICATORS_MIME
+    from ..document.display import INDICATORS_MIME
     from ..settings.errors import ReportError
 
     for cell in nb.cells:

@@ -44,7 +44,7 @@ def render_notebook(notebook: str | Path, out_dir: str | Path | None = None,
     """
     import nbformat
 
-    from ..document.report import INDICATORS_MIME
+    from ..document.display import INDICATORS_MIME
     from ..render.engines import parse_formats, render
 
     formats = parse_formats(formats)

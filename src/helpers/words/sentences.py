@@ -13,8 +13,6 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from ..figures.indicators import Indicator
 from ..read import schema
 from ..settings.config import rules as load_rules
@@ -392,11 +390,4 @@ PROBLEMS.update({schema.TABLES[name].prefix: partial(problem_counted, table=sche
                  for name in schema.COUNTED_TABLES})
 
 
-def month_counts(cases: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
-    """Cases received per month from ``start`` to ``end`` (every month of the span, zeros included)."""
-    got = cases.loc[(cases["received_date"] >= start) & (cases["received_date"] <= end), "received_date"].dt.month
-    months = list(range(start.month, end.month + 1))
-    return got.value_counts().reindex(months, fill_value=0)
-
-
-__all__ = ["LEADS", "PROBLEMS", "SENTENCES", "comparisons", "month_counts", "span_words"]
+__all__ = ["LEADS", "PROBLEMS", "SENTENCES", "comparisons", "span_words"]
