@@ -10,7 +10,8 @@ import pytest
 
 from conftest import run_cli
 from helpers.read.ledgers import load_ledgers
-from helpers.run.engine import Job, Worker
+from helpers.run.engine import Worker
+from helpers.run.jobs import Job
 from helpers.settings import paths
 
 pytestmark = pytest.mark.render

@@ -42,8 +42,6 @@ from ..settings import paths
 from ..settings.errors import Interrupted, ParameterError
 from . import engine
 from .engine import (
-    Job,
-    Result,
     _hash_bytes,
     cleanup_scratch,
     run_job,
@@ -52,6 +50,7 @@ from .engine import (
     unit_inputs,
     up_to_date,
 )
+from .jobs import Job, Result, batches
 
 # How people read a report's status (progress lines and the build table).
 STATUS_WORDS = {"built": "已生成", "skipped": "无变化", "failed": "失败"}
@@ -222,7 +221,7 @@ def _run_pool(todo, stamps, tools, workers, scheduler, done) -> None:
         pool = ProcessPoolExecutor(max_workers=workers, initializer=engine.pool_initializer)
         try:
             futures = [pool.submit(engine.pool_run_jobs, batch, [stamps.get(job) for job in batch], tools)
-                       for batch in engine.batches(todo, workers)]
+                       for batch in batches(todo, workers)]
             for future in as_completed(futures):
                 for result in future.result():
                     done(result)

@@ -102,7 +102,7 @@ class Preview:
                  port: int = DEFAULT_PORT, kind: str | None = None, period: str = "year") -> None:
         from ..figures.kinds import get as get_kind
         from ..figures.periods import parse_period
-        from .engine import Job
+        from .jobs import Job
 
         self.data_dir = Path(data_dir or paths.DATA_DIR).resolve()
         self.workdir = Path(tempfile.mkdtemp(prefix="nianbao-preview-"))
