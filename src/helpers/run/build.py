@@ -41,16 +41,9 @@ from ..render.engines import FORMATS, choose_engine, parse_formats
 from ..settings import paths
 from ..settings.errors import Interrupted, ParameterError
 from . import engine
-from .engine import (
-    _hash_bytes,
-    cleanup_scratch,
-    run_job,
-    shared_inputs,
-    tool_versions,
-    unit_inputs,
-    up_to_date,
-)
+from .engine import cleanup_scratch, run_job
 from .jobs import Job, Result, batches
+from .provenance import _hash_bytes, shared_inputs, tool_versions, unit_inputs, up_to_date
 
 # How people read a report's status (progress lines and the build table).
 STATUS_WORDS = {"built": "已生成", "skipped": "无变化", "failed": "失败"}
@@ -425,7 +418,7 @@ def _stamps(ledgers, wanted, refused, units, as_of, out_dir, formats, choices) -
 
 def _dry_run(ledgers, wanted, refused, units, as_of, out_dir, formats, choices, force, echo) -> list[Result]:
     """What a build would do, and why, without writing anything."""
-    from .engine import outdated
+    from .provenance import outdated
 
     results = []
     for job, inputs in _stamps(ledgers, wanted, refused, units, as_of, out_dir, formats, choices).items():
