@@ -40,7 +40,7 @@ from ..read.schema import UNIT_ID_PATTERN
 from ..render.engines import FORMATS, choose_engine, parse_formats
 from ..settings import paths
 from ..settings.errors import Interrupted, ParameterError
-from . import engine
+from . import engine, kernel
 from .engine import cleanup_scratch, run_job
 from .jobs import Job, Result, batches
 from .provenance import _hash_bytes, shared_inputs, tool_versions, unit_inputs, up_to_date
@@ -246,7 +246,7 @@ def _interruptible():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    engine._STOPPING.clear()
+    kernel._STOPPING.clear()
     old = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     for sig in old:
         signal.signal(sig, engine.interrupt)
