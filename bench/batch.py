@@ -236,7 +236,7 @@ def rss_mib(pid: int) -> float:
 def soak(n: int, out: Path) -> None:
     """``n`` reports on one warm worker in this process; memory of the worker and its kernel."""
     from helpers.run.build import build
-    from helpers.run.engine import worker
+    from helpers.run.kernel import worker
 
     jobs = [("2024", "yeji-mzj"), ("2023", "yeji-rsj"), ("2022", "yeji-wjw"), ("2024", "yeji-zjj")]
     samples = []

@@ -118,7 +118,7 @@ def test_a_nianbao_error_shows_as_one_short_line_in_ipython():
 
 
 def test_a_notebook_saved_with_outputs_has_the_same_fingerprint(tmp_path):
-    from helpers.run.engine import notebook_fingerprint
+    from helpers.run.provenance import notebook_fingerprint
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
     for i, cell in enumerate(nb.cells):

@@ -25,7 +25,8 @@ def test_dry_run_names_the_changed_input_and_writes_nothing(data_copy, tmp_path)
 
 def test_a_kinds_generic_prose_is_an_input_of_that_kind_only(monkeypatch, tmp_path):
     from helpers.read.ledgers import load_ledgers
-    from helpers.run.engine import Job, unit_inputs
+    from helpers.run.jobs import Job
+    from helpers.run.provenance import unit_inputs
     from helpers.settings import paths
 
     ledgers = load_ledgers()
@@ -43,7 +44,8 @@ def test_a_kinds_generic_prose_is_an_input_of_that_kind_only(monkeypatch, tmp_pa
 def test_dry_run_names_the_module_that_changed(tmp_path):
     import json
 
-    from helpers.run.engine import Job, code_hashes, outdated, shared_inputs
+    from helpers.run.jobs import Job
+    from helpers.run.provenance import code_hashes, outdated, shared_inputs
 
     job = Job(2024, "yeji-mzj", None, tmp_path, tmp_path, ("html",))
     job.folder.mkdir(parents=True)

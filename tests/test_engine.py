@@ -10,7 +10,8 @@ import pytest
 
 from conftest import run_cli
 from helpers.read.ledgers import load_ledgers
-from helpers.run.engine import Job, Worker
+from helpers.run.jobs import Job
+from helpers.run.kernel import Worker
 from helpers.settings import paths
 
 pytestmark = pytest.mark.render
@@ -137,9 +138,7 @@ def test_a_report_failing_in_its_notebook_is_isolated(tmp_path, monkeypatch):
     assert [r.status for r in results] == ["built", "built"]
     before = (out / "2024" / "ideology" / "yeji-rsj" / "report.html").read_bytes()
     # a notebook that raises for one unit only
-    import helpers.run.engine as engine
-
-    real = engine.Worker._notebook
+    real = Worker._notebook
 
     def broken(self, path):
         nb = real(self, path)
@@ -147,7 +146,7 @@ def test_a_report_failing_in_its_notebook_is_isolated(tmp_path, monkeypatch):
             "if unit == 'yeji-rsj':\n    raise RuntimeError('broken on purpose')", metadata={"tags": []}))
         return nb
 
-    monkeypatch.setattr(engine.Worker, "_notebook", broken)
+    monkeypatch.setattr(Worker, "_notebook", broken)
     results = build("yeji-mzj,yeji-rsj", "2024", out_dir=out, jobs=1, formats="html", force=True,
                     echo=lambda _l: None)
     status = {r.job.unit: r for r in results}

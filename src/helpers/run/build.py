@@ -40,18 +40,10 @@ from ..read.schema import UNIT_ID_PATTERN
 from ..render.engines import FORMATS, choose_engine, parse_formats
 from ..settings import paths
 from ..settings.errors import Interrupted, ParameterError
-from . import engine
-from .engine import (
-    Job,
-    Result,
-    _hash_bytes,
-    cleanup_scratch,
-    run_job,
-    shared_inputs,
-    tool_versions,
-    unit_inputs,
-    up_to_date,
-)
+from . import engine, kernel
+from .engine import cleanup_scratch, run_job
+from .jobs import Job, Result, batches
+from .provenance import _hash_bytes, shared_inputs, tool_versions, unit_inputs, up_to_date
 
 # How people read a report's status (progress lines and the build table).
 STATUS_WORDS = {"built": "已生成", "skipped": "无变化", "failed": "失败"}
@@ -222,7 +214,7 @@ def _run_pool(todo, stamps, tools, workers, scheduler, done) -> None:
         pool = ProcessPoolExecutor(max_workers=workers, initializer=engine.pool_initializer)
         try:
             futures = [pool.submit(engine.pool_run_jobs, batch, [stamps.get(job) for job in batch], tools)
-                       for batch in engine.batches(todo, workers)]
+                       for batch in batches(todo, workers)]
             for future in as_completed(futures):
                 for result in future.result():
                     done(result)
@@ -254,7 +246,7 @@ def _interruptible():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    engine._STOPPING.clear()
+    kernel._STOPPING.clear()
     old = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     for sig in old:
         signal.signal(sig, engine.interrupt)
@@ -426,7 +418,7 @@ def _stamps(ledgers, wanted, refused, units, as_of, out_dir, formats, choices) -
 
 def _dry_run(ledgers, wanted, refused, units, as_of, out_dir, formats, choices, force, echo) -> list[Result]:
     """What a build would do, and why, without writing anything."""
-    from .engine import outdated
+    from .provenance import outdated
 
     results = []
     for job, inputs in _stamps(ledgers, wanted, refused, units, as_of, out_dir, formats, choices).items():

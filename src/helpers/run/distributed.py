@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..settings.errors import ParameterError
-from .engine import Job, Result, run_job
+from .engine import run_job
+from .jobs import Job, Result
 
 
 def run_on_dask(scheduler: str, jobs: list[Job], stamps: dict, tools: dict, done: Callable[[Result], None]) -> None:

@@ -1,7 +1,7 @@
 """``nianbao preview``: one report, re-rendered on every save, in a browser that reloads itself.
 
 A local server (127.0.0.1 only) keeps the batch engine's warm worker
-(:func:`helpers.run.engine.worker`: one Jupyter kernel with ``helpers`` imported)
+(:func:`helpers.run.kernel.worker`: one Jupyter kernel with ``helpers`` imported)
 and watches the data folder (ledgers and prose), the notebook and the
 configuration (``config/``, ``_quarto.yml``, ``templates/``). On every save it
 executes the notebook again on the warm kernel and renders the HTML first, then
@@ -102,7 +102,7 @@ class Preview:
                  port: int = DEFAULT_PORT, kind: str | None = None, period: str = "year") -> None:
         from ..figures.kinds import get as get_kind
         from ..figures.periods import parse_period
-        from .engine import Job
+        from .jobs import Job
 
         self.data_dir = Path(data_dir or paths.DATA_DIR).resolve()
         self.workdir = Path(tempfile.mkdtemp(prefix="nianbao-preview-"))
@@ -132,7 +132,7 @@ class Preview:
 
     def render_once(self) -> None:
         """Execute the notebook on the warm kernel; publish the HTML, then the PDF. Never raises."""
-        from .engine import worker
+        from .kernel import worker
 
         w = worker()
         if self.restart_kernel:  # the notebook or the configuration changed: nothing cached survives
@@ -192,7 +192,7 @@ class Preview:
     # ------------------------------------------------------------------ threads
 
     def _render_loop(self) -> None:
-        from .engine import worker
+        from .kernel import worker
 
         try:
             while not self.stopping.is_set():

@@ -1,0 +1,213 @@
+"""The warm worker: one Jupyter kernel per process (per thread on a Dask worker), reused report after report.
+
+The kernel starts once (``helpers`` and its libraries imported once). For each
+report the worker injects the parameters papermill's way
+(:func:`papermill.parameterize.parameterize_notebook`), executes the notebook
+on the warm kernel with nbclient, and resets the kernel's state (the report's
+names forgotten, figures closed: :data:`RESET_CODE`). A report made on a reused
+kernel is identical to one made on a fresh kernel (a test checks it).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..settings import paths
+from .jobs import Job
+
+# Between reports: forget every name the report defined, drop the output cache,
+# close figures. Cheaper than %reset -f, whose full garbage collection costs
+# ~0.15 s a report; a young-generation collection is enough here and the
+# automatic collector does the rest (the soak benchmark watches the memory).
+RESET_CODE = """\
+_ip = get_ipython()
+for _name in [n for n in list(_ip.user_ns) if not n.startswith("_") and n not in _ip.user_ns_hidden]:
+    del _ip.user_ns[_name]
+_ip.user_ns.get("Out", {}).clear()
+import gc as _gc, matplotlib.pyplot as _plt
+_plt.close("all")
+_gc.collect(1)
+del _ip, _name, _gc, _plt
+"""
+RESET_TAG = "nianbao-reset"  # the reset cell appended to each run, removed from the executed notebook
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
+
+# Set once this process is told to stop (:func:`helpers.run.engine.interrupt`): a report failing
+# then was interrupted, and its worker kills its kernel rather than resetting it.
+_STOPPING = threading.Event()
+
+
+def stopping() -> bool:
+    """Whether this process was told to stop (an exception now is the interrupt, not the report)."""
+    return _STOPPING.is_set()
+
+
+def _without_signal_handlers(execute):
+    """``execute`` with the event loop refusing signal handlers.
+
+    nbclient installs SIGINT and SIGTERM handlers on the loop that shut the
+    kernel down (the report then fails with "Kernel died" and an error file
+    would say so) and, on removal, leave the process without ours. The build
+    handles interrupts itself (:func:`helpers.run.engine.interrupt`); nbclient
+    expects the RuntimeError raised here (it is what a loop outside the main
+    thread says).
+    """
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("nianbao handles signals itself")
+
+    async def run(*args, **kwargs):
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler = loop.remove_signal_handler = refuse  # type: ignore[method-assign]
+        try:
+            return await execute(*args, **kwargs)
+        finally:  # an interrupted run may finish after the next one began: pop, never del
+            loop.__dict__.pop("add_signal_handler", None)
+            loop.__dict__.pop("remove_signal_handler", None)
+
+    return run
+
+
+class Worker:
+    """One warm kernel per process, reused report after report."""
+
+    def __init__(self) -> None:
+        self.km = None
+        self.kc = None
+        self.reports = 0
+        self._templates: dict[tuple[Path, float], Any] = {}
+
+    def _notebook(self, path: Path):
+        import nbformat
+
+        key = (path, path.stat().st_mtime)
+        if key not in self._templates:
+            self._templates[key] = nbformat.read(path, as_version=4)
+        return copy.deepcopy(self._templates[key])
+
+    def _run(self, nb, folder: Path | None = None) -> Any:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+        from nbclient import NotebookClient
+
+        if self.km is None:
+            self.km = AsyncKernelManager(kernel_name="python3")
+        client = NotebookClient(
+            nb, km=self.km, kernel_name="python3", timeout=600, startup_timeout=120,
+            extra_arguments=KERNEL_ARGS, resources={"metadata": {"path": str(folder or paths.ROOT)}},
+        )
+        client.kc = self.kc
+        try:  # the env reaches a kernel when it starts: batch notebooks skip JupyterLab's HTML view
+            run_sync(_without_signal_handlers(client.async_execute))(env={**os.environ, paths.LAB_HTML_ENV: "0"})
+        finally:
+            self.kc = client.kc
+        return nb
+
+    def execute(self, job: Job):
+        """Execute the notebook for ``job`` on the warm kernel; the state is reset afterwards."""
+        import nbformat
+        from papermill.parameterize import parameterize_notebook
+
+        notebook = job.notebook
+        nb = self._notebook(notebook)
+        nb.metadata["papermill"] = nbformat.from_dict({"input_path": str(notebook), "parameters": {}})
+        nb = parameterize_notebook(nb, job.parameters(), kernel_name="python3", language="python")
+        # the reset runs as the run's last cell (one round trip to the kernel, not two), then leaves the notebook
+        nb.cells.append(nbformat.v4.new_code_cell(RESET_CODE, metadata={"tags": [RESET_TAG]}))
+        reset = False
+        try:
+            self._run(nb, notebook.parent)
+            reset = True
+            return nb
+        except Exception as exc:
+            # name the cell that failed: its position and id in the notebook
+            for index, cell in enumerate(nb.cells):
+                if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+                    exc.cell_index = index  # type: ignore[attr-defined]
+                    exc.cell_id = cell.get("id")  # type: ignore[attr-defined]
+            raise
+        finally:
+            nb.cells = [c for c in nb.cells if RESET_TAG not in c.get("metadata", {}).get("tags", [])]
+            self.reports += 1
+            if not reset and not stopping():  # an interrupted worker kills its kernel instead
+                self.reset(nbformat)
+
+    def reset(self, nbformat) -> None:
+        """Clear the kernel's namespace and figures, so the next report starts clean."""
+        try:
+            self._run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(RESET_CODE)]))
+        except Exception:
+            self.shutdown()  # a kernel that cannot reset is replaced on the next report
+
+    def kernel_pid(self) -> int | None:
+        try:
+            return self.km.provisioner.process.pid  # type: ignore[union-attr]
+        except AttributeError:
+            return None
+
+    def kill(self) -> None:
+        """Stop the kernel at once (an interrupt): its process group is killed, then the usual shutdown."""
+        pid = self.kernel_pid()
+        if pid is not None:
+            try:  # the kernel leads its own session (jupyter_client starts it so)
+                os.killpg(pid, signal.SIGKILL)
+            except (OSError, AttributeError):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        connection = getattr(self.km, "connection_file", None)
+        self.shutdown()
+        if connection:  # the usual clean-up may not have run on an interrupted event loop
+            Path(connection).unlink(missing_ok=True)
+
+    def shutdown(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        if self.kc is not None:
+            try:
+                self.kc.stop_channels()
+            except Exception:
+                pass
+        if self.km is not None:
+            try:
+                run_sync(self.km.shutdown_kernel)(now=True)
+            except Exception:
+                pass
+        self.km = self.kc = None
+
+
+_LOCAL = threading.local()
+
+
+def worker() -> Worker:
+    """This thread's warm worker (created on first use, shut down when the process ends).
+
+    One per thread, because a Dask worker may run several tasks at once in threads.
+    """
+    if getattr(_LOCAL, "worker", None) is None:
+        import atexit
+        from multiprocessing import util
+
+        _LOCAL.worker = Worker()
+        util.Finalize(None, _LOCAL.worker.shutdown, exitpriority=10)
+        atexit.register(_LOCAL.worker.shutdown)
+    return _LOCAL.worker
+
+
+def _indicators_from(nb) -> dict:
+    from ..document.display import INDICATORS_MIME
+    from ..settings.errors import ReportError
+
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if INDICATORS_MIME in output.get("data", {}):
+                return output["data"][INDICATORS_MIME]
+    raise ReportError("执行后的笔记本没有输出指标：请保留标记为 indicators 的单元格（helpers.publish_indicators）")
