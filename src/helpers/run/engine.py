@@ -231,10 +231,12 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
     """
     import nbformat
 
-    from ..render.engines import render
+    from ..render.engines import choose_engine, render, warm_up
 
     if job.is_summary:
         return run_summary(job, inputs, tools)
+    if choose_engine(job.engine) == "builtin":
+        warm_up()  # the renderer's slow starts, made while the notebook runs
     start = time.perf_counter()
     final = job.folder
     failure = job.error_file
@@ -259,7 +261,7 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
                 shutil.copyfile(job.reading_csv, scratch / "reading.csv")
             t = time.perf_counter()
             rendered, kept = formats_to_write(job, inputs)
-            render(nb, scratch, rendered, timings=timings, engine=job.engine)
+            render(nb, scratch, rendered, timings=timings, engine=job.engine, parallel=not _IN_POOL.is_set())
             for fmt in kept:
                 shutil.copyfile(final / f"report.{fmt}", scratch / f"report.{fmt}")
             timings["render"] = round(time.perf_counter() - t, 3)

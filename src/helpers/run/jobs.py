@@ -7,6 +7,7 @@ happened to it. :func:`batches` groups jobs for a pool of workers.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,3 +103,13 @@ def batches(jobs: list[Job], workers: int) -> list[list[Job]]:
         if len(groups) >= 2 * workers:
             return list(groups.values()) + summaries
     return [[job] for job in reports] + summaries
+
+
+def one_report(units: str, years: str | int, kinds: str | None, periods: str | None) -> bool:
+    """Whether a build's request names a single report (one unit, year, kind and period)."""
+    def single(value) -> bool:
+        text = str(value).strip()
+        return text != "all" and not re.search(r"[,，]", text) and not re.fullmatch(r"\d{4}\s*[-–]\s*\d{4}", text)
+
+    return (single(units) and single(years) and (kinds is None or single(kinds))
+            and (periods is None or single(periods)))

@@ -35,7 +35,17 @@ _gc.collect(1)
 del _ip, _name, _gc, _plt
 """
 RESET_TAG = "nianbao-reset"  # the reset cell appended to each run, removed from the executed notebook
-KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
+# A kernel imports what every report's notebook imports while it starts (before it says it is ready), so
+# that a kernel started early (Worker.start) has them loaded by the time the first report runs. The names
+# are hidden from the reset (IPython hides what exec_lines define).
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR",
+               "--IPKernelApp.exec_lines=import helpers.document.report, helpers.document.display",
+               "--IPKernelApp.exec_lines=helpers.document.charts.use_chart_font()"]
+
+
+def kernel_env() -> dict[str, str]:
+    """The environment a worker's kernel starts with: batch notebooks skip JupyterLab's HTML view."""
+    return {**os.environ, paths.LAB_HTML_ENV: "0"}
 
 # Set once this process is told to stop (:func:`helpers.run.engine.interrupt`): a report failing
 # then was interrupted, and its worker kills its kernel rather than resetting it.
@@ -84,6 +94,17 @@ class Worker:
         self.reports = 0
         self._templates: dict[tuple[Path, float], Any] = {}
 
+    def start(self, cwd: Path) -> None:
+        """Start the kernel now, in folder ``cwd``, without waiting for it: its process starts and imports
+        while the caller reads the ledgers; the first report connects to it (a single report's build)."""
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        if self.km is None:
+            self.km = AsyncKernelManager(kernel_name="python3")
+        if not self.km.has_kernel:
+            run_sync(self.km.start_kernel)(extra_arguments=KERNEL_ARGS, env=kernel_env(), cwd=str(cwd))
+
     def _notebook(self, path: Path):
         import nbformat
 
@@ -105,7 +126,7 @@ class Worker:
         )
         client.kc = self.kc
         try:  # the env reaches a kernel when it starts: batch notebooks skip JupyterLab's HTML view
-            run_sync(_without_signal_handlers(client.async_execute))(env={**os.environ, paths.LAB_HTML_ENV: "0"})
+            run_sync(_without_signal_handlers(client.async_execute))(env=kernel_env())
         finally:
             self.kc = client.kc
         return nb
@@ -200,6 +221,13 @@ def worker() -> Worker:
         util.Finalize(None, _LOCAL.worker.shutdown, exitpriority=10)
         atexit.register(_LOCAL.worker.shutdown)
     return _LOCAL.worker
+
+
+def start_early() -> None:
+    """Start this thread's kernel now, for a build of a single report (it runs in this process): the kernel
+    starts and imports while the command reads the ledgers. It starts in the notebooks' folder, as
+    papermill starts a notebook's kernel."""
+    worker().start(paths.resource("notebooks"))
 
 
 def _indicators_from(nb) -> dict:
