@@ -14,11 +14,15 @@ in each format.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import select
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -134,9 +138,34 @@ def engine_report() -> list[str]:
     return lines
 
 
-@lru_cache(maxsize=1)
+# The renderer's slow starts (the Markdown exporter's template, typst's font scan) are made once per
+# process, under this lock: warm_up() makes them in a thread while the first report's notebook runs.
+_START = threading.RLock()
+
+
+_WARMING: list[threading.Thread] = []
+
+
+def warm_up() -> None:
+    """Make the Markdown exporter and the typst compiler in a background thread, once per process."""
+    def make() -> None:
+        with contextlib.suppress(Exception):  # a failure shows where they are used, in the report
+            _exporter()
+            _typst_compiler()
+
+    if not _WARMING:
+        _WARMING.append(threading.Thread(target=make, name="nianbao-warm-up", daemon=True))
+        _WARMING[0].start()
+
+
 def _exporter():
     """nbconvert's Markdown exporter with nianbao's template (built once per process)."""
+    with _START:
+        return _make_exporter()
+
+
+@lru_cache(maxsize=1)
+def _make_exporter():
     from nbconvert import MarkdownExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -155,9 +184,14 @@ def _exporter():
     return exporter
 
 
-@lru_cache(maxsize=1)
 def _typst_compiler():
     """A typst compiler with the fonts loaded, kept for the life of the process."""
+    with _START:
+        return _make_typst_compiler()
+
+
+@lru_cache(maxsize=1)
+def _make_typst_compiler():
     import typst
 
     return typst.Compiler(font_paths=[str(d) for d in font_dirs()])
@@ -246,6 +280,131 @@ def typst_variables(layout: Layout, choices: dict | None = None) -> dict[str, st
     }
 
 
+TYPST_TIMEOUT = 600  # seconds a PDF may take (as long as a notebook may run)
+TYPST_RECYCLE = 25  # PDFs a typst child compiles before it leaves (and takes typst's memo cache with it)
+
+
+class _TypstChild:
+    """A child of this process that compiles PDFs with the process's compiler, recycled every few PDFs.
+
+    typst memoizes what it computes for as long as its process lives and offers no way
+    to let go of it: a worker that compiled every PDF itself would grow report after
+    report. The child is forked with the fonts already loaded (it shares this process's
+    memory), keeps typst's cache warm from one PDF to the next, and exits after
+    :data:`TYPST_RECYCLE` of them, its memory going with it. This process never
+    compiles: typst's thread pool, once started in a process, does not survive a fork.
+    """
+
+    def __init__(self) -> None:
+        self.pid = 0
+        self.compiled = 0
+        self.lock = threading.Lock()
+        self.requests = self.replies = None
+
+    def _start(self, compiler) -> None:
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: only its two pipe ends (a pipe of this process's threads held open would hang them)
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business: it stops the child
+                keep = {0, 1, 2, req_r, rep_w}
+                for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else ():
+                    if int(name) not in keep:
+                        with contextlib.suppress(OSError):
+                            os.close(int(name))
+                _serve(compiler, req_r, rep_w)
+            finally:
+                os._exit(0)
+        os.close(req_r)
+        os.close(rep_w)
+        self.pid, self.compiled = pid, 0
+        self.requests, self.replies = os.fdopen(req_w, "wb", buffering=0), os.fdopen(rep_r, "rb")
+
+    def forget(self) -> None:
+        """In a process forked from this one (a pool's worker): the child is not its own, it starts afresh."""
+        for pipe in (self.requests, self.replies):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+        self.__init__()
+
+    def stop(self) -> None:
+        if self.pid:
+            with contextlib.suppress(OSError):
+                self.requests.close()  # the child's loop ends at the end of its input
+                self.replies.close()
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+        self.pid = 0
+
+    def compile(self, compiler, request: dict) -> dict:
+        import json
+
+        with self.lock:
+            if not self.pid:
+                self._start(compiler)
+            try:
+                self.requests.write((json.dumps(request) + "\n").encode("utf-8"))
+            except OSError:  # the child is gone: a new one
+                self.stop()
+                self._start(compiler)
+                self.requests.write((json.dumps(request) + "\n").encode("utf-8"))
+            if not select.select([self.replies], [], [], TYPST_TIMEOUT)[0]:  # never ends: stop it, say so
+                os.kill(self.pid, signal.SIGKILL)
+                self.stop()
+                return {"ok": False,
+                        "error": f"排版超过 {TYPST_TIMEOUT} 秒仍未完成，已停止；请检查报告内容是否异常庞大"}
+            line = self.replies.readline()
+            self.compiled += 1
+            if not line or self.compiled >= TYPST_RECYCLE:
+                self.stop()
+            return json.loads(line) if line else {"ok": False, "error": "排版进程意外退出"}
+
+
+def _serve(compiler, requests: int, replies: int) -> None:
+    """The typst child's loop: one request a line in, one reply a line out, until its input ends."""
+    import json
+
+    with os.fdopen(requests, "rb") as rin, os.fdopen(replies, "wb", buffering=0) as rout:
+        for line in rin:
+            req = json.loads(line)
+            try:
+                compiler.compile(input=req["input"], output=req["output"], root=req["root"], **req["options"])
+                reply = {"ok": True}
+            except BaseException as exc:  # typst's error, handed to the parent
+                reply = {"ok": False, "error": str(exc)[:2000]}
+            rout.write((json.dumps(reply, ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+_TYPST_CHILD = _TypstChild()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_TYPST_CHILD.forget)
+
+
+def typst_compile(source: Path, target: Path, root: Path, standard: str | None) -> None:
+    """Compile a typst file into a PDF with the process's compiler (its fonts loaded once), in its typst
+    child (:class:`_TypstChild`) where the system can fork.
+
+    Raises
+    ------
+    RenderError
+        When typst fails (its message, in its words).
+    """
+    compiler = _typst_compiler()
+    options = {"pdf_standards": [standard]} if standard else {}
+    if not hasattr(os, "fork"):
+        try:
+            compiler.compile(input=str(source), output=str(target), root=str(root), **options)
+        except Exception as exc:  # typst raises its own TypstError
+            raise RenderError(f"typst 排版失败：{str(exc)[:500]}") from None
+        return
+    reply = _TYPST_CHILD.compile(compiler, {"input": str(source), "output": str(target), "root": str(root),
+                                            "options": options})
+    if not reply["ok"]:
+        raise RenderError(f"typst 排版失败：{reply['error'][:500]}")
+
+
 def render_pdf(md: Path, target: Path, layout: Layout, choices=None, roles: tuple[str, ...] = PDF_ROLES) -> Path:
     """PDF through typst, then check that the font of each of ``roles`` was embedded."""
     typ_template = quarto_config()["format"].get("typst", {}).get("template", "templates/official.typ")
@@ -253,12 +412,8 @@ def render_pdf(md: Path, target: Path, layout: Layout, choices=None, roles: tupl
     for key, value in typst_variables(layout, choices).items():
         args += ["-V", f"{key}={value}"]
     _pandoc(args, md.parent)
-    try:
-        standard = pdf_standard()
-        _typst_compiler().compile(input=str(md.parent / "report.typ"), output=str(target), root=str(md.parent),
-                                  **({"pdf_standards": [standard]} if standard else {}))
-    except Exception as exc:  # typst raises its own TypstError
-        raise RenderError(f"typst 排版失败：{str(exc)[:500]}") from None
+    standard = pdf_standard()
+    typst_compile(md.parent / "report.typ", target, md.parent, standard)
     if choices is not None:
         check_embedded(target, choices, roles)
     return target
@@ -336,36 +491,65 @@ def render_order(formats: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def render_markdown(md: Path, out_dir: Path, formats: tuple[str, ...], layout: Layout, choices: dict | None,
-                    roles: tuple[str, ...], timings: dict | None = None) -> dict[str, Path]:
+                    roles: tuple[str, ...], timings: dict | None = None, parallel: bool = False) -> dict[str, Path]:
     """Render Pandoc Markdown into ``out_dir`` as ``report.<format>`` with the built-in engines.
 
     A format converted from another (OFD from the PDF) gets its source rendered
     too; a source not asked for is written beside ``md`` and not kept.
+
+    Parameters
+    ----------
+    parallel : bool
+        Render the formats at once, each in a thread (their Pandoc processes run side by side): for a
+        process that has the machine to itself (a single report), not for a pool's workers.
 
     Returns
     -------
     dict
         Each of ``formats`` to the file written.
     """
-    written: dict[str, Path] = {}
-    meta: dict | None = None
+    order = render_order(formats)
     timings = {} if timings is None else timings
-    for fmt in render_order(formats):
+    meta: list[dict] = []
+
+    def one(fmt: str, source: Path | None) -> Path:
         start = time.perf_counter()
         spec = FORMAT_SPECS[fmt]
         target = (out_dir if fmt in formats else md.parent) / spec.file_name
         if spec.made_from:
-            if meta is None:
-                meta = split_metadata(md.read_text(encoding="utf-8"))[0]
-            written[fmt] = spec.convert(written[spec.made_from], target, meta)
+            if not meta:
+                meta.append(split_metadata(md.read_text(encoding="utf-8"))[0])
+            done = spec.convert(source, target, meta[0])
         else:
-            written[fmt] = spec.builtin(md, target, layout, choices, roles)
+            done = spec.builtin(md, target, layout, choices, roles)
         timings[fmt] = round(time.perf_counter() - start, 3)
+        return done
+
+    written: dict[str, Path] = {}
+    if not parallel or len(order) < 2:
+        for fmt in order:
+            made_from = FORMAT_SPECS[fmt].made_from
+            written[fmt] = one(fmt, written[made_from] if made_from else None)
+        return {f: written[f] for f in formats}
+    from concurrent.futures import ThreadPoolExecutor
+
+    def chain(fmt: str) -> dict[str, Path]:  # a format, then the formats made from it, in one thread
+        got = {fmt: one(fmt, None)}
+        for later in order:
+            if FORMAT_SPECS[later].made_from == fmt:
+                got[later] = one(later, got[fmt])
+        return got
+
+    roots = [fmt for fmt in order if not FORMAT_SPECS[fmt].made_from]
+    with ThreadPoolExecutor(max_workers=len(roots), thread_name_prefix="nianbao-render") as pool:
+        for got in pool.map(chain, roots):
+            written.update(got)
     return {f: written[f] for f in formats}
 
 
-def render_builtin(notebook, out_dir: Path, formats: tuple[str, ...], timings: dict | None = None) -> dict[str, Path]:
-    """Render with pandoc and typst (the path CI tests)."""
+def render_builtin(notebook, out_dir: Path, formats: tuple[str, ...], timings: dict | None = None,
+                   parallel: bool = False) -> dict[str, Path]:
+    """Render with pandoc and typst (the path CI tests); ``parallel``: see :func:`render_markdown`."""
     choices = resolve_all()
     layout = page_layout(choices)
     timings = {} if timings is None else timings
@@ -373,7 +557,7 @@ def render_builtin(notebook, out_dir: Path, formats: tuple[str, ...], timings: d
         start = time.perf_counter()
         md = notebook_markdown(notebook, Path(tmp))
         timings["markdown"] = round(time.perf_counter() - start, 3)
-        return render_markdown(md, out_dir, formats, layout, choices, PDF_ROLES, timings)
+        return render_markdown(md, out_dir, formats, layout, choices, PDF_ROLES, timings, parallel)
 
 
 @dataclass(frozen=True)
@@ -606,7 +790,7 @@ def render_quarto(notebook, out_dir: Path, formats: tuple[str, ...], timings: di
 
 
 def render(notebook, out_dir: Path, formats: tuple[str, ...] = FORMATS, timings: dict | None = None,
-           engine: str | None = None) -> dict[str, Path]:
+           engine: str | None = None, parallel: bool = False) -> dict[str, Path]:
     """Render an executed notebook into ``out_dir`` as ``report.<format>``.
 
     Parameters
@@ -621,6 +805,8 @@ def render(notebook, out_dir: Path, formats: tuple[str, ...] = FORMATS, timings:
         Filled with the seconds each step took.
     engine : str, optional
         ``quarto``, ``builtin`` or ``auto`` (see :func:`choose_engine`).
+    parallel : bool
+        The built-in engines render the formats side by side (:func:`render_markdown`).
 
     Returns
     -------
@@ -641,4 +827,4 @@ def render(notebook, out_dir: Path, formats: tuple[str, ...] = FORMATS, timings:
         notebook = Path(notebook)
     if choose_engine(engine) == "quarto":
         return render_quarto(notebook, Path(out_dir), formats, timings)
-    return render_builtin(notebook, Path(out_dir), formats, timings)
+    return render_builtin(notebook, Path(out_dir), formats, timings, parallel)
