@@ -8,6 +8,9 @@
 - no-op: the whole sample as ``make report`` builds it (every kind, every year,
   and the 2024 half-year), built again with nothing changed;
 - soak (``--soak N``): N reports on one warm worker, its memory sampled;
+- cold (``--cold N``): one report built N times with ``nianbao build --force`` in a fresh
+  process each time (CLI start, kernel start, imports, the renderer's font scan): the
+  median wall time (issue 24: <= 2.5 s on a quiet machine);
 - county (``--county 60``): 60 units (the sample's copied), every kind, the year,
   both half-years and the four quarters of the latest year: reports per minute,
   CPU per report by stage, and each worker's and kernel's peak memory and growth.
@@ -27,7 +30,7 @@ the same script with ``PYTHONPATH`` and ``NIANBAO_ROOT`` pointing at another
 checkout (e.g. ``git archive`` of the commit before) to compare.
 
 Usage: ``.venv/bin/python bench/batch.py [--copies 3] [--kinds all] [--periods year,H1] [--formats html,pdf,docx]
-[--naive 6] [--soak 0] [--county 60]``
+[--naive 6] [--soak 0] [--cold 5] [--county 60]``
 """
 
 from __future__ import annotations
@@ -266,6 +269,8 @@ def main() -> None:
                         help="formats of every report (as nianbao build --formats; the targets count html,pdf,docx)")
     parser.add_argument("--jobs", type=int, default=None, help="workers of the engine build (default: its own)")
     parser.add_argument("--no-noop", dest="noop", action="store_false", help="skip the no-op rebuild of the sample")
+    parser.add_argument("--cold", type=int, default=0, metavar="N",
+                        help="build one report N times from a cold start, print the median wall time (0: skip)")
     parser.add_argument("--county", type=int, default=0, metavar="UNITS",
                         help="also build the county matrix with this many units (60 in issue 24; 0: skip)")
     args = parser.parse_args()
@@ -302,6 +307,8 @@ def main() -> None:
             noop_rebuild(nianbao, tmp / "sample")
         if args.soak:
             soak(args.soak, tmp / "soak")
+        if args.cold:
+            cold(nianbao, tmp / "cold", args.cold, args.formats)
         if args.county:
             county(nianbao, tmp, args.county, args.formats, args.jobs)
 
@@ -315,6 +322,20 @@ def naive_loop(data: Path, tmp: Path, copies: int, n: int, per_engine: float, fo
     print(f"naive:  {len(pairs)} reports in {naive_s:.1f} s = {60 / per_naive:.0f} reports/min "
           f"({per_naive:.2f} s per report, fresh papermill + fresh render process each)")
     print(f"speed-up: {per_naive / per_engine:.1f}x per report")
+
+
+def cold(nianbao: str, out: Path, n: int, formats: str) -> None:
+    """One report of the sample (2024, yeji-mzj, the first kind) built ``n`` times, each a fresh process."""
+    command = [nianbao, "build", "--unit", "yeji-mzj", "--year", "2024", "--force", "--formats", formats,
+               "--out", str(out)]
+    run(command)  # the ledger cache and the output folder exist, as on an analyst's machine
+    times = sorted(run(command) for _ in range(n))
+    cpu = cpu_children()
+    run(command)
+    cpu = cpu_children() - cpu
+    print(f"cold: one report ({'+'.join(formats.split(','))}), nianbao build --force in a fresh process: "
+          f"median {times[len(times) // 2]:.2f} s wall of {n} ({', '.join(f'{t:.2f}' for t in times)} s); "
+          f"CPU {cpu:.2f} s")
 
 
 def noop_rebuild(nianbao: str, sample_out: Path) -> None:
