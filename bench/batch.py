@@ -40,6 +40,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -116,8 +117,8 @@ def evidence_share(out: Path) -> str:
             f"({100 * evidence / total:.1f} %)")
 
 
-def descendants(root: int) -> dict[int, str]:
-    """Every living descendant of ``root``: pid to command line."""
+def descendants(root: int) -> dict[int, tuple[str, int]]:
+    """Every living descendant of ``root``: pid to command line and parent pid."""
     parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -131,7 +132,7 @@ def descendants(root: int) -> dict[int, str]:
         for child, parent in parents.items():
             if parent == pid and child not in found:
                 try:
-                    found[child] = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+                    found[child] = (Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode(), pid)
                 except OSError:
                     continue
                 frontier.append(child)
@@ -149,8 +150,11 @@ def run_sampled(cmd: list[str], every: float = 0.5) -> tuple[float, dict[int, tu
 
     def sample() -> None:
         while not done.is_set():
-            for pid, cmdline in descendants(proc.pid).items():
-                role = "kernel" if "ipykernel" in cmdline else "worker"
+            found = descendants(proc.pid)
+            for pid, (cmdline, parent) in found.items():
+                # a pool worker is a child of the build; a typst child (forked, so the same command line) of a worker
+                role = ("kernel" if "ipykernel" in cmdline else "typst child" if parent in found
+                        and "ipykernel" not in found[parent][0] else "worker")
                 mib = rss_mib(pid) if Path(f"/proc/{pid}/status").exists() else float("nan")
                 if mib == mib:
                     samples.setdefault(pid, (role, []))[1].append(mib)
@@ -183,14 +187,18 @@ def county(nianbao: str, tmp: Path, units: int, formats: str, jobs: int | None) 
           f"{documents - summaries} reports + {summaries} district summaries in {wall:.1f} s = "
           f"{60 * documents / wall:.0f} reports/min; CPU {cpu:.1f} s ({cpu / documents:.2f} s per report)")
     print(f"county, per report by stage: {stage_times(out)}")
-    for role in ("worker", "kernel"):
+    for role in ("worker", "kernel", "typst child"):
         runs = [rss for r, rss in samples.values() if r == role and len(rss) >= 4]
         if not runs:
             continue
         peak = max(max(rss) for rss in runs)
-        # growth: from a quarter into each process's life (past its first reports) to its end
+        # growth: from a quarter into each process's life (past its first reports) to its end; and, less
+        # sensitive to the moment of the last sample, the median of its last quarter against its second
         growth = max(rss[-1] - rss[len(rss) // 4] for rss in runs)
-        print(f"county, {role}s ({len(runs)}): peak {peak:.0f} MiB, growth over the run at most {growth:+.1f} MiB "
+        trend = max(statistics.median(rss[3 * len(rss) // 4:]) - statistics.median(rss[len(rss) // 4:len(rss) // 2])
+                    for rss in runs)
+        print(f"county, {role}s ({len(runs)}): peak {peak:.0f} MiB, growth over the run at most {growth:+.1f} MiB, "
+              f"median of the last quarter against the second at most {trend:+.1f} MiB "
               f"({documents / max(1, len(runs)):.0f} documents each on average)")
 
 
@@ -237,7 +245,8 @@ def rss_mib(pid: int) -> float:
 
 
 def soak(n: int, out: Path) -> None:
-    """``n`` reports on one warm worker in this process; memory of the worker and its kernel."""
+    """``n`` reports on one warm worker in this process; memory of the worker, its kernel and its typst child."""
+    from helpers.render.engines import _TYPST_CHILD
     from helpers.run.build import build
     from helpers.run.kernel import worker
 
@@ -249,12 +258,16 @@ def soak(n: int, out: Path) -> None:
         build(unit, year, out_dir=out, jobs=1, force=True, echo=lambda _line: None)
         if i % 20 == 0 or i == n - 1:
             kernel = worker().kernel_pid()
-            samples.append((i + 1, rss_mib(os.getpid()), rss_mib(kernel) if kernel else float("nan")))
+            typst = _TYPST_CHILD.pid
+            samples.append((i + 1, rss_mib(os.getpid()), rss_mib(kernel) if kernel else float("nan"),
+                            rss_mib(typst) if typst else float("nan")))
     print(f"soak: {n} reports on one warm worker in {time.perf_counter() - start:.0f} s")
-    for i, worker_mib, kernel_mib in samples:
-        print(f"  after {i:4d} reports: worker {worker_mib:6.0f} MiB, kernel {kernel_mib:6.0f} MiB")
-    (_, w0, k0), (_, w1, k1) = samples[1], samples[-1]
-    print(f"  growth from report 21 to {n}: worker {w1 - w0:+.0f} MiB, kernel {k1 - k0:+.0f} MiB")
+    for i, worker_mib, kernel_mib, typst_mib in samples:
+        print(f"  after {i:4d} reports: worker {worker_mib:6.0f} MiB, kernel {kernel_mib:6.0f} MiB, "
+              f"typst child {typst_mib:6.0f} MiB (recycled every few PDFs)")
+    (_, w0, k0, _t0), (_, w1, k1, _t1) = samples[1], samples[-1]
+    print(f"  growth from report 21 to {n}: worker {w1 - w0:+.0f} MiB, kernel {k1 - k0:+.0f} MiB; "
+          f"typst child at most {max(t for *_, t in samples if t == t):.0f} MiB")
 
 
 def main() -> None:

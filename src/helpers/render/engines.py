@@ -281,7 +281,7 @@ def typst_variables(layout: Layout, choices: dict | None = None) -> dict[str, st
 
 
 TYPST_TIMEOUT = 600  # seconds a PDF may take (as long as a notebook may run)
-TYPST_RECYCLE = 25  # PDFs a typst child compiles before it leaves (and takes typst's memo cache with it)
+TYPST_RECYCLE = 10  # PDFs a typst child compiles before it leaves (and takes typst's memo cache with it)
 
 
 class _TypstChild:
