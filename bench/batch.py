@@ -84,8 +84,11 @@ def replicate(target: Path, copies: int) -> None:
             out.to_excel(target / name, index=False)
         else:
             out.to_csv(target / name, index=False, encoding="utf-8")
+    from helpers.figures.kinds import default_kind
+
     (target / "narrative").mkdir()
-    shutil.copy(paths.narrative_file(paths.DATA_DIR, "-", 0), target / "narrative" / "default.md")  # as offices do
+    default = paths.narrative_file(paths.DATA_DIR, "-", 0, default_kind())
+    shutil.copy(default, target / "narrative" / "default.md")  # as offices do
     for k in range(copies):
         shutil.copytree(paths.DATA_DIR / "narrative" / "yeji-mzj", target / "narrative" / f"yeji-mzj-{k}")
 

@@ -122,7 +122,7 @@ def test_validate_reports_prose_mistakes_and_fails(data_copy, capsys):
     from helpers.settings.paths import generic_prose
 
     default = data_copy / "narrative" / "default.md"  # an office's copy of the generic prose, misspelt
-    default.write_text(generic_prose().read_text(encoding="utf-8").replace("{period}", "{peroid}"), encoding="utf-8")
+    default.write_text(generic_prose("ideology").read_text(encoding="utf-8").replace("{period}", "{peroid}"), encoding="utf-8")
     assert main(["validate", "--data", str(data_copy)]) == 2
     out = capsys.readouterr().out
     assert f"narrative/yeji-mzj/2024.md，第{index + 1}行：“｛text.activities｝”用了全角花括号，请改为半角 {{text.activities}}" in out

@@ -30,8 +30,14 @@ class Job:
     rejected_csv: Path | None = None  # the folder's set-aside rows, written once per build
     reading_csv: Path | None = None  # the account of every row read, written once per build
     engine: str = "builtin"  # quarto | builtin, chosen once per build (render.choose_engine)
-    kind: str = "ideology"  # config/kinds.yml
+    kind: str = ""  # config/kinds.yml; empty: the first kind declared there
     period: str = "year"  # year | H1 | H2 | Q1 … Q4
+
+    def __post_init__(self) -> None:
+        if not self.kind:
+            from ..figures.kinds import default_kind
+
+            object.__setattr__(self, "kind", default_kind())
 
     @property
     def is_summary(self) -> bool:

@@ -136,7 +136,7 @@ def reading_file(digest: str) -> Path:
     return CACHE_DIR / f"reading-{digest}.csv"
 
 
-def report_dir(out_dir: Path, period_label: str | int, unit_id: str, kind: str = "ideology") -> Path:
+def report_dir(out_dir: Path, period_label: str | int, unit_id: str, kind: str) -> Path:
     """Return the folder of one report: ``<out_dir>/<period>/<kind>/<unit_id>``.
 
     Parameters
@@ -158,7 +158,7 @@ def report_dir(out_dir: Path, period_label: str | int, unit_id: str, kind: str =
     return Path(out_dir) / str(period_label) / kind / unit_id
 
 
-def narrative_file(data_dir: Path, unit_id: str, year: int, kind: str = "ideology", period: str = "year",
+def narrative_file(data_dir: Path, unit_id: str, year: int, kind: str, period: str = "year",
                    suffix: str = "") -> Path:
     """Return the analysts' prose for a report (:meth:`helpers.figures.kinds.Kind.prose_file` gives ``suffix``).
 
@@ -176,7 +176,7 @@ def narrative_file(data_dir: Path, unit_id: str, year: int, kind: str = "ideolog
     return generic_prose(kind)
 
 
-def generic_prose(kind: str = "ideology") -> Path:
+def generic_prose(kind: str) -> Path:
     """The generic prose of a report kind: the project's ``prose/<kind>.md``, else the one shipped with the package."""
     own = ROOT / "prose" / f"{kind}.md"
     return own if own.is_file() else PROSE_DIR / f"{kind}.md"
