@@ -397,3 +397,21 @@ def test_evidence_from_the_rows_the_kernel_published_is_the_same(sample_ledgers,
         folder.mkdir()
         write_evidence(folder, sample_ledgers, figs)
     assert (tmp_path / "a" / CSV_FILE).read_bytes() == (tmp_path / "b" / CSV_FILE).read_bytes()
+
+
+@pytest.mark.parametrize("kind, sheets", [("integrity", ["指标", "纪律教育"]),
+                                          ("ideology", ["指标", "组织生活", "信访", "宣传", "覆盖"]),
+                                          ("casework", ["指标", "信访"])])
+def test_a_reports_workbook_has_a_sheet_only_for_the_tables_it_counts_from(sample_ledgers, tmp_path, kind, sheets):
+    """An integrity report's 核对表 has no empty 信访 or 组织生活 sheet: only the tables its figures come from."""
+    from openpyxl import load_workbook
+
+    from helpers.figures.kinds import get
+
+    ind = compute_indicators(sample_ledgers, "yeji-mzj", 2024)
+    mine = ind.only(get(kind).chosen(ind.items))
+    _csv, xlsx = write_evidence(tmp_path, sample_ledgers, mine, {k: v.as_json() for k, v in mine.items.items()})
+    wb = load_workbook(xlsx, read_only=True)
+    assert wb.sheetnames == sheets
+    for name in sheets[1:]:
+        assert wb[name].max_row > 1, name  # each with its rows

@@ -450,7 +450,6 @@ class Indicators:
     has_publicity: bool
     has_coverage: bool
     spans: dict[str, Span] = field(default_factory=dict)
-    counted: dict[str, bool] = field(default_factory=dict)  # per counted table: whether the unit keeps it
     bases: dict[str, Indicator] = field(default_factory=dict)
     period: Period | None = None  # None: the whole year
 
@@ -665,10 +664,9 @@ def counted_table_figures(ctx: FigureContext, table: schema.Table) -> TableFigur
     their total, for the spans its records reach; nothing when the unit keeps none of its rows."""
     frame = getattr(ctx.ledgers, table.name)
     if frame is None or not bool((frame["unit"] == ctx.unit).any()):
-        return TableFigures(facts={"counted": {table.name: False}})
+        return TableFigures()
     spans = {n: ctx.spans[n] for n in ctx.reached(frame, table.date_column)}
-    return TableFigures(counted_figures(table, ctx.mine(frame), spans, ctx.figure),
-                        facts={"counted": {table.name: True}})
+    return TableFigures(counted_figures(table, ctx.mine(frame), spans, ctx.figure))
 
 
 # Each ledger table's figures, in the order indicators.json lists them (a new table: one function, one entry).
@@ -730,8 +728,7 @@ def _compute_indicators(ledgers: Ledgers, unit: str, year: int, as_of: date | st
         got = table_figures(ctx)
         items.update(got.items)
         bases.update(got.bases)
-        for name, fact in got.facts.items():
-            facts[name] = {**facts.get(name, {}), **fact} if name == "counted" else fact
+        facts.update(got.facts)
     return Indicators(unit_id=unit, year=year, as_of=as_of, items=items, unit_name=ledgers.unit(unit)["unit_name"],
                       rejected_rows=ledgers.rejected_rows, spans=spans, bases=bases, period=the_period, **facts)
 

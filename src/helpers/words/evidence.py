@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import date
 from html import escape as html_escape
 from pathlib import Path
@@ -349,13 +349,11 @@ def write_xlsx(records: dict[str, pd.DataFrame], ind: Indicators, target: Path, 
     sheets = [("指标", FIGURE_HEADERS, [list(c) for c in zip(*figures)] if figures else [[]] * len(FIGURE_HEADERS),
                [28, 22, 10, 28, 8, 6, 9, 60, 40])]
     for group in GROUPS:
-        if getattr(ind, f"has_{group.prefix}", True) is False or ind.counted.get(group.table) is False:
-            continue
+        items = counted(ind, group.table)
         rec = records.get(group.table)
-        if rec is None:
+        if not items or rec is None:  # a sheet only for a table the report counts from
             continue
         rec = for_people(rec) if group.table == "activities" else rec
-        items = counted(ind, group.table)
         # a CSV ledger has no sheets, and a unit's own report has one unit: such columns are left out
         cols = [c for c in ("file", "sheet", "row", *table_columns(group.table))
                 if not (c == "sheet" and not (rec["sheet"].astype(str) != "").any())
@@ -619,7 +617,6 @@ def published_rows(ind: Indicators, digest: str = "") -> dict:
         "spans": {name: [s.start.isoformat(), s.end.isoformat()] for name, s in ind.spans.items()},
         "has_publicity": ind.has_publicity,
         "has_coverage": ind.has_coverage,
-        "counted": ind.counted,
         "items": items,
         "bases": list(ind.bases),
     }
@@ -656,7 +653,6 @@ class Figures:
     bases: dict[str, Indicator]
     has_publicity: bool
     has_coverage: bool
-    counted: dict[str, bool] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> Indicator:
         return self.items[key]
@@ -688,7 +684,7 @@ def from_published(doc: dict, ledgers: Ledgers) -> Figures | None:
         unit_id=doc["unit_id"], year=int(doc["year"]), as_of=date.fromisoformat(doc["as_of"]),
         spans={name: Span(pd.Timestamp(a), pd.Timestamp(b)) for name, (a, b) in doc["spans"].items()},
         items={k: v for k, v in every.items() if k not in bases}, bases={k: v for k, v in every.items() if k in bases},
-        has_publicity=doc["has_publicity"], has_coverage=doc["has_coverage"], counted=doc.get("counted", {}))
+        has_publicity=doc["has_publicity"], has_coverage=doc["has_coverage"])
 
 
 # --------------------------------------------------------------------------- the HTML section
