@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import run_cli
-from helpers.figures.indicators import SPANS, compute_indicators, rate
+from helpers.figures.base import SPANS, rate
+from helpers.figures.indicators import compute_indicators
 from helpers.read import schema
 from helpers.read.ledgers import validate
 from helpers.run.summary import district, pooled

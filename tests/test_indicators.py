@@ -8,18 +8,11 @@ import pandas as pd
 import pytest
 
 from conftest import frame
-from helpers.figures.indicators import (
-    Indicator,
-    Span,
-    activity_counts,
-    activity_shortfalls,
-    casework_figures,
-    closed_periods,
-    compute_indicators,
-    coverage_figures,
-    rate,
-    resolve_as_of,
-)
+from helpers.figures.activity import activity_counts, activity_shortfalls, closed_periods
+from helpers.figures.base import Indicator, Span, rate, resolve_as_of
+from helpers.figures.casework import casework_figures
+from helpers.figures.coverage import coverage_figures
+from helpers.figures.indicators import compute_indicators
 from helpers.settings.errors import ParameterError
 
 RULES = {

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from helpers.figures.indicators import Indicator
+from helpers.figures.base import Indicator
 from helpers.words.phrasing import change_phrase, cn_date, delta_cell, md_escape, number, pct_cell
 
 

@@ -357,7 +357,7 @@ def test_every_rule_the_file_declares_is_used(monkeypatch):
 
 def test_decimals_come_from_the_rules(monkeypatch):
     import helpers.settings.config as config
-    from helpers.figures.indicators import Indicator, rate
+    from helpers.figures.base import Indicator, rate
     from helpers.words.phrasing import change_phrase, number
 
     two = json.loads(json.dumps(config.rules()))

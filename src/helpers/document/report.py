@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..figures.base import Span
 from ..figures.casework import case_categories, case_months
-from ..figures.indicators import Indicators, Span, compute_indicators
+from ..figures.indicators import Indicators, compute_indicators
 from ..figures.kinds import Kind
 from ..figures.kinds import get as get_kind
 from ..figures.periods import Period

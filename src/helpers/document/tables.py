@@ -11,7 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..figures.indicators import CASE_NEEDS, Indicator, Indicators
+from ..figures.base import Indicator
+from ..figures.casework import CASE_NEEDS
+from ..figures.indicators import Indicators
 from ..settings.layout import pipe_table
 from ..words.phrasing import delta_cell, md_escape, number, pct_cell
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..read import schema
 from ..read.ledgers import Ledgers, over_threshold
-from .indicators import Span
+from .base import Span
 from .kinds import Kind
 from .periods import Period
 

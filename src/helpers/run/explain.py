@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..figures.indicators import SPANS, Indicators, compute_indicators, resolve_as_of
+from ..figures.base import SPANS, resolve_as_of
+from ..figures.indicators import Indicators, compute_indicators
 from ..read.ledgers import Ledgers
 from ..settings import paths
 from ..settings.errors import ParameterError

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..document.tables import figure_label, indicator_table
-from ..figures.indicators import Indicators, channel_counts, compute_indicators, resolve_as_of
+from ..figures.base import resolve_as_of
+from ..figures.casework import channel_counts
+from ..figures.indicators import Indicators, compute_indicators
 from ..figures.kinds import Kind
 from ..figures.kinds import get as get_kind
 from ..figures.periods import Period

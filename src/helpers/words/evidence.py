@@ -1,7 +1,7 @@
 """Evidence: the ledger rows behind every figure, for the people who check a report.
 
 A count of :mod:`helpers.figures.indicators` keeps the rows it counted, per span
-(:attr:`~helpers.figures.indicators.Indicator.evidence`); this module writes them out
+(:attr:`~helpers.figures.base.Indicator.evidence`); this module writes them out
 beside a report:
 
 - ``evidence.csv``: one line per record counted, for every count and span:
@@ -18,7 +18,7 @@ beside a report:
   (``templates/nianbao.lua``).
 
 Rates, medians and distinct counts name the counts they come from
-(:attr:`~helpers.figures.indicators.Indicator.basis`); those counts are listed like
+(:attr:`~helpers.figures.base.Indicator.basis`); those counts are listed like
 any other (``casework.due``, ``casework.rated`` and ``casework.satisfied`` are
 counts that rates stand on without being figures of the report).
 """
@@ -36,7 +36,9 @@ from xml.sax.saxutils import escape as xml_escape
 import numpy as np
 import pandas as pd
 
-from ..figures.indicators import SPANS, Indicator, Indicators, judge_cases
+from ..figures.base import SPANS, Indicator
+from ..figures.casework import judge_cases
+from ..figures.indicators import Indicators
 from ..read import schema
 from ..read.ledgers import Ledgers, csv_safe
 from ..settings.config import rules as load_rules
@@ -667,7 +669,7 @@ def from_published(doc: dict, ledgers: Ledgers) -> Figures | None:
     ``None`` when ``ledgers`` are not those the kernel counted (their digest
     differs: a ledger changed during the build) — the caller computes again.
     """
-    from ..figures.indicators import Span
+    from ..figures.base import Span
 
     if not doc.get("digest") or doc["digest"] != ledgers.digest:
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from ..figures.indicators import Indicator
+from ..figures.base import Indicator
 from ..settings.config import decimals
 
 NO_PRIOR = "上年同期无数据"

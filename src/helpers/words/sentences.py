@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from ..figures.indicators import Indicator
+from ..figures.base import Indicator
 from ..read import schema
 from ..settings.config import rules as load_rules
 from .phrasing import change_phrase, cn_date, fixed, md_escape, number
