@@ -155,9 +155,9 @@ def run_sampled(cmd: list[str], every: float = 0.5) -> tuple[float, dict[int, tu
         while not done.is_set():
             found = descendants(proc.pid)
             for pid, (cmdline, parent) in found.items():
-                # a pool worker is a child of the build; a typst child (forked, so the same command line) of a worker
-                role = ("kernel" if "ipykernel" in cmdline else "typst child" if parent in found
-                        and "ipykernel" not in found[parent][0] else "worker")
+                role = ("kernel" if "ipykernel" in cmdline else "typst" if "typst_server" in cmdline
+                        else "other" if "resource_tracker" in cmdline
+                        else "worker" if parent not in found else "other")
                 mib = rss_mib(pid) if Path(f"/proc/{pid}/status").exists() else float("nan")
                 if mib == mib:
                     samples.setdefault(pid, (role, []))[1].append(mib)
@@ -190,7 +190,7 @@ def county(nianbao: str, tmp: Path, units: int, formats: str, jobs: int | None) 
           f"{documents - summaries} reports + {summaries} district summaries in {wall:.1f} s = "
           f"{60 * documents / wall:.0f} reports/min; CPU {cpu:.1f} s ({cpu / documents:.2f} s per report)")
     print(f"county, per report by stage: {stage_times(out)}")
-    for role in ("worker", "kernel", "typst child"):
+    for role in ("worker", "kernel", "typst"):
         runs = [rss for r, rss in samples.values() if r == role and len(rss) >= 4]
         if not runs:
             continue
@@ -248,8 +248,8 @@ def rss_mib(pid: int) -> float:
 
 
 def soak(n: int, out: Path) -> None:
-    """``n`` reports on one warm worker in this process; memory of the worker, its kernel and its typst child."""
-    from helpers.render.engines import _TYPST_CHILD
+    """``n`` reports on one warm worker in this process; memory of the worker, its kernel and its typst process."""
+    from helpers.render.engines import TYPST
     from helpers.run.build import build
     from helpers.run.kernel import worker
 
@@ -261,16 +261,16 @@ def soak(n: int, out: Path) -> None:
         build(unit, year, out_dir=out, jobs=1, force=True, echo=lambda _line: None)
         if i % 20 == 0 or i == n - 1:
             kernel = worker().kernel_pid()
-            typst = _TYPST_CHILD.pid
+            typst = TYPST.proc.pid if TYPST.proc is not None else None
             samples.append((i + 1, rss_mib(os.getpid()), rss_mib(kernel) if kernel else float("nan"),
                             rss_mib(typst) if typst else float("nan")))
     print(f"soak: {n} reports on one warm worker in {time.perf_counter() - start:.0f} s")
     for i, worker_mib, kernel_mib, typst_mib in samples:
         print(f"  after {i:4d} reports: worker {worker_mib:6.0f} MiB, kernel {kernel_mib:6.0f} MiB, "
-              f"typst child {typst_mib:6.0f} MiB (recycled every few PDFs)")
+              f"typst process {typst_mib:6.0f} MiB (renewed every few PDFs)")
     (_, w0, k0, _t0), (_, w1, k1, _t1) = samples[1], samples[-1]
     print(f"  growth from report 21 to {n}: worker {w1 - w0:+.0f} MiB, kernel {k1 - k0:+.0f} MiB; "
-          f"typst child at most {max(t for *_, t in samples if t == t):.0f} MiB")
+          f"typst process at most {max(t for *_, t in samples if t == t):.0f} MiB")
 
 
 def main() -> None:

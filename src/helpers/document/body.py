@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING
 import yaml
 
 from ..figures.trust import first_page_warning, refusals
-from ..words import sentences
 from ..words.fill import problems_from_data, sections
 from ..words.narrative import Section
-from ..words.phrasing import cn_date, md_escape
+from ..words.phrasing import LEADS, cn_date, md_escape
 from .tables import TABLES
 
 if TYPE_CHECKING:
@@ -81,7 +80,7 @@ def body_markdown(r: Report) -> str:
         found = problems_from_data(r, part.problems) if part.problems else []
         if found:
             out.append("对照台账数据和有关制度规定，还存在以下不足：")
-            out += [f"{lead}{text}" for lead, text in zip(sentences.LEADS, found)]
+            out += [f"{lead}{text}" for lead, text in zip(LEADS, found)]
     out.append(f"::: {{.attachment-note}}\n附件：{attachment_title(r)}\n:::")
     out.append(
         "::: {.signature}\n"

@@ -26,8 +26,9 @@ from ..figures.kinds import Kind
 from ..figures.kinds import get as get_kind
 from ..figures.periods import Period
 from ..read.ledgers import Ledgers, load_ledgers
-from ..words import fill, sentences
+from ..words import fill
 from ..words.narrative import Section, front_matter
+from ..words.phrasing import span_words
 from . import body, charts, data_note
 
 
@@ -120,7 +121,7 @@ class Report:
 
     def span_words(self) -> str:
         """``全年``, ``上半年`` or ``截至2024年11月30日``."""
-        return sentences.span_words(self)
+        return span_words(self)
 
     def issuer(self) -> str:
         """Who reports and signs: the Party organisation or the unit (``issuer`` of the kind)."""

@@ -15,11 +15,11 @@ in each format.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import select
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
@@ -138,8 +138,8 @@ def engine_report() -> list[str]:
     return lines
 
 
-# The renderer's slow starts (the Markdown exporter's template, typst's font scan) are made once per
-# process, under this lock: warm_up() makes them in a thread while the first report's notebook runs.
+# The renderer's slow starts (the Markdown exporter's template, the typst process and its fonts) are made
+# once per process, under this lock: warm_up() makes them in a thread while the first report's notebook runs.
 _START = threading.RLock()
 
 
@@ -147,11 +147,12 @@ _WARMING: list[threading.Thread] = []
 
 
 def warm_up() -> None:
-    """Make the Markdown exporter and the typst compiler in a background thread, once per process."""
+    """Make the Markdown exporter and start the typst process in a background thread, once per process."""
     def make() -> None:
         with contextlib.suppress(Exception):  # a failure shows where they are used, in the report
             _exporter()
-            _typst_compiler()
+            with TYPST.lock:
+                TYPST.start()
 
     if not _WARMING:
         _WARMING.append(threading.Thread(target=make, name="nianbao-warm-up", daemon=True))
@@ -182,19 +183,6 @@ def _make_exporter():
         TagRemovePreprocessor(remove_cell_tags=REMOVE_TAGS, enabled=True), enabled=True
     )
     return exporter
-
-
-def _typst_compiler():
-    """A typst compiler with the fonts loaded, kept for the life of the process."""
-    with _START:
-        return _make_typst_compiler()
-
-
-@lru_cache(maxsize=1)
-def _make_typst_compiler():
-    import typst
-
-    return typst.Compiler(font_paths=[str(d) for d in font_dirs()])
 
 
 @lru_cache(maxsize=1)
@@ -281,126 +269,96 @@ def typst_variables(layout: Layout, choices: dict | None = None) -> dict[str, st
 
 
 TYPST_TIMEOUT = 600  # seconds a PDF may take (as long as a notebook may run)
-TYPST_RECYCLE = 10  # PDFs a typst child compiles before it leaves (and takes typst's memo cache with it)
+TYPST_RECYCLE = 10  # PDFs a typst process compiles before it ends (and takes typst's memo cache with it)
 
 
-class _TypstChild:
-    """A child of this process that compiles PDFs with the process's compiler, recycled every few PDFs.
+class TypstServer:
+    """The worker's typst process (:mod:`helpers.render.typst_server`), renewed every :data:`TYPST_RECYCLE` PDFs.
 
     typst memoizes what it computes for as long as its process lives and offers no way
     to let go of it: a worker that compiled every PDF itself would grow report after
-    report. The child is forked with the fonts already loaded (it shares this process's
-    memory), keeps typst's cache warm from one PDF to the next, and exits after
-    :data:`TYPST_RECYCLE` of them, its memory going with it. This process never
-    compiles: typst's thread pool, once started in a process, does not survive a fork.
+    report. Its own process keeps the cache warm from one PDF to the next and takes it
+    along when it ends; the next one is started at once, so its fonts are loaded by the
+    time the next PDF is asked for. (A forked child would start with the fonts for free,
+    but typst's thread pool, once started in a process, does not survive a fork.)
     """
 
     def __init__(self) -> None:
-        self.pid = 0
+        self.proc: subprocess.Popen | None = None
         self.compiled = 0
         self.lock = threading.Lock()
-        self.requests = self.replies = None
 
-    def _start(self, compiler) -> None:
-        req_r, req_w = os.pipe()
-        rep_r, rep_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: only its two pipe ends (a pipe of this process's threads held open would hang them)
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business: it stops the child
-                keep = {0, 1, 2, req_r, rep_w}
-                for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else ():
-                    if int(name) not in keep:
-                        with contextlib.suppress(OSError):
-                            os.close(int(name))
-                _serve(compiler, req_r, rep_w)
-            finally:
-                os._exit(0)
-        os.close(req_r)
-        os.close(rep_w)
-        self.pid, self.compiled = pid, 0
-        self.requests, self.replies = os.fdopen(req_w, "wb", buffering=0), os.fdopen(rep_r, "rb")
+    def start(self) -> None:
+        """Start the process if there is none (its fonts load meanwhile)."""
+        import sys
 
-    def forget(self) -> None:
-        """In a process forked from this one (a pool's worker): the child is not its own, it starts afresh."""
-        for pipe in (self.requests, self.replies):
-            if pipe is not None:
-                with contextlib.suppress(OSError):
-                    pipe.close()
-        self.__init__()
+        if self.proc is None:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "helpers.render.typst_server", *(str(d) for d in font_dirs())],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+            self.compiled = 0
 
     def stop(self) -> None:
-        if self.pid:
+        """End the process: its input closes, it finishes and leaves."""
+        proc, self.proc = self.proc, None
+        if proc is not None:
             with contextlib.suppress(OSError):
-                self.requests.close()  # the child's loop ends at the end of its input
-                self.replies.close()
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(self.pid, 0)
-        self.pid = 0
+                proc.stdin.close()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
-    def compile(self, compiler, request: dict) -> dict:
-        import json
+    def _reply(self) -> dict:
+        proc = self.proc
+        if not select.select([proc.stdout], [], [], TYPST_TIMEOUT)[0]:  # it never ends: stop it, say so
+            proc.kill()
+            self.stop()
+            return {"ok": False, "error": f"排版超过 {TYPST_TIMEOUT} 秒仍未完成，已停止；请检查报告内容是否异常庞大"}
+        line = proc.stdout.readline()
+        if not line:
+            self.stop()
+            return {"ok": False, "error": "排版进程意外退出"}
+        return json.loads(line)
 
+    def compile(self, request: dict) -> dict:
+        """Compile one PDF (``input``, ``output``, ``root``, ``options``); the reply (``ok``, ``error``)."""
         with self.lock:
-            if not self.pid:
-                self._start(compiler)
-            try:
-                self.requests.write((json.dumps(request) + "\n").encode("utf-8"))
-            except OSError:  # the child is gone: a new one
-                self.stop()
-                self._start(compiler)
-                self.requests.write((json.dumps(request) + "\n").encode("utf-8"))
-            if not select.select([self.replies], [], [], TYPST_TIMEOUT)[0]:  # never ends: stop it, say so
-                os.kill(self.pid, signal.SIGKILL)
-                self.stop()
-                return {"ok": False,
-                        "error": f"排版超过 {TYPST_TIMEOUT} 秒仍未完成，已停止；请检查报告内容是否异常庞大"}
-            line = self.replies.readline()
-            self.compiled += 1
-            if not line or self.compiled >= TYPST_RECYCLE:
-                self.stop()
-            return json.loads(line) if line else {"ok": False, "error": "排版进程意外退出"}
+            for attempt in (1, 2):  # a process that has gone away is replaced once
+                self.start()
+                try:
+                    if self.compiled == 0 and not self._reply().get("ready"):  # its fonts loaded
+                        raise OSError("not ready")
+                    self.proc.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
+                    self.proc.stdin.flush()
+                except (OSError, ValueError):
+                    self.stop()
+                    if attempt == 2:
+                        return {"ok": False, "error": "排版进程无法启动"}
+                    continue
+                self.compiled += 1
+                reply = self._reply()
+                if self.proc is not None and self.compiled >= TYPST_RECYCLE:
+                    self.stop()
+                    self.start()  # the next one loads its fonts while this PDF is checked and the next report runs
+                return reply
+        raise AssertionError("unreachable")
 
 
-def _serve(compiler, requests: int, replies: int) -> None:
-    """The typst child's loop: one request a line in, one reply a line out, until its input ends."""
-    import json
-
-    with os.fdopen(requests, "rb") as rin, os.fdopen(replies, "wb", buffering=0) as rout:
-        for line in rin:
-            req = json.loads(line)
-            try:
-                compiler.compile(input=req["input"], output=req["output"], root=req["root"], **req["options"])
-                reply = {"ok": True}
-            except BaseException as exc:  # typst's error, handed to the parent
-                reply = {"ok": False, "error": str(exc)[:2000]}
-            rout.write((json.dumps(reply, ensure_ascii=False) + "\n").encode("utf-8"))
-
-
-_TYPST_CHILD = _TypstChild()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_TYPST_CHILD.forget)
+TYPST = TypstServer()
 
 
 def typst_compile(source: Path, target: Path, root: Path, standard: str | None) -> None:
-    """Compile a typst file into a PDF with the process's compiler (its fonts loaded once), in its typst
-    child (:class:`_TypstChild`) where the system can fork.
+    """Compile a typst file into a PDF in the worker's typst process (:class:`TypstServer`).
 
     Raises
     ------
     RenderError
         When typst fails (its message, in its words).
     """
-    compiler = _typst_compiler()
     options = {"pdf_standards": [standard]} if standard else {}
-    if not hasattr(os, "fork"):
-        try:
-            compiler.compile(input=str(source), output=str(target), root=str(root), **options)
-        except Exception as exc:  # typst raises its own TypstError
-            raise RenderError(f"typst 排版失败：{str(exc)[:500]}") from None
-        return
-    reply = _TYPST_CHILD.compile(compiler, {"input": str(source), "output": str(target), "root": str(root),
-                                            "options": options})
+    reply = TYPST.compile({"input": str(source), "output": str(target), "root": str(root), "options": options})
     if not reply["ok"]:
         raise RenderError(f"typst 排版失败：{reply['error'][:500]}")
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ..settings import paths
 from . import sentences
 from .narrative import NarrativeWarning, Section, parse
-from .phrasing import change_phrase, cn_date, md_escape, number
+from .phrasing import change_phrase, cn_date, md_escape, number, span_words
 
 if TYPE_CHECKING:
     from ..document.report import Report
@@ -34,7 +34,7 @@ def placeholders(r: Report) -> dict[str, str]:
         "since": period.kind.since,
         "report": r.kind.titles[period.kind.family],
         "as_of": cn_date(ind.as_of),
-        "span": sentences.span_words(r),
+        "span": span_words(r),
     }
     values.update({name: write(r) for name, write in sentences.SENTENCES.items()})
     for key, item in ind.items.items():

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import TYPE_CHECKING
 
 from ..figures.base import Indicator
 from ..settings.config import decimals
+
+if TYPE_CHECKING:
+    from ..document.report import Report
 
 NO_PRIOR = "上年同期无数据"
 
@@ -128,3 +132,22 @@ def md_escape(text: str) -> str:
 def md_attribute(text: str) -> str:
     """Text as a quoted value of a Pandoc Markdown attribute (``{alt="…"}``): backslashes and quotes escaped."""
     return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+LEADS = ("一是", "二是", "三是", "四是", "五是", "六是")
+
+
+def span_words(r: Report) -> str:
+    """``全年``, ``上半年``, ``第三季度`` for a whole period; ``截至2024年11月30日`` before it ends."""
+    ind = r.indicators
+    if ind.as_of != ind.period.end:
+        return f"截至{cn_date(ind.as_of)}"
+    return "全年" if ind.period.is_year else ind.period.kind.words
+
+
+def comparisons(r: Report, item: Indicator) -> str:
+    """``同比增长17.9%``, and for a period shorter than a year ``，环比增长5.0%``."""
+    text = change_phrase(item)
+    if r.indicators.has_previous and item.previous is not None:
+        text += f"，{change_phrase(item, span='previous')}"
+    return text
