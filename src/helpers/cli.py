@@ -215,17 +215,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 
-def _start_kernel_early(args: argparse.Namespace) -> None:
-    """A build of a single report runs it in this process: its kernel starts first and boots meanwhile."""
-    from .run.jobs import one_report
-
-    if not args.dry_run and not args.scheduler and one_report(args.unit, args.year or "latest", args.kind,
-                                                              args.period):
-        from .run.kernel import start_early
-
-        start_early()
-
-
 def _cmd_build(args: argparse.Namespace) -> int:
     from .read.ledgers import load_ledgers
     from .run.build import STATUS_WORDS as _STATUS
@@ -373,8 +362,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _stop_on_sigterm()
     try:
-        if args.command == "build":
-            _start_kernel_early(args)
+        if args.command == "build":  # a single report's kernel boots while the rest is read
+            from .run.kernel import start_early
+
+            start_early(args.unit, args.year, args.kind, args.period, dry_run=args.dry_run,
+                        scheduler=args.scheduler)
         from .settings.config import check_config
 
         check_config()  # config/rules.yml and _quarto.yml, against their schemas, before any work

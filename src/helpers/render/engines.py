@@ -138,11 +138,9 @@ def engine_report() -> list[str]:
     return lines
 
 
-# The renderer's slow starts (the Markdown exporter's template, the typst process and its fonts) are made
-# once per process, under this lock: warm_up() makes them in a thread while the first report's notebook runs.
-_START = threading.RLock()
-
-
+# The Markdown exporter (its template compiled) is made once per process, under this lock: warm_up() makes
+# it, and starts the typst process, in a thread while the first report's notebook runs.
+_START = threading.Lock()
 _WARMING: list[threading.Thread] = []
 
 
@@ -483,15 +481,7 @@ def render_markdown(md: Path, out_dir: Path, formats: tuple[str, ...], layout: L
         timings[fmt] = round(time.perf_counter() - start, 3)
         return done
 
-    written: dict[str, Path] = {}
-    if not parallel or len(order) < 2:
-        for fmt in order:
-            made_from = FORMAT_SPECS[fmt].made_from
-            written[fmt] = one(fmt, written[made_from] if made_from else None)
-        return {f: written[f] for f in formats}
-    from concurrent.futures import ThreadPoolExecutor
-
-    def chain(fmt: str) -> dict[str, Path]:  # a format, then the formats made from it, in one thread
+    def chain(fmt: str) -> dict[str, Path]:  # a format, then the formats made from it
         got = {fmt: one(fmt, None)}
         for later in order:
             if FORMAT_SPECS[later].made_from == fmt:
@@ -499,9 +489,16 @@ def render_markdown(md: Path, out_dir: Path, formats: tuple[str, ...], layout: L
         return got
 
     roots = [fmt for fmt in order if not FORMAT_SPECS[fmt].made_from]
-    with ThreadPoolExecutor(max_workers=len(roots), thread_name_prefix="nianbao-render") as pool:
-        for got in pool.map(chain, roots):
-            written.update(got)
+    written: dict[str, Path] = {}
+    if parallel and len(roots) > 1:  # each chain in a thread
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=len(roots), thread_name_prefix="nianbao-render") as pool:
+            for got in pool.map(chain, roots):
+                written.update(got)
+    else:
+        for root in roots:
+            written.update(chain(root))
     return {f: written[f] for f in formats}
 
 

@@ -42,7 +42,7 @@ from ..settings import paths
 from ..settings.errors import Interrupted, ParameterError
 from . import engine, kernel
 from .engine import cleanup_scratch, run_job
-from .jobs import Job, Result, batches, one_report
+from .jobs import Job, Result, batches
 from .provenance import _hash_bytes, shared_inputs, tool_versions, unit_inputs, up_to_date
 
 # How people read a report's status (progress lines and the build table).
@@ -358,8 +358,7 @@ def build(
     formats = parse_formats(formats)
     engine = choose_engine(engine)  # a missing Quarto stops the build here, before anything is written
     out_dir = Path(out_dir or paths.OUTPUT_DIR).resolve()
-    if not dry_run and scheduler is None and one_report(units, years, kinds, periods):
-        kernel.start_early()  # a single report runs here: its kernel starts while the ledgers are read
+    kernel.start_early(units, years, kinds, periods, dry_run=dry_run, scheduler=scheduler)  # a single report
     ledgers = load_ledgers(data_dir)
     wanted = [replace(job, engine=engine)
               for job in plan(ledgers, units, years, as_of, out_dir, formats, write_rejected(ledgers), kinds, periods,

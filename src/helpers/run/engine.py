@@ -1,9 +1,9 @@
 """The batch engine: running reports on warm workers, atomic outputs, failures and interrupts.
 
 Each worker process keeps one Jupyter kernel warm (:mod:`helpers.run.kernel`)
-and one typst compiler with its fonts loaded. For each report :func:`run_job`
-executes the notebook on the warm kernel, renders in-process into a scratch
-folder swapped into place in one step, and records the report's inputs
+and one typst process with its fonts loaded (:class:`helpers.render.engines.TypstServer`).
+For each report :func:`run_job` executes the notebook on the warm kernel,
+renders into a scratch folder swapped into place in one step, and records the report's inputs
 (:mod:`helpers.run.provenance`) in its ``manifest.json``. A report's failure is
 kept beside its folder and never stops the others; SIGINT and SIGTERM stop a
 build quietly, in this process or in a pool of processes.

@@ -111,11 +111,14 @@ def batches(jobs: list[Job], workers: int) -> list[list[Job]]:
     return [[job] for job in reports] + summaries
 
 
-def one_report(units: str, years: str | int, kinds: str | None, periods: str | None) -> bool:
-    """Whether a build's request names a single report (one unit, year, kind and period)."""
-    def single(value) -> bool:
-        text = str(value).strip()
-        return text != "all" and not re.search(r"[,，]", text) and not re.fullmatch(r"\d{4}\s*[-–]\s*\d{4}", text)
+def one_report(units: str, years: str | int | None, kinds: str | None, periods: str | None) -> bool:
+    """Whether a build's request names a single report: one unit, year (None: the latest), kind and period.
 
-    return (single(units) and single(years) and (kinds is None or single(kinds))
-            and (periods is None or single(periods)))
+    Read before the ledgers are, as the build's parsers read these lists (a unit list may be
+    separated by 、 too; a year range is ``2022-2024``).
+    """
+    def single(value, range_sign: bool = False) -> bool:
+        text = "" if value is None else str(value).strip()
+        return text != "all" and not re.search(r"[,，、]", text) and not (range_sign and "-" in text)
+
+    return single(units) and single(years, range_sign=True) and single(kinds) and single(periods)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..settings import paths
-from .jobs import Job
+from .jobs import Job, one_report
 
 # Between reports: forget every name the report defined, drop the output cache,
 # close figures. Cheaper than %reset -f, whose full garbage collection costs
@@ -223,11 +223,13 @@ def worker() -> Worker:
     return _LOCAL.worker
 
 
-def start_early() -> None:
-    """Start this thread's kernel now, for a build of a single report (it runs in this process): the kernel
-    starts and imports while the command reads the ledgers. It starts in the notebooks' folder, as
-    papermill starts a notebook's kernel."""
-    worker().start(paths.resource("notebooks"))
+def start_early(units: str, years: str | int | None, kinds: str | None, periods: str | None, *,
+                dry_run: bool = False, scheduler: str | None = None) -> None:
+    """Start this thread's kernel now when a build asks for a single report (it runs in this process): the
+    kernel starts and imports while the command reads the ledgers. It starts in the notebooks' folder, as
+    papermill starts a notebook's kernel. ``years`` None: the latest year."""
+    if not dry_run and scheduler is None and one_report(units, years, kinds, periods):
+        worker().start(paths.resource("notebooks"))
 
 
 def _indicators_from(nb) -> dict:
