@@ -45,10 +45,8 @@ def judge_cases(casework: pd.DataFrame, span: Span, rules: dict | None = None,
     cw = (rules or load_rules())["casework"]
     cases = casework[span.mask(casework["received_date"])]
     as_of = span.end
-    replied_at = cases["replied_date"].where(cases["replied_date"] <= as_of)
+    replied_at, limit, deadline = _reply(cases, as_of, cw)
     replied = replied_at.notna()
-    limit = cases["extended"].astype(bool).map({True: cw["extended_reply_days"], False: cw["reply_days"]})
-    deadline = cases["received_date"] + pd.to_timedelta(limit.astype("int64"), unit="D")
     on_time = replied & (replied_at <= deadline)
     overdue = (replied & ~on_time) | (~replied & (as_of > deadline))
     nat = pd.Series(pd.NaT, index=cases.index, dtype="datetime64[ns]")
@@ -92,6 +90,37 @@ def judge_cases(casework: pd.DataFrame, span: Span, rules: dict | None = None,
         "rated": cases["satisfaction"].isin(cw["rated"]),
         "satisfied": cases["satisfaction"].isin(cw["satisfied"]),
     }, index=cases.index)
+
+
+def _reply(cases: pd.DataFrame, as_of, cw: dict) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Each case's reply on or before ``as_of`` (else missing), its days allowed and its reply deadline."""
+    replied_at = cases["replied_date"].where(cases["replied_date"] <= as_of)
+    limit = cases["extended"].astype(bool).map({True: cw["extended_reply_days"], False: cw["reply_days"]})
+    deadline = cases["received_date"] + pd.to_timedelta(limit.astype("int64"), unit="D")
+    return replied_at, limit, deadline
+
+
+def reply_times(cases: pd.DataFrame, span: Span, rules: dict | None = None) -> pd.DataFrame:
+    """The reply deadline and the days a reply took, as :func:`judge_cases` reckons them at ``span.end``.
+
+    Parameters
+    ----------
+    cases : DataFrame
+        Casework records (any of them: not filtered by ``span``).
+    span : Span
+        The span whose end is the day the cases are judged on.
+    rules : dict, optional
+        The rules (``config/rules.yml`` when not given).
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``cases``: ``deadline`` and ``days_taken`` (missing when
+        no reply by ``span.end``).
+    """
+    replied_at, _limit, deadline = _reply(cases, span.end, (rules or load_rules())["casework"])
+    return pd.DataFrame({"deadline": deadline, "days_taken": (replied_at - cases["received_date"]).dt.days},
+                        index=cases.index)
 
 
 def casework_rows(judged: pd.DataFrame) -> dict[str, pd.Index]:

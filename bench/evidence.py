@@ -1,0 +1,66 @@
+"""Print what writing a report's evidence (核对表) costs, per report of the sample.
+
+For every sample unit and report kind (2024, the year and its first half),
+the kind's figures are computed once; then :func:`helpers.words.evidence.write_evidence`
+(``evidence.csv`` and ``evidence.xlsx``) runs ``--repeat`` times into a
+temporary folder; the same for each kind's district summary (every unit's
+rows). Prints the median milliseconds per report of the whole
+step and of the workbook alone (:func:`helpers.words.evidence.write_xlsx`
+from records already built), and the cells the workbooks hold.
+
+Usage: ``.venv/bin/python bench/evidence.py [--repeat 7]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from helpers.figures import kinds
+from helpers.figures.indicators import compute_indicators
+from helpers.read.ledgers import load_ledgers
+from helpers.run.summary import district
+from helpers.settings import paths
+from helpers.words import evidence
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    ledgers = load_ledgers(paths.DATA_DIR)
+    figures = {"report": [], "summary": []}
+    for kind in kinds.kinds().values():
+        for period in ("year", "H1"):
+            for unit in sorted(ledgers.units.index):
+                ind = compute_indicators(ledgers, unit, 2024, None, period)
+                figures["report"].append(ind.only(kind.chosen(ind.items)))
+            total, _ = district(ledgers, 2024, None, period)
+            figures["summary"].append(total.only(kind.chosen(total.items)))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for what, inds in figures.items():
+            step, book, cells = [], [], 0
+            for ind in inds:
+                records = {g.table: evidence.table_records(ledgers, ind, g.table) for g in evidence.GROUPS}
+                runs, xl = [], []
+                for _ in range(args.repeat):
+                    start = time.perf_counter()
+                    evidence.write_evidence(folder, ledgers, ind)
+                    runs.append(time.perf_counter() - start)
+                    start = time.perf_counter()
+                    evidence.write_xlsx(records, ind, folder / "book.xlsx")
+                    xl.append(time.perf_counter() - start)
+                step.append(statistics.median(runs))
+                book.append(statistics.median(xl))
+                cells += sum(len(r) * len(r.columns) for r in records.values())
+            print(f"{what}: {len(step)}, record cells {cells}")
+            print(f"  evidence step: median {statistics.median(step) * 1000:.1f} ms, sum {sum(step) * 1000:.0f} ms")
+            print(f"  workbook alone: median {statistics.median(book) * 1000:.1f} ms, sum {sum(book) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
