@@ -45,12 +45,33 @@ def test_dry_run_names_the_module_that_changed(tmp_path):
     import json
 
     from helpers.run.jobs import Job
-    from helpers.run.provenance import code_hashes, outdated, shared_inputs
+    from helpers.run.provenance import code_hash, code_hashes, outdated, shared_inputs
 
     job = Job(2024, "yeji-mzj", None, tmp_path, tmp_path, ("html",))
     job.folder.mkdir(parents=True)
-    inputs = shared_inputs()
-    old = dict(code_hashes(), **{"words/sentences.py": "0" * 16})
+    inputs = {**shared_inputs(), "code": code_hash(job.kind)}
+    old = dict(code_hashes(job.kind), **{"words/sentences.py": "0" * 16})
     (job.folder / "manifest.json").write_text(json.dumps({"inputs": {**inputs, "code": "old"}, "code_files": old}))
     (job.folder / "report.html").write_text("")
     assert outdated(job, inputs) == ["程序代码（words/sentences.py）"]
+
+
+def test_a_tables_modules_are_code_of_the_kinds_that_state_its_figures(monkeypatch):
+    """An edit to the 信访 figures or sentences makes the 信访 and 意识形态 reports stale, not the 纪律教育 ones."""
+    from helpers.run import provenance
+    from helpers.settings import paths
+
+    code = provenance.table_code()
+    assert code["casework"] == {"figures/casework.py", "words/casework.py"}
+    assert code["discipline"] == {"figures/counted.py", "words/counted.py"}
+    files = {kind: set(provenance.code_hashes(kind)) for kind in ("ideology", "casework", "integrity")}
+    assert "words/casework.py" in files["casework"] and "words/casework.py" in files["ideology"]
+    assert "words/casework.py" not in files["integrity"] and "figures/activity.py" not in files["integrity"]
+    assert "words/counted.py" in files["integrity"] and "words/counted.py" not in files["casework"]
+    assert "words/fill.py" in files["integrity"]  # what every report runs stays in every kind's code
+    before = {kind: provenance.code_hash(kind) for kind in files}
+    module = paths.PACKAGE_DIR / "words" / "casework.py"  # as if edited: its hash, cached by mtime, changed
+    monkeypatch.setitem(provenance._CODE_HASHES, (module, module.stat().st_mtime), "0" * 16)
+    after = {kind: provenance.code_hash(kind) for kind in files}
+    assert after["integrity"] == before["integrity"]
+    assert after["casework"] != before["casework"] and after["ideology"] != before["ideology"]

@@ -402,7 +402,8 @@ def _stamps(ledgers, wanted, refused, units, as_of, out_dir, formats, choices) -
     """
     fonts = {role: f"{c.family}|{c.path}|{c.index}" for role, c in choices.items()}
     shared = shared_inputs()
-    stamps = {job: {**shared, **unit_inputs(job, ledgers, fonts)} for job in wanted}
+    codes: dict[str, str] = {}  # each kind's code hashed once
+    stamps = {job: {**shared, **unit_inputs(job, ledgers, fonts, codes)} for job in wanted}
     if units == "all":  # each district summary (per year, period and kind), incremental like the reports
         broken: dict[tuple, list[str]] = {}
         for job in refused:

@@ -275,7 +275,7 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
                 "engine": job.engine,
                 "inputs": inputs,
                 "code_version": inputs.get("code"),
-                "code_files": code_hashes(),
+                "code_files": code_hashes(job.kind),
                 "tools": tools,
                 "timings": timings,
                 "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -1,8 +1,8 @@
 """Provenance: what a report is made from, hashed, and whether its folder is stale.
 
-A report's inputs are what every report shares (:func:`shared_inputs`: the code
-reports run, templates, configuration) and its own (:func:`unit_inputs`: its
-notebook, its unit's slice of the ledgers, its prose, its parameters). A folder
+A report's inputs are what every report shares (:func:`shared_inputs`:
+templates, configuration) and its own (:func:`unit_inputs`: the code its kind
+runs, its notebook, its unit's slice of the ledgers, its prose, its parameters). A folder
 whose ``manifest.json`` records the same inputs and holds every format is up to
 date (:func:`up_to_date`); :func:`outdated` says why one is not, in Chinese, for
 ``nianbao build --dry-run``.
@@ -60,28 +60,61 @@ NOT_REPORT_CODE = frozenset({"build", "cli", "distributed", "explain", "outdir",
                              "scaffold", "site", "validation"})
 
 
-def report_code() -> list[Path]:
+def table_code() -> dict[str, frozenset[str]]:
+    """Each ledger table's own modules: ``figures/<m>.py`` and ``words/<m>.py``, ``<m>`` the module of its
+    figure function (:data:`helpers.figures.indicators.TABLE_FIGURES`), by path in the package.
+
+    A counted table's are the shared ``figures/counted.py`` and ``words/counted.py``.
+    """
+    from ..figures.indicators import TABLE_FIGURES
+
+    out = {}
+    for table, figures in TABLE_FIGURES.items():
+        stem = getattr(figures, "func", figures).__module__.rsplit(".", 1)[-1]
+        out[table] = frozenset(f"{step}/{stem}.py" for step in ("figures", "words")
+                               if (paths.PACKAGE_DIR / step / f"{stem}.py").is_file())
+    return out
+
+
+def report_code(kind: str | None = None) -> list[Path]:
     """The modules of ``helpers`` a report runs (everything but :data:`NOT_REPORT_CODE`).
 
-    A kind's generic prose is not here: it is an input of that kind's reports only
-    (:func:`unit_inputs`), so editing the 信访 prose leaves the 意识形态 reports as they are.
+    For a ``kind``, the modules of ledger tables it states no figure of
+    (:func:`table_code`) are left out: editing the 信访 figures or sentences
+    (``figures/casework.py``, ``words/casework.py``) leaves the 纪律教育 reports
+    as they are. A kind's generic prose is not here either: it is an input of
+    that kind's reports only (:func:`unit_inputs`).
     """
-    return sorted(p for p in paths.PACKAGE_DIR.rglob("*.py") if p.stem not in NOT_REPORT_CODE)
+    files = sorted(p for p in paths.PACKAGE_DIR.rglob("*.py") if p.stem not in NOT_REPORT_CODE)
+    if kind is None:
+        return files
+    from ..figures.kinds import get as get_kind
+    from ..figures.trust import kind_tables
+
+    code = table_code()
+    own = set().union(*(code[t] for t in kind_tables(get_kind(kind))))
+    others = set().union(*code.values()) - own
+    return [p for p in files if p.relative_to(paths.PACKAGE_DIR).as_posix() not in others]
 
 
 _CODE_HASHES: dict[tuple[Path, float], str] = {}
 
 
-def code_hashes() -> dict[str, str]:
-    """Each module of :func:`report_code` by its path in the package, and its hash (kept in manifest.json,
-    so that ``--dry-run`` can name the module that changed)."""
+def code_hashes(kind: str | None = None) -> dict[str, str]:
+    """Each module of :func:`report_code` (of ``kind``, or every one) by its path in the package, and its
+    hash (kept in manifest.json, so that ``--dry-run`` can name the module that changed)."""
     out = {}
-    for path in report_code():
+    for path in report_code(kind):
         key = (path, path.stat().st_mtime)
         if key not in _CODE_HASHES:
             _CODE_HASHES[key] = _hash_bytes(path.read_bytes())
         out[path.relative_to(paths.PACKAGE_DIR).as_posix()] = _CODE_HASHES[key]
     return out
+
+
+def code_hash(kind: str | None = None) -> str:
+    """The hash of :func:`code_hashes` of ``kind``: the ``code`` input of its reports."""
+    return _hash_bytes(json.dumps(code_hashes(kind), sort_keys=True).encode())
 
 
 _NOTEBOOK_HASHES: dict[tuple[Path, float], str] = {}
@@ -96,9 +129,8 @@ def notebook_hash(path: Path) -> str:
 
 
 def shared_inputs() -> dict[str, str]:
-    """Hashes of what every report shares: the code reports run, templates, configuration."""
+    """Hashes of what every report shares: templates, configuration (the code is the kind's: :func:`unit_inputs`)."""
     return {
-        "code": _hash_bytes(json.dumps(code_hashes(), sort_keys=True).encode()),
         "templates": _hash_files(list(paths.template_files().values())),
         "quarto_yml": _hash_files([paths.QUARTO_CONFIG]),
         "rules": _hash_files([paths.RULES_CONFIG, paths.CATEGORIES_CONFIG, paths.KINDS_CONFIG]),
@@ -143,17 +175,25 @@ def ledger_slice(ledgers, unit: str) -> bytes:
     return _UNIT_SLICES[key]
 
 
-def unit_inputs(job: Job, ledgers, fonts: dict[str, str]) -> dict[str, str]:
-    """Hashes of one report's own inputs: its notebook, its unit's slice of the ledgers, its prose, its parameters."""
+def unit_inputs(job: Job, ledgers, fonts: dict[str, str], codes: dict[str, str] | None = None) -> dict[str, str]:
+    """Hashes of one report's own inputs: its kind's code (:func:`code_hash`) and notebook, its unit's slice of
+    the ledgers, its prose, its parameters.
+
+    ``codes``: a dict the kinds' code hashes are kept in, when many reports are stamped at once.
+    """
     from ..figures.kinds import get as get_kind
 
     kind = get_kind(job.kind)
+    codes = {} if codes is None else codes
+    if kind.id not in codes:
+        codes[kind.id] = code_hash(kind.id)
     narrative = kind.prose_file(ledgers.data_dir, job.unit, job.year, job.period)
     generic = kind.generic_prose()
     # formats are not an input: a folder keeps the formats built from the same inputs (formats_to_write)
     params = {**job.parameters(), "kind": job.kind, "as_of": job.the_period.resolve_as_of(job.as_of).isoformat(),
               "engine": job.engine}
     return {
+        "code": codes[kind.id],
         "notebook": notebook_hash(job.notebook),
         "ledgers": ledger_slice(ledgers, job.unit).hex(),
         "narrative": _hash_bytes(str(narrative).encode(), narrative.read_bytes()) if narrative else "none",
@@ -218,7 +258,7 @@ def outdated(job: Job, inputs: dict[str, str]) -> list[str]:
     recorded = manifest.get("inputs", {})
     changed = [INPUT_WORDS.get(k, k) for k in sorted(set(inputs) | set(recorded)) if inputs.get(k) != recorded.get(k)]
     if INPUT_WORDS["code"] in changed and manifest.get("code_files"):  # which module: 程序代码（words/sentences.py）
-        now, then = code_hashes(), manifest["code_files"]
+        now, then = code_hashes(job.kind), manifest["code_files"]
         files = sorted(k for k in set(now) | set(then) if now.get(k) != then.get(k))
         if files:
             changed[changed.index(INPUT_WORDS["code"])] = (f"程序代码（{'、'.join(files[:3])}"
