@@ -146,6 +146,9 @@ def test_the_configuration_schema_names_what_the_registries_hold():
     from helpers.words.sentences import PROBLEMS
 
     assert set(config._APPENDIX_BLOCKS) == set(TABLES) | set(CHARTS)
+    from helpers.run.summary import SUMMARY_SECTIONS
+
+    assert set(config._SUMMARY_SECTIONS) == set(SUMMARY_SECTIONS)
     # the built-in finders, and one per counted table, named by the table's section of config/rules.yml
     counted = {schema.TABLES[name].prefix for name in schema.COUNTED_TABLES}
     assert set(config.counted_sections()) == counted == {"integrity"}

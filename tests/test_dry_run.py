@@ -62,8 +62,9 @@ def test_a_tables_modules_are_code_of_the_kinds_that_state_its_figures(monkeypat
     from helpers.settings import paths
 
     code = provenance.table_code()
-    assert code["casework"] == {"figures/casework.py", "words/casework.py"}
-    assert code["discipline"] == {"figures/counted.py", "words/counted.py"}
+    assert code["casework"] == {"read/casework.py", "figures/casework.py", "words/casework.py"}
+    assert code["discipline"] == {"read/counted.py", "figures/counted.py", "words/counted.py"}
+    assert code["coverage"] == {"figures/coverage.py", "words/coverage.py"}  # no check of its own
     files = {kind: set(provenance.code_hashes(kind)) for kind in ("ideology", "casework", "integrity")}
     assert "words/casework.py" in files["casework"] and "words/casework.py" in files["ideology"]
     assert "words/casework.py" not in files["integrity"] and "figures/activity.py" not in files["integrity"]

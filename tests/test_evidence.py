@@ -416,3 +416,31 @@ def test_a_reports_workbook_has_a_sheet_only_for_the_tables_it_counts_from(sampl
     assert wb.sheetnames == sheets
     for name in sheets[1:]:
         assert wb[name].max_row > 1, name  # each with its rows
+
+
+def test_every_ledger_table_words_its_own_evidence():
+    """Each table of the registry has its evidence words; a counted table's come with it (nothing to write)."""
+    from helpers.words.evidence import TABLE_EVIDENCE, table_columns
+
+    assert set(TABLE_EVIDENCE) == set(schema.LEDGER_TABLES)
+    assert table_columns("casework")[-3:] == ["repeat_of", "deadline", "days_taken"]
+    assert table_columns("discipline") == [c.name for c in schema.TABLES["discipline"].columns]
+
+
+def test_a_counted_tables_workbook_names_its_kinds_and_how_each_is_counted(sample_ledgers, tmp_path):
+    """The 纪律教育 sheet shows 廉政谈话, not its code; the 指标 sheet says what each 纪律教育 figure counts."""
+    from openpyxl import load_workbook
+
+    from helpers.figures.kinds import get
+
+    ind = compute_indicators(sample_ledgers, "yeji-mzj", 2024)
+    mine = ind.only(get("integrity").chosen(ind.items))
+    _csv, xlsx = write_evidence(tmp_path, sample_ledgers, mine)
+    wb = load_workbook(xlsx, read_only=True)
+    rows = list(wb["纪律教育"].values)
+    kinds = {r[rows[0].index("类别")] for r in rows[1:]}
+    names = [label for label, _aliases in schema.counted_categories(schema.TABLES["discipline"]).values()]
+    assert kinds and kinds <= set(names), kinds  # as the clerk wrote them, never a code
+    methods = {r[0]: r[7] for r in list(wb["指标"].values)[1:]}
+    assert methods["integrity.total"] == "纪律教育台账中日期在统计区间内的记录条数（各类纪律教育活动合计）"
+    assert methods["integrity.integrity_talk"].startswith("纪律教育台账中日期在统计区间内、类别为“廉政谈话”")

@@ -158,3 +158,12 @@ def test_same_records_same_figures_whatever_the_file(tmp_path_factory, records, 
     ind = got["indicators"]
     assert ind["casework.on_time"]["value"] <= ind["casework.replied"]["value"] <= ind["casework.total"]["value"]
     assert ind["casework.overdue"]["value"] + ind["casework.on_time"]["value"] <= ind["casework.total"]["value"]
+
+
+def test_each_tables_own_check_is_registered():
+    """A table's own check runs after the common ones; a counted table's comes with it."""
+    from helpers.read import schema
+    from helpers.read.ledgers import TABLE_CHECKS
+
+    assert set(TABLE_CHECKS) <= set(schema.TABLES)
+    assert {"activities", "casework", "publicity", *schema.COUNTED_TABLES} == set(TABLE_CHECKS)

@@ -48,11 +48,15 @@ def test_init_project_writes_a_project(tmp_path):
                  "notebooks/ideology.ipynb", "notebooks/casework.ipynb", "README.md", "data/units.csv",
                  "data/casework.xlsx", "data/narrative/default.md", "data/narrative/default.casework.md"):
         assert (project / name).is_file(), name
-    assert "nianbao build" in (project / "README.md").read_text(encoding="utf-8")
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert "nianbao build" in readme
+    assert "`discipline.xlsx`（纪律教育台账）" in readme and "default.integrity.md" in readme  # from the registries
     proc = subprocess.run([*__import__("conftest").NIANBAO, "validate"], cwd=project, env=_env_without_root(),
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "信访台账36行" in proc.stdout and "共2个单位" in proc.stdout
+    # a counted table's example: each kind as often as its minimum (警示教育 twice a year), 3 years, 2 units
+    assert "纪律教育台账30行" in proc.stdout
 
 
 def test_init_project_empty_has_blank_ledgers(tmp_path):

@@ -42,6 +42,7 @@ class Kind:
     headline: tuple[str, ...]
     appendix: tuple[str, ...]
     default: bool = False
+    summary: tuple[str, ...] = ()  # the district summary's own sections (helpers.run.summary.SUMMARY_SECTIONS)
 
     @property
     def notebook(self) -> Path:
@@ -91,7 +92,7 @@ def _build(data: dict) -> dict[str, Kind]:
         body = tuple(Part(p["section"], p.get("heading"), tuple(p.get("problems", []))) for p in d["body"])
         out[kid] = Kind(kid, d["name"], d["notebook"], d.get("issuer", "party_org"), dict(d["title"]), body,
                         tuple(d["figures"]), tuple(d.get("headline", [])), tuple(d.get("appendix", [])),
-                        default=(i == 0))
+                        default=(i == 0), summary=tuple(d.get("summary", [])))
     return out
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -31,7 +32,7 @@ from ..settings import paths
 from ..settings.config import categories as load_categories
 from ..settings.config import rules as load_rules
 from ..settings.errors import ColumnMissingError, InputError, TableMissingError, UnreadableFileError
-from . import schema, sheets
+from . import activity, casework, counted, publicity, schema, sheets
 from .privacy import Personal, mask
 
 CACHE_FORMAT = 7  # bump when the cached object's shape changes
@@ -801,6 +802,64 @@ def _check_units_table(frame: pd.DataFrame, problems: _Problems) -> pd.DataFrame
 _PLACE = ["file", "sheet", "row"]
 
 
+@dataclass
+class Checking:
+    """One ledger table being checked, as a table's own check (:data:`TABLE_CHECKS`) sees it.
+
+    The checks every table gets (required columns, units, dates, counts, yes/no
+    columns, duplicate keys) have run; ``typed`` holds the parsed columns so far.
+    A table's own check adds to ``typed`` and ``derived``, sets rows aside
+    (:meth:`set_aside`) or leaves them unsettled (:meth:`unsettle`).
+    """
+
+    table: schema.Table
+    frame: pd.DataFrame  # the rows as read (text), with file, sheet, row and _unit_id
+    typed: dict[str, pd.Series]
+    rules: dict
+    problems: _Problems
+    unsettled_parts: list[pd.DataFrame]
+    kept: dict  # per table, per unit: the optional columns its rows fill (see read.casework.kept_by_unit)
+    derived: list[str] = field(default_factory=list)  # columns the check adds to the table (``repeat_of``)
+
+    distinct = staticmethod(map_distinct)
+
+    def label(self, column: str) -> str:
+        """How the office calls a column (``收到日期``)."""
+        return _label(self.table, column)
+
+    def set_aside(self, mask: pd.Series, column: str, reason: str) -> None:
+        """Set the rows of ``mask`` aside, naming ``column`` and the reason (in Chinese)."""
+        self.problems.add(self.frame, mask, column, reason)
+
+    def choice(self, column: str, allowed: list[str]) -> None:
+        """Set aside the rows whose ``column`` is none of ``allowed`` (empty is allowed), or ticks several."""
+        _check_choice(self.frame, column, allowed, self.problems, self.label(column))
+
+    def good(self) -> np.ndarray:
+        """Whether each row (in order) is still kept: not set aside so far."""
+        good = np.ones(len(self.frame), dtype=bool)
+        good[np.isin(np.arange(len(self.frame)), self.problems.bad_positions())] = False
+        return good
+
+    def unsettle(self, mask: pd.Series, what: str, value: pd.Series, means: pd.Series) -> None:
+        """Leave the rows of ``mask`` neither counted nor apart until the office settles ``what``
+        (``value`` as written, what it probably ``means``)."""
+        frame = self.frame
+        self.unsettled_parts.append(pd.DataFrame({
+            "table": self.table.name, "file": frame.loc[mask, "file"], "sheet": frame.loc[mask, "sheet"],
+            "row": frame.loc[mask, "row"], "unit_id": frame.loc[mask, "_unit_id"],
+            "date": self.typed[self.table.date_column][mask], "what": what, "value": value, "means": means}))
+
+
+# Each ledger table's own check, after the ones every table gets (a counted table's comes with it).
+TABLE_CHECKS: dict[str, Callable[[Checking], None]] = {
+    "activities": activity.check,
+    "casework": casework.check,
+    "publicity": publicity.check,
+}
+TABLE_CHECKS.update({name: counted.check for name in schema.COUNTED_TABLES})
+
+
 def _check_table(
     name: str, frame: pd.DataFrame, units: pd.DataFrame, problems: _Problems, rules: dict, notes: list[Note],
     unsettled: list[pd.DataFrame], kept: dict | None = None,
@@ -833,81 +892,12 @@ def _check_table(
             "row": frame.loc[unknown, "row"], "unit_id": "",
             "date": primary[unknown] if primary is not None else pd.NaT, "what": "unit",
             "value": map_distinct(written[unknown], problems.personal.hide), "means": ""}))
-    if name == "activities":
-        lookup = schema.category_lookup()
-        codes = pd.Series(frame["category"].unique(), dtype=object)
-        mapped = {v: schema.category_code(v, lookup) for v in codes}
-        typed["category"] = frame["category"].map(mapped).fillna(frame["category"])
-        near = {v: schema.category_near(v, lookup) for v in codes if v and mapped[v] is None}
-        near = {v: code for v, code in near.items() if code}
-        if near:  # neither counted in its category nor apart until the office's spelling is mapped
-            hit = frame["category"].isin(list(near))
-            unsettled.append(pd.DataFrame({
-                "table": name, "file": frame.loc[hit, "file"], "sheet": frame.loc[hit, "sheet"],
-                "row": frame.loc[hit, "row"], "unit_id": frame.loc[hit, "_unit_id"],
-                "date": typed["date"][hit], "what": "category", "value": frame.loc[hit, "category"],
-                "means": frame.loc[hit, "category"].map(near)}))
-    elif name == "casework":
-        cw = rules["casework"]
-        for later in ("replied_date", "accepted_date", "closed_date"):
-            early = typed[later] < typed["received_date"]
-            problems.add(frame, early, later, f"{_label(table, later)}早于收到日期")
-        none_words = {schema.header_key(w): "" for w in reading["none_words"]}
-        escalation = map_distinct(frame["escalation"], lambda v: "" if schema.header_key(v) in none_words else v)
-        frame["escalation"] = escalation
-        _check_choice(frame, "escalation", cw["escalation_levels"], problems, "越级情况")
-        _check_choice(frame, "satisfaction", cw["rated"], problems, "满意度")
-        typed["escalation"] = escalation
-        kept_by_unit(frame, table, kept)
-        bad = np.zeros(len(frame), dtype=bool)
-        bad[np.isin(np.arange(len(frame)), problems.bad_positions())] = True
-        typed["repeat_of"] = repeat_links(frame.assign(received_date=typed["received_date"]), ~bad)
-    elif table.counted:  # the office's spellings of the kinds it counts, as their codes
-        lookup = schema.counted_lookup(table)
-        typed["category"] = map_distinct(frame["category"], lambda v: schema.counted_code(v, lookup) or v)
-    elif name == "publicity":
-        schemes = "|".join(re.escape(s) for s in rules["publicity"]["url_schemes"])
-        bad = (frame["url"] != "") & ~frame["url"].str.match(rf"(?i)^(?:{schemes})://\S+$")
-        prefixes = " 或 ".join(s + "://" for s in rules["publicity"]["url_schemes"])
-        problems.add(frame, bad, "url", f"链接应以 {prefixes} 开头")
+    own = TABLE_CHECKS.get(name)
+    checking = Checking(table, frame, typed, rules, problems, unsettled, kept)
+    if own is not None:
+        own(checking)
     out = frame.assign(**typed)
-    derived = ["repeat_of"] if "repeat_of" in typed else []
-    return _finish(out, problems, [*_PLACE, *(c.name for c in table.columns), *derived])
-
-
-def kept_by_unit(frame: pd.DataFrame, table: schema.Table, kept: dict) -> None:
-    """Per unit, the optional columns its rows fill (a figure from a column is stated only where it is kept),
-    and ``petitioner`` where its rows name their petitioners (重复信访 can be counted)."""
-    optional = [c.name for c in table.columns if not c.required]
-    cols = optional + (["_person"] if "_person" in frame else [])
-    units = frame["_unit_id"]
-    filled = pd.DataFrame({c: (frame[c] != "").to_numpy() for c in cols}, index=frame.index)[units != ""]
-    per_unit = filled.groupby(units[units != ""], sort=False).any()  # one pass per column, not per unit
-    kept[table.name] = {str(unit): [("petitioner" if c == "_person" else c) for c in cols if row[c]]
-                        for unit, row in per_unit.iterrows()}
-
-
-def repeat_links(frame: pd.DataFrame, good: np.ndarray) -> pd.Series:
-    """Per case, the 信访编号 of the same petitioner's earlier case on the same 问题类别 and unit (else "").
-
-    The petitioner key (``_person``, built from 身份证号, else 姓名 + 联系电话, in the
-    read step) is used here and dropped with the rest of the sheet's personal
-    columns: only the earlier case's id is kept.
-    """
-    out = pd.Series("", index=frame.index, dtype=object)
-    if "_person" not in frame:
-        return out
-    keyed = frame[good & (frame["_person"] != "").to_numpy()]
-    if keyed.empty:
-        return out
-    codes = [pd.factorize(keyed[c].to_numpy(dtype=object))[0] for c in ("_unit_id", "_person", "category")]
-    order = np.lexsort((keyed["row"].to_numpy(), keyed["received_date"].to_numpy(), *codes[::-1]))
-    same = np.zeros(len(order), dtype=bool)  # the case before, in the sorted order, is of the same group
-    same[1:] = np.logical_and.reduce([c[order][1:] == c[order][:-1] for c in codes])
-    ids = keyed["case_id"].to_numpy(dtype=object)[order]
-    previous = np.where(same, np.concatenate(([""], ids[:-1])), "")
-    out.loc[keyed.index[order]] = previous
-    return out
+    return _finish(out, problems, [*_PLACE, *(c.name for c in table.columns), *checking.derived])
 
 
 # --------------------------------------------------------------------------- caching

@@ -43,6 +43,14 @@ class Column:
     ticks : tuple of str
         For a choice that offices keep as tick columns (满意 / 基本满意 / 不满意):
         the headers of those columns, each also the value it stands for.
+    choices : tuple of str
+        Where the values of the column's drop-down list in a ledger template
+        (``nianbao init``) come from, in order: a list of ``config/rules.yml``
+        by its dotted path (``casework.channels``), ``first:<path>`` for the
+        first word of such a list (``first:reading.none_words``: 无),
+        ``categories`` for the activity categories (``config/categories.yml``:
+        other spellings may be typed), ``counted`` for the kinds a counted
+        table counts. A ``bool`` column always offers the first yes and no words.
     """
 
     name: str
@@ -50,6 +58,7 @@ class Column:
     required: bool = False
     kind: str = "text"
     ticks: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -152,7 +161,7 @@ ACTIVITIES = Table(
         Column("activity_id", ("编号",)),
         Column("unit", ("单位",), True, "unit"),
         Column("date", ("日期", "活动日期", "开展日期"), True, "date"),
-        Column("category", ("类别", "活动类别", "活动类型"), True),
+        Column("category", ("类别", "活动类别", "活动类型"), True, choices=("categories",)),
         Column("title", ("主题", "活动主题")),
         Column("participants", ("参加人数", "参会人数", "人数"), False, "int"),
     ),
@@ -170,12 +179,14 @@ CASEWORK = Table(
         Column("case_id", ("信访编号",), True),
         Column("unit", ("承办单位", "单位", "办理单位"), True, "unit"),
         Column("received_date", ("收到日期", "登记日期", "来信来访日期", "收到时间", "登记时间"), True, "date"),
-        Column("channel", ("信访形式", "信访方式", "来访形式")),
+        Column("channel", ("信访形式", "信访方式", "来访形式"), choices=("casework.channels",)),
         Column("category", ("问题类别", "问题类型", "信访类别")),
         Column("replied_date", ("答复日期", "回复日期", "答复时间", "回复时间"), False, "date"),
         Column("extended", ("是否延期", "延期", "是否延期办理", "延期办理"), False, "bool"),
-        Column("escalation", ("越级情况", "是否越级", "越级", "越级上访情况", "越级信访情况")),
-        Column("satisfaction", ("满意度", "满意度评价", "群众满意度"), ticks=("满意", "基本满意", "不满意")),
+        Column("escalation", ("越级情况", "是否越级", "越级", "越级上访情况", "越级信访情况"),
+               choices=("first:reading.none_words", "casework.escalation_levels")),
+        Column("satisfaction", ("满意度", "满意度评价", "群众满意度"), ticks=("满意", "基本满意", "不满意"),
+               choices=("casework.rated",)),
         # 信访工作条例 figures, each stated only where its column is kept (issue: the 信访 report)
         Column("accepted_date", ("受理日期", "告知日期", "受理告知日期", "受理时间", "书面告知日期"), False, "date"),
         Column("closed_date", ("办结日期", "办结时间"), False, "date"),  # when it differs from the reply
@@ -197,7 +208,7 @@ PUBLICITY = Table(
         Column("unit", ("单位",), True, "unit"),
         Column("date", ("刊发日期", "日期", "发布日期", "刊登日期"), True, "date"),
         Column("outlet", ("媒体名称", "媒体", "刊发媒体", "发布媒体"), True),
-        Column("level", ("媒体级别",)),
+        Column("level", ("媒体级别",), choices=("publicity.levels",)),
         Column("title", ("标题", "稿件标题")),
         Column("url", ("链接", "网址"), False, "url"),
     ),
@@ -228,7 +239,7 @@ DISCIPLINE = Table(
         Column("activity_id", ("编号",)),
         Column("unit", ("单位",), True, "unit"),
         Column("date", ("日期", "活动日期", "开展日期"), True, "date"),
-        Column("category", ("类别", "活动类别", "教育形式", "活动形式"), True),
+        Column("category", ("类别", "活动类别", "教育形式", "活动形式"), True, choices=("counted",)),
         Column("title", ("主题", "活动主题")),
         Column("participants", ("参加人数", "参会人数", "人数"), False, "int"),
     ),

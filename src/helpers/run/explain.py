@@ -22,7 +22,6 @@ from ..read.ledgers import Ledgers
 from ..settings import paths
 from ..settings.errors import ParameterError
 from ..words.evidence import (
-    CASE_EXTRA,
     SPAN_LABELS,
     XLSX_FILE,
     for_people,
@@ -130,7 +129,7 @@ def explain(ledgers: Ledgers, unit: str, year: int, key: str, as_of: str | date 
         figure = item.figure(span)
         unit_word = "" if item.unit == "%" else item.unit
         out.append("")
-        when = span_words(ind, span, is_stock(key))
+        when = span_words(ind, span, is_stock(key, ind))
         out.append(f"【{SPAN_LABELS[span]}】{when}：{number(figure, item.kind)}{unit_word}")
         if figure is None and item.counted:
             out.append("  上年同期无数据（台账中没有这一期间的记录）。")
@@ -142,7 +141,7 @@ def explain(ledgers: Ledgers, unit: str, year: int, key: str, as_of: str | date 
         for count in counts:
             part = table_evidence(ledgers, _only(ind, count), items[count].table)
             part = part[part["span"] == span]
-            part = for_people(part) if items[count].table == "activities" else part
+            part = for_people(part, items[count].table)
             role = ""
             if count != key:
                 role = ("分子" if count == item.basis[0] else "分母") if item.kind == "rate" else "所依据"
@@ -152,7 +151,7 @@ def explain(ledgers: Ledgers, unit: str, year: int, key: str, as_of: str | date 
             if len(part):
                 out += rows_table(part, items[count].table, unit == paths.SUMMARY_ID)
         if item.kind == "days" and figure is not None:
-            out.append(f"  上列各件“{CASE_EXTRA['days_taken']}”的中位数为{number(figure, 'days')}天。")
+            out.append(f"  上列各件“{header('days_taken', item.table)}”的中位数为{number(figure, 'days')}天。")
         if key == "publicity.outlets" and figure is not None:
             part = table_evidence(ledgers, _only(ind, "publicity.total"), "publicity")
             names = sorted(set(part.loc[part["span"] == span, "outlet"]))

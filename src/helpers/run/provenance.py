@@ -61,17 +61,18 @@ NOT_REPORT_CODE = frozenset({"build", "cli", "distributed", "explain", "outdir",
 
 
 def table_code() -> dict[str, frozenset[str]]:
-    """Each ledger table's own modules: ``figures/<m>.py`` and ``words/<m>.py``, ``<m>`` the module of its
-    figure function (:data:`helpers.figures.indicators.TABLE_FIGURES`), by path in the package.
+    """Each ledger table's own modules: ``read/<m>.py`` (its check), ``figures/<m>.py`` and ``words/<m>.py``,
+    ``<m>`` the module of its figure function (:data:`helpers.figures.indicators.TABLE_FIGURES`), by path in
+    the package. A counted table's are the shared ``counted`` modules.
 
-    A counted table's are the shared ``figures/counted.py`` and ``words/counted.py``.
+    A table's check also shapes the rows set aside, which every report's ledger input covers.
     """
     from ..figures.indicators import TABLE_FIGURES
 
     out = {}
     for table, figures in TABLE_FIGURES.items():
         stem = getattr(figures, "func", figures).__module__.rsplit(".", 1)[-1]
-        out[table] = frozenset(f"{step}/{stem}.py" for step in ("figures", "words")
+        out[table] = frozenset(f"{step}/{stem}.py" for step in ("read", "figures", "words")
                                if (paths.PACKAGE_DIR / step / f"{stem}.py").is_file())
     return out
 
@@ -80,10 +81,11 @@ def report_code(kind: str | None = None) -> list[Path]:
     """The modules of ``helpers`` a report runs (everything but :data:`NOT_REPORT_CODE`).
 
     For a ``kind``, the modules of ledger tables it states no figure of
-    (:func:`table_code`) are left out: editing the 信访 figures or sentences
-    (``figures/casework.py``, ``words/casework.py``) leaves the 纪律教育 reports
-    as they are. A kind's generic prose is not here either: it is an input of
-    that kind's reports only (:func:`unit_inputs`).
+    (:func:`table_code`) are left out: editing the 信访 check, figures or
+    sentences (``read/casework.py``, ``figures/casework.py``,
+    ``words/casework.py``) leaves the 纪律教育 reports as they are. A kind's
+    generic prose is not here either: it is an input of that kind's reports
+    only (:func:`unit_inputs`).
     """
     files = sorted(p for p in paths.PACKAGE_DIR.rglob("*.py") if p.stem not in NOT_REPORT_CODE)
     if kind is None:

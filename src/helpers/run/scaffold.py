@@ -36,20 +36,34 @@ _HELP = {
 
 
 def _choices() -> dict[tuple[str, str], list[str]]:
-    """The drop-down list of each (table, column) with a fixed set of values."""
+    """The drop-down list of each (table, column) with a fixed set of values (:attr:`schema.Column.choices`)."""
     rules = load_rules()
-    cw = rules["casework"]
-    return {
-        ("activities", "category"): [name for name, _aliases in schema.CATEGORIES.values()],
-        ("casework", "channel"): list(cw["channels"]),
-        ("casework", "extended"): [str(rules["reading"]["true_words"][0]), str(rules["reading"]["false_words"][0])],
-        ("casework", "escalation"): [str(rules["reading"]["none_words"][0]), *cw["escalation_levels"]],
-        ("casework", "satisfaction"): list(cw["rated"]),
-        ("publicity", "level"): list(rules["publicity"]["levels"]),
-        # a counted table's kinds, as config/rules.yml names them
-        **{(name, "category"): [label for label, _aliases in schema.counted_categories(schema.TABLES[name]).values()]
-           for name in schema.COUNTED_TABLES},
-    }
+    reading = rules["reading"]
+
+    def listed(path: str) -> list:
+        value = rules
+        for key in path.split("."):
+            value = value[key]
+        return list(value)
+
+    def values(source: str, table: schema.Table) -> list[str]:
+        if source == "categories":
+            return [name for name, _aliases in schema.CATEGORIES.values()]
+        if source == "counted":  # a counted table's kinds, as config/rules.yml names them
+            return [label for label, _aliases in schema.counted_categories(table).values()]
+        if source.startswith("first:"):
+            return [str(listed(source.removeprefix("first:"))[0])]
+        return [str(v) for v in listed(source)]
+
+    out = {}
+    for table in schema.TABLES.values():
+        for col in table.columns:
+            options = [str(reading["true_words"][0]), str(reading["false_words"][0])] if col.kind == "bool" else []
+            for source in col.choices:
+                options += values(source, table)
+            if options:
+                out[(table.name, col.name)] = options
+    return out
 
 
 def _write_template(path: Path, table: schema.Table, year: int, choices: dict) -> None:
@@ -79,7 +93,7 @@ def _write_template(path: Path, table: schema.Table, year: int, choices: dict) -
         options = choices.get((table.name, col.name))
         if options:
             dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True,
-                                showErrorMessage=table.name != "activities",  # other categories may be typed
+                                showErrorMessage="categories" not in col.choices,  # other categories may be typed
                                 errorTitle="请从列表中选择", error="请从下拉列表中选择。")
             dv.add(span)
             ws.add_data_validation(dv)
@@ -155,10 +169,9 @@ _PROJECT_README = """# {name}
 
 nianbao 年报项目：由台账自动生成年度工作报告（HTML、PDF、Word）。
 
-- `data/`：台账。`units.csv` 是单位名录；`activities.xlsx`（活动台账）、`casework.xlsx`（信访台账）、
-  `publicity.xlsx`（宣传报道）、`coverage.xlsx`（村（社区）覆盖台账）逐行登记，每个文件的“说明”工作表写明各列的填法。
+- `data/`：台账。`units.csv` 是单位名录；{tables}逐行登记，每个文件的“说明”工作表写明各列的填法。
   {example}
-- `data/narrative/default.md`（意识形态工作报告）、`default.casework.md`（信访工作情况报告）：报告的文字稿，
+- {prose}：报告的文字稿，
   花括号中的占位符（如 {{casework.total}}）由台账数据自动填写。
 - `notebooks/`：每类报告一个 Jupyter 笔记本；`_quarto.yml`：版式与字体；
   `config/`：规定频次、答复时限、类别别名和报告类别。
@@ -209,7 +222,28 @@ def _example_rows(years: list[int]) -> dict[str, list[list]]:
             for month in (4, 9):
                 press.append([unit, date(year, month, 12), ("人民网", "学习强国")[month % 2], "中央",
                               f"{year}年工作动态", ""])
-    return {"activities": acts, "casework": cases, "publicity": press}
+    counted = {name: _counted_examples(schema.TABLES[name], years) for name in schema.COUNTED_TABLES}
+    return {"activities": acts, "casework": cases, "publicity": press, **counted}
+
+
+def _counted_examples(table: schema.Table, years: list[int]) -> list[list]:
+    """A counted table's worked example: each kind as often as its minimum asks (else once a year), spread
+    over the year, for each example unit; the values in the order of the table's columns."""
+    minimums = load_rules()[table.prefix].get("minimums", {})
+    rows: list[list] = []
+    for year in years:
+        for unit, *_ in EXAMPLE_UNITS:
+            for code, (label, _aliases) in schema.counted_categories(table).items():
+                times = max(1, int(minimums.get(code, {}).get("per_year", 1)))
+                for k in range(times):
+                    month = int((k + 0.5) * 12 / times) + 1
+                    seq = len(rows) + 1
+                    values = {"unit": unit, "date": date(year, month, 10 + seq % 15), "category": label,
+                              "int": 10 + seq % 20, "key": f"{unit}-{year}-{seq:03d}", "text": f"{year}年{label}"}
+                    rows.append([values["key"] if col.name in table.key else
+                                 values["category"] if col.name == "category" else
+                                 values.get(col.kind, values["text"]) for col in table.columns])
+    return rows
 
 
 def _fill_example(folder: Path, years: list[int]) -> None:
@@ -270,6 +304,12 @@ def init_project(target: Path | str, *, empty: bool = False, year: int | None = 
         written.append(dest)
     example = "" if empty else f"其中已填有两个示例单位{years[0]}—{years[-1]}年的示例记录，可照此登记后删除。"
     readme = target / "README.md"
-    readme.write_text(_PROJECT_README.format(name=target.name, example=example, year=years[1]), encoding="utf-8")
+    from ..figures.kinds import kinds
+
+    tables = "、".join(f"`{t.name}.xlsx`（{t.title}）" for t in schema.TABLES.values() if t.name != "units")
+    prose = "、".join(f"`data/{paths.NARRATIVE_SUBDIR}/default{k.suffix()}.md`（{k.titles['year']}）"
+                     for k in kinds().values())
+    readme.write_text(_PROJECT_README.format(name=target.name, example=example, year=years[1], tables=tables,
+                                             prose=prose), encoding="utf-8")
     written.append(readme)
     return written

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -128,6 +129,12 @@ def channel_table(ledgers: Ledgers, total: Indicators, units: list[str]) -> str:
     return pipe_table(cols, rows)
 
 
+# The sections a kind adds to its district summary (config/kinds.yml ``summary:``): heading and table.
+SUMMARY_SECTIONS: dict[str, tuple[str, Callable[[Ledgers, Indicators, list[str]], str]]] = {
+    "channels": ("信访形式分布", channel_table),
+}
+
+
 def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, Indicators], kind: Kind,
                      ranking: Chart) -> str:
     """The summary report in Pandoc Markdown (``ranking``, the chart of :func:`ranking_chart`, as ``ranking.png``)."""
@@ -153,10 +160,11 @@ def summary_markdown(ledgers: Ledgers, total: Indicators, per_unit: dict[str, In
                      *(number(ind.items[k].value if k in ind.items else None, total.items[k].kind) for k in keys)])
     rows.append(["合计", *(number(total.items[k].value, total.items[k].kind) for k in keys)])
     out.append(pipe_table(cols, rows))
-    numbers = iter("三四五六")
-    if kind.picks("casework.channel.来信"):  # a kind that counts petitions by channel
-        out.append(f"# {next(numbers)}、信访形式分布")
-        out.append(channel_table(ledgers, total, list(per_unit)))
+    numbers = iter("三四五六七八九")
+    for section in kind.summary:  # the kind's own sections (信访形式分布 …)
+        heading, table = SUMMARY_SECTIONS[section]
+        out.append(f"# {next(numbers)}、{heading}")
+        out.append(table(ledgers, total, list(per_unit)))
     out.append(f"# {next(numbers)}、各单位{total.items[rank].label}排名")
     out.append(f"::: {{.caption}}\n图1　{ranking.caption}\n:::")
     out.append(f"![](ranking.png){{alt={md_attribute(ranking.alt(1))}}}")

@@ -66,6 +66,8 @@ _APPENDIX_BLOCKS = ["indicators", "handling", "ring", "trend", "channels", "cate
 # The problem finders written for the built-in tables; a counted table (helpers.read.schema.Table.counted)
 # brings one more, named by its prefix: its section of config/rules.yml (counted_sections()).
 _PROBLEMS = ["activities", "timeliness", "escalation", "satisfaction", "acceptance", "repeats"]
+# The district summary's sections a kind may add (helpers.run.summary.SUMMARY_SECTIONS).
+_SUMMARY_SECTIONS = ["channels"]
 _IDS = {"type": "array", "items": {"type": "string", "pattern": r"^[a-z_]+(\.[^.\s]+)*\*?$"}, "minItems": 1,
         "description": "一组指标代码，如 [casework.total, activity.*]"}
 
@@ -110,6 +112,8 @@ def kinds_schema() -> dict[str, Any]:
                 "headline": _IDS,
                 "appendix": {"type": "array", "items": {"enum": _APPENDIX_BLOCKS},
                              "description": f"附件的表和图：{'、'.join(_APPENDIX_BLOCKS)}"},
+                "summary": {"type": "array", "items": {"enum": _SUMMARY_SECTIONS},
+                            "description": f"全区汇总中本类报告另加的部分：{'、'.join(_SUMMARY_SECTIONS)}"},
             },
         },
     }

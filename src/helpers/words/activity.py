@@ -11,6 +11,7 @@ from .phrasing import cn_date, comparisons, md_escape, span_words
 
 if TYPE_CHECKING:
     from ..document.report import Report
+    from ..figures.base import Indicator
 
 
 def text_activities(r: Report) -> str:
@@ -36,3 +37,23 @@ def problem_activities(r: Report) -> str | None:
              for s in ind.shortfalls]
     lead = span_words(r) if ind.as_of == ind.period.end else f"截至{cn_date(ind.as_of)}（按已届满周期折算）"
     return f"组织生活落实不够到位。{lead}开展{'，'.join(parts)}，未达到规定频次。"
+
+
+# --------------------------------------------------------------------------- the 核对表's words
+
+
+def rule_text(key: str, item: Indicator, rules: dict) -> str | None:
+    """How an activity figure is counted, in Chinese (None: not a figure of this table)."""
+    if key == "activity.total":
+        return "活动台账中日期在统计区间内、类别为各规定类别的记录条数（各类组织生活合计）"
+    code = key.removeprefix("activity.")
+    if code == key or code not in schema.CATEGORIES:
+        return None
+    name, aliases = schema.CATEGORIES[code]
+    also = f"（含{'、'.join(aliases)}等写法）" if aliases else ""
+    return f"活动台账中日期在统计区间内、类别为“{name}”{also}的记录条数"
+
+
+def category_names() -> dict[str, str]:
+    """Each activity category code by its Chinese name (``config/categories.yml``)."""
+    return {code: name for code, (name, _aliases) in schema.CATEGORIES.items()}

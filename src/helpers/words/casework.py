@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
+from ..figures.casework import reply_times
 from ..settings.config import rules as load_rules
 from .phrasing import change_phrase, comparisons, md_escape, number, span_words
 
 if TYPE_CHECKING:
     from ..document.report import Report
+    from ..figures.base import Indicator, Span
 
 
 def _received(r: Report) -> str:
@@ -234,3 +238,56 @@ def problem_repeats(r: Report) -> str | None:
         return None
     return (f"重复信访有所增加。{span_words(r)}重复信访{item.value}件，比上年同期增加{item.value - item.prior}件，"
             "初信初访化解工作仍需加强。")
+
+
+# --------------------------------------------------------------------------- the 核对表's words
+
+# Columns the 核对表 adds to a petition's contract columns: kept by the read step (the
+# petitioner's earlier case, no personal value), then computed from the rules at each span.
+EVIDENCE_KEPT = {"repeat_of": "前次信访编号（同一信访人、同一问题）"}
+EVIDENCE_COMPUTED = {"deadline": "答复期限", "days_taken": "答复用时（天）"}
+
+
+def evidence_columns(cases: pd.DataFrame, span: Span, rules: dict | None = None) -> dict[str, pd.Series]:
+    """The deadline used and the days taken of each case, judged at the span's own end (as_of).
+
+    Parameters
+    ----------
+    cases : DataFrame
+        The casework records a count of ``span`` counted.
+    span : Span
+        The span they were counted in.
+    rules : dict, optional
+        The rules (``config/rules.yml`` when not given).
+
+    Returns
+    -------
+    dict
+        ``deadline`` (datetimes) and ``days_taken`` (whole days as text, empty
+        without a reply by the span's end), indexed like ``cases``.
+    """
+    judged = reply_times(cases, span, rules)
+    return {"deadline": judged["deadline"],
+            "days_taken": judged["days_taken"].map(lambda v: "" if pd.isna(v) else str(int(v)))}
+
+
+def rule_text(key: str, item: Indicator, rules: dict) -> str | None:
+    """How a 信访 figure is counted, with the deadlines and standards of ``config/rules.yml`` (None: not one
+    the table describes itself, such as a rate)."""
+    cw = rules["casework"]
+    if key.startswith("casework.channel."):
+        return f"收到日期在统计区间内、信访形式为“{item.label}”的信访件数"
+    received = "收到日期在统计区间内的信访件"
+    deadline = f"答复期限为收到日期后{cw['reply_days']}天（经批准延期的{cw['extended_reply_days']}天）"
+    return {
+        "casework.total": "收到日期在统计区间内的信访件数",
+        "casework.replied": f"{received}中，截止日前已答复的件数",
+        "casework.on_time": f"{received}中，截止日前已答复且答复日期不晚于答复期限的件数；{deadline}",
+        "casework.pending": f"{received}中，截至截止日尚未答复的件数",
+        "casework.overdue": f"{received}中，答复晚于期限，或截至截止日未答复且已过期限的件数；{deadline}",
+        "casework.escalated": f"{received}中，越级情况为{'、'.join(cw['escalation_levels'])}的件数",
+        "casework.due": f"{received}中，已答复的和超期未答复的件数（按期答复率的分母）",
+        "casework.rated": f"{received}中，满意度为{'、'.join(cw['rated'])}的件数（满意率的分母）",
+        "casework.satisfied": f"{received}中，满意度为{'、'.join(cw['satisfied'])}的件数",
+        "casework.median_reply_days": f"{received}中已答复件的答复用时（答复日期减收到日期，天）的中位数",
+    }.get(key)

@@ -12,6 +12,7 @@ from .phrasing import comparisons, span_words
 
 if TYPE_CHECKING:
     from ..document.report import Report
+    from ..figures.base import Indicator
 
 
 def text_counted(r: Report, table: schema.Table) -> str:
@@ -45,3 +46,25 @@ def problem_counted(r: Report, table: schema.Table) -> str | None:
     if not short:
         return None
     return f"{table.sheet}频次不够。{span_words(r)}开展{'，'.join(short)}，未达到规定要求。"
+
+
+# --------------------------------------------------------------------------- the 核对表's words
+
+
+def rule_text(key: str, item: Indicator, rules: dict, table: schema.Table) -> str | None:
+    """How a counted table's figure is counted, in Chinese (None: not a figure of this table)."""
+    dated = table.column(table.date_column).label
+    if key == f"{table.prefix}.total":
+        return f"{table.title}中{dated}在统计区间内的记录条数（各类{table.sheet}活动合计）"
+    kinds = schema.counted_categories(table)
+    code = key.removeprefix(f"{table.prefix}.")
+    if code == key or code not in kinds:
+        return None
+    name, aliases = kinds[code]
+    also = f"（含{'、'.join(aliases)}等写法）" if aliases else ""
+    return f"{table.title}中{dated}在统计区间内、类别为“{name}”{also}的记录条数"
+
+
+def category_names(table: schema.Table) -> dict[str, str]:
+    """Each kind's code of a counted table by its Chinese name (its section of ``config/rules.yml``)."""
+    return {code: name for code, (name, _aliases) in schema.counted_categories(table).items()}

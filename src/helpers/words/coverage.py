@@ -10,6 +10,7 @@ from .phrasing import fixed, number
 
 if TYPE_CHECKING:
     from ..document.report import Report
+    from ..figures.base import Indicator
 
 
 def text_coverage(r: Report) -> str:
@@ -25,3 +26,16 @@ def text_coverage(r: Report) -> str:
     if rt.prior is not None and c.prior != c.value:
         text += f"，覆盖率较上年同期（{number(rt.prior, 'rate')}）提高{fixed(rt.change)}个百分点"
     return text + "。"
+
+
+# --------------------------------------------------------------------------- the 核对表's words
+
+_RULES = {
+    "coverage.villages": "覆盖台账中的村（社区）个数",
+    "coverage.covered": "建成日期不晚于统计截止日的村（社区）个数",
+}
+
+
+def rule_text(key: str, item: Indicator, rules: dict) -> str | None:
+    """How a coverage figure is counted, in Chinese (None: not one the table describes itself)."""
+    return _RULES.get(key)

@@ -27,22 +27,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date
+from functools import partial
 from html import escape as html_escape
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..figures.base import SPANS, Indicator
-from ..figures.casework import reply_times
+from ..figures.base import SPANS, Indicator, Span
 from ..figures.indicators import Indicators
 from ..read import schema
 from ..read.ledgers import Ledgers, csv_safe
 from ..settings.config import rules as load_rules
 from ..settings.errors import ReportError
 from ..settings.paths import SUMMARY_ID
+from . import activity, casework, coverage, publicity
+from . import counted as counted_words
 from .phrasing import cn_date, number
 
 CSV_FILE = "evidence.csv"
@@ -65,10 +67,59 @@ TABLE_GROUP = {g.table: g for g in GROUPS}
 SPAN_LABELS = {"value": "本期", "prior": "上年同期", "previous": "上期"}
 ANCHOR_PREFIX = "ev-"
 
-# Columns computed for a petition from the rules: the deadline used and the days taken.
-CASE_EXTRA = {"deadline": "答复期限", "days_taken": "答复用时（天）"}
-# Kept by the read step beside the contract's columns: the petitioner's earlier case (no personal value).
-CASE_LINKS = {"repeat_of": "前次信访编号（同一信访人、同一问题）"}
+
+
+@dataclass(frozen=True)
+class TableEvidence:
+    """What a ledger table's own words module gives the 核对表 and ``nianbao explain``.
+
+    Attributes
+    ----------
+    rule_text : callable
+        ``(key, indicator, rules)``: how a figure of the table is counted, in
+        Chinese (None for one it leaves to the generic words, such as a rate).
+    kept : dict
+        Columns the read step keeps beside the contract's (``repeat_of``), and their headers.
+    computed : dict
+        Columns computed from the rules at each span, and their headers (they
+        are in ``evidence.csv`` too).
+    compute : callable, optional
+        ``(records, span, rules)``: the ``computed`` columns of the records a
+        count of ``span`` counted (for 信访: the deadline used, the days taken).
+    stock : bool
+        Whether the table's figures are stocks counted on a date (覆盖), not over a span.
+    names : callable, optional
+        The Chinese name of each ``category`` code the read step gives (组织生活、纪律教育 …).
+    note : str
+        What the 核对明细 says of the table's figures when the report states one
+        (覆盖: 村（社区）按各期截止日统计).
+    """
+
+    rule_text: Callable[[str, Indicator, dict], str | None]
+    kept: dict[str, str] = field(default_factory=dict)
+    computed: dict[str, str] = field(default_factory=dict)
+    compute: Callable[[pd.DataFrame, Span, dict | None], dict[str, pd.Series]] | None = None
+    stock: bool = False
+    names: Callable[[], dict[str, str]] | None = None
+    note: str = ""
+
+    @property
+    def columns(self) -> dict[str, str]:
+        """The table's own evidence columns and their headers, kept then computed."""
+        return {**self.kept, **self.computed}
+
+
+# Each ledger table's evidence words (a counted table's come with it).
+TABLE_EVIDENCE: dict[str, TableEvidence] = {
+    "activities": TableEvidence(activity.rule_text, names=activity.category_names),
+    "casework": TableEvidence(casework.rule_text, casework.EVIDENCE_KEPT, casework.EVIDENCE_COMPUTED,
+                              casework.evidence_columns),
+    "publicity": TableEvidence(publicity.rule_text),
+    "coverage": TableEvidence(coverage.rule_text, stock=True, note="村（社区）按各期截止日统计"),
+}
+TABLE_EVIDENCE.update({name: TableEvidence(partial(counted_words.rule_text, table=schema.TABLES[name]),
+                                           names=partial(counted_words.category_names, schema.TABLES[name]))
+                       for name in schema.COUNTED_TABLES})
 LEAD_COLUMNS = ["indicator", "span", "file", "sheet", "row"]
 LEAD_HEADERS = {"indicator": "指标", "label": "指标名称", "span": "统计区间", "file": "文件", "sheet": "工作表",
                 "row": "行号"}
@@ -85,24 +136,21 @@ def _contract_columns() -> list[str]:
 
 
 CONTRACT_COLUMNS: list[str] = _contract_columns()
-CSV_COLUMNS: list[str] = [*LEAD_COLUMNS, *CONTRACT_COLUMNS, *CASE_EXTRA]
+# evidence.csv's columns: the computed ones too (a column the read step keeps, such as repeat_of, is not in it)
+CSV_COLUMNS: list[str] = [*LEAD_COLUMNS, *CONTRACT_COLUMNS, *(c for e in TABLE_EVIDENCE.values() for c in e.computed)]
 
 
 def table_columns(table: str) -> list[str]:
-    """The evidence columns of one table's records: its contract columns (and, for casework, the two computed)."""
-    cols = [c.name for c in schema.TABLES[table].columns]
-    return cols + list(CASE_LINKS) + list(CASE_EXTRA) if table == "casework" else cols
+    """The evidence columns of one table's records: its contract columns, then its own (:data:`TABLE_EVIDENCE`)."""
+    return [c.name for c in schema.TABLES[table].columns] + list(TABLE_EVIDENCE[table].columns)
 
 
 def header(column: str, table: str) -> str:
-    """The Chinese header of an evidence column: the contract's first alias."""
+    """The Chinese header of an evidence column: the contract's first alias, or the table's own header."""
     if column in LEAD_HEADERS:
         return LEAD_HEADERS[column]
-    if column in CASE_EXTRA:
-        return CASE_EXTRA[column]
-    if column in CASE_LINKS:
-        return CASE_LINKS[column]
-    return schema.TABLES[table].column(column).aliases[0]
+    own = TABLE_EVIDENCE[table].columns
+    return own[column] if column in own else schema.TABLES[table].column(column).aliases[0]
 
 
 def anchor(key: str, span: str) -> str:
@@ -129,47 +177,29 @@ def span_words(ind: Indicators, span: str, stock: bool = False) -> str:
 
 
 def rule_text(key: str, ind: Indicators, rules: dict | None = None) -> str:
-    """How a figure is computed, in Chinese, with the deadlines and standards of ``config/rules.yml``."""
-    cw = (rules or load_rules())["casework"]
+    """How a figure is computed, in Chinese, with the deadlines and standards of ``config/rules.yml``.
+
+    The figure's table words it (:data:`TABLE_EVIDENCE`); a rate the table leaves
+    to these words is its two counts divided, and anything else is named by its label.
+    """
     item = ind.with_bases()[key]
-    if key == "activity.total":
-        return "活动台账中日期在统计区间内、类别为各规定类别的记录条数（各类组织生活合计）"
-    if key.startswith("casework.channel."):
-        return f"收到日期在统计区间内、信访形式为“{item.label}”的信访件数"
-    if key.startswith("activity."):
-        code = key.split(".", 1)[1]
-        name, aliases = schema.CATEGORIES[code]
-        also = f"（含{'、'.join(aliases)}等写法）" if aliases else ""
-        return f"活动台账中日期在统计区间内、类别为“{name}”{also}的记录条数"
-    received = "收到日期在统计区间内的信访件"
-    deadline = f"答复期限为收到日期后{cw['reply_days']}天（经批准延期的{cw['extended_reply_days']}天）"
-    texts = {
-        "casework.total": "收到日期在统计区间内的信访件数",
-        "casework.replied": f"{received}中，截止日前已答复的件数",
-        "casework.on_time": f"{received}中，截止日前已答复且答复日期不晚于答复期限的件数；{deadline}",
-        "casework.pending": f"{received}中，截至截止日尚未答复的件数",
-        "casework.overdue": f"{received}中，答复晚于期限，或截至截止日未答复且已过期限的件数；{deadline}",
-        "casework.escalated": f"{received}中，越级情况为{'、'.join(cw['escalation_levels'])}的件数",
-        "casework.due": f"{received}中，已答复的和超期未答复的件数（按期答复率的分母）",
-        "casework.rated": f"{received}中，满意度为{'、'.join(cw['rated'])}的件数（满意率的分母）",
-        "casework.satisfied": f"{received}中，满意度为{'、'.join(cw['satisfied'])}的件数",
-        "casework.median_reply_days": f"{received}中已答复件的答复用时（答复日期减收到日期，天）的中位数",
-        "publicity.total": "刊发日期在统计区间内的宣传报道篇数",
-        "publicity.outlets": "刊发日期在统计区间内的宣传报道中，不同媒体名称的个数",
-        "coverage.villages": "覆盖台账中的村（社区）个数",
-        "coverage.covered": "建成日期不晚于统计截止日的村（社区）个数",
-    }
-    if key in texts:
-        return texts[key]
+    own = TABLE_EVIDENCE[item.table].rule_text(key, item, rules or load_rules()) if item.table in TABLE_EVIDENCE \
+        else None
+    if own:
+        return own
     if item.kind == "rate" and len(item.basis) == 2:
         top, bottom = (ind.with_bases()[b].label for b in item.basis)
         return f"{top} ÷ {bottom} × 100%，保留一位小数"
     return item.label
 
 
-def is_stock(key: str) -> bool:
-    """Whether a figure is a stock counted on a date (coverage) rather than over a span."""
-    return key.startswith("coverage.")
+def is_stock(key: str, ind: Indicators | None = None) -> bool:
+    """Whether a figure is a stock counted on a date (coverage) rather than over a span (its table says)."""
+    if ind is not None and key in ind.with_bases():
+        table = ind.with_bases()[key].table
+    else:
+        table = next((name for name, t in schema.TABLES.items() if t.prefix and key.startswith(f"{t.prefix}.")), "")
+    return table in TABLE_EVIDENCE and TABLE_EVIDENCE[table].stock
 
 
 # --------------------------------------------------------------------------- the rows
@@ -214,6 +244,7 @@ def table_records(ledgers: Ledgers, ind: Indicators, table: str, rules: dict | N
     frame = getattr(ledgers, table)
     items = counted(ind, table)
     cols = table_columns(table)
+    own = TABLE_EVIDENCE[table]
     by_span = {span: {k: i.evidence[span] for k, i in items.items()
                       if i.figure(span) is not None and span in i.evidence} for span in SPANS}
     by_span = {span: rows for span, rows in by_span.items() if rows}
@@ -224,15 +255,14 @@ def table_records(ledgers: Ledgers, ind: Indicators, table: str, rules: dict | N
         file, sheet = _source(base, ledgers, table)
         text = {"file": file.to_numpy(), "sheet": sheet.to_numpy(), "row": base["row"].to_numpy(),
                 **{c: _text(base[c] if c in base else pd.Series("", index=base.index)).to_numpy()
-                   for c in cols if c not in CASE_EXTRA}}  # once per record
+                   for c in cols if c not in own.computed}}  # once per record
         for span, rows in by_span.items():
             labels = pd.Index(np.unique(np.concatenate([np.asarray(r) for r in rows.values()])))
             pos = every.get_indexer(labels)
             part = {"span": np.full(len(pos), span, dtype=object), **{c: v[pos] for c, v in text.items()}}
-            if table == "casework":  # the deadline used and the days taken, judged at the span's own as_of
-                judged = reply_times(base.iloc[pos], ind.spans[span], rules)
-                part["deadline"] = _text(judged["deadline"]).to_numpy()
-                part["days_taken"] = judged["days_taken"].map(lambda v: "" if pd.isna(v) else str(int(v))).to_numpy()
+            if own.compute is not None:  # for 信访: the deadline used and the days taken, at the span's own as_of
+                for col, values in own.compute(base.iloc[pos], ind.spans[span], rules).items():
+                    part[col] = _text(values).to_numpy()
             for key in items:
                 part[key] = labels.isin(rows[key]) if key in rows else np.zeros(len(labels), dtype=bool)
             parts.append(pd.DataFrame(part)[["span", "file", "sheet", "row", *cols, *items]])
@@ -297,9 +327,12 @@ def check_counts(ind: Indicators, published: dict | None = None) -> None:
         raise ReportError("核对明细与指标数不符：" + "；".join(problems))
 
 
-def for_people(lines: pd.DataFrame) -> pd.DataFrame:
-    """Activity lines as a clerk reads them: the category by its Chinese name, not its code."""
-    names = {code: name for code, (name, _aliases) in schema.CATEGORIES.items()}
+def for_people(lines: pd.DataFrame, table: str = "activities") -> pd.DataFrame:
+    """A table's lines as a clerk reads them: a category by its Chinese name, not its code."""
+    names = TABLE_EVIDENCE[table].names
+    if names is None or "category" not in lines:
+        return lines
+    names = names()
     return lines.assign(category=lines["category"].map(lambda c: names.get(c, c)))
 
 
@@ -323,7 +356,7 @@ def figure_rows(ind: Indicators, rules: dict | None = None) -> list[list]:
                 continue
             basis = " ÷ ".join(f"{items[b].label}（{b}）" for b in item.basis if b in items)
             rows = len(item.evidence[span]) if item.counted and span in item.evidence else ""
-            out.append([key, item.label, SPAN_LABELS[span], span_words(ind, span, is_stock(key)),
+            out.append([key, item.label, SPAN_LABELS[span], span_words(ind, span, is_stock(key, ind)),
                         number(figure, item.kind), item.unit if item.unit != "%" else "", rows,
                         rule_text(key, ind, rules), basis])
     return out
@@ -356,7 +389,7 @@ def write_xlsx(records: dict[str, pd.DataFrame], ind: Indicators, target: Path, 
         rec = records.get(group.table)
         if not items or rec is None:  # a sheet only for a table the report counts from
             continue
-        rec = for_people(rec) if group.table == "activities" else rec
+        rec = for_people(rec, group.table)
         # a CSV ledger has no sheets, and a unit's own report has one unit: such columns are left out
         cols = [c for c in ("file", "sheet", "row", *table_columns(group.table))
                 if not (c == "sheet" and not (rec["sheet"].astype(str) != "").any())
@@ -683,10 +716,12 @@ def evidence_markdown(ledgers: Ledgers, ind: Indicators, provenance: list[str] |
     places: dict[str, _Places] = {}
     spans = [s for s in SPANS if s in ind.spans]
     when = "，".join(f"{SPAN_LABELS[s]}为{span_words(ind, s)}" for s in spans)
+    notes = dict.fromkeys(TABLE_EVIDENCE[i.table].note for i in items.values()
+                          if i.table in TABLE_EVIDENCE and TABLE_EVIDENCE[i.table].note)
     out = ["::: {.evidence #evidence}", "## 核对明细",
            ("表1各数字所计的台账记录，按单位列出条数，逐行明细见核对表或 nianbao explain。" if ind.unit_id == SUMMARY_ID
             else "表1各数字所计的台账记录（文件、工作表、行号）。") + when
-           + f"{'；村（社区）按各期截止日统计' if ind.has_coverage else ''}。"
+           + "".join(f"；{note}" for note in notes) + "。"
            f"比率列出分子、分母。完整明细见同目录{CSV_FILE}和{XLSX_FILE}（核对表）。"]
     paragraphs = []
     for key, item in items.items():

@@ -10,6 +10,7 @@ from .phrasing import comparisons, md_escape, span_words
 
 if TYPE_CHECKING:
     from ..document.report import Report
+    from ..figures.base import Indicator
 
 
 def text_publicity(r: Report) -> str:
@@ -26,3 +27,16 @@ def text_publicity(r: Report) -> str:
     if total.prior is not None:
         text += f"，{comparisons(r, total)}"
     return text + "。"
+
+
+# --------------------------------------------------------------------------- the 核对表's words
+
+_RULES = {
+    "publicity.total": "刊发日期在统计区间内的宣传报道篇数",
+    "publicity.outlets": "刊发日期在统计区间内的宣传报道中，不同媒体名称的个数",
+}
+
+
+def rule_text(key: str, item: Indicator, rules: dict) -> str | None:
+    """How a publicity figure is counted, in Chinese (None: not one the table describes itself)."""
+    return _RULES.get(key)
