@@ -49,8 +49,9 @@ class Column:
         by its dotted path (``casework.channels``), ``first:<path>`` for the
         first word of such a list (``first:reading.none_words``: 无),
         ``categories`` for the activity categories (``config/categories.yml``:
-        other spellings may be typed), ``counted`` for the kinds a counted
-        table counts. A ``bool`` column always offers the first yes and no words.
+        other spellings may be typed). A ``bool`` column always offers the
+        first yes and no words, and a counted table's ``category`` the kinds it
+        counts (its section of ``config/rules.yml``).
     """
 
     name: str
@@ -239,7 +240,7 @@ DISCIPLINE = Table(
         Column("activity_id", ("编号",)),
         Column("unit", ("单位",), True, "unit"),
         Column("date", ("日期", "活动日期", "开展日期"), True, "date"),
-        Column("category", ("类别", "活动类别", "教育形式", "活动形式"), True, choices=("counted",)),
+        Column("category", ("类别", "活动类别", "教育形式", "活动形式"), True),
         Column("title", ("主题", "活动主题")),
         Column("participants", ("参加人数", "参会人数", "人数"), False, "int"),
     ),

@@ -46,11 +46,9 @@ def _choices() -> dict[tuple[str, str], list[str]]:
             value = value[key]
         return list(value)
 
-    def values(source: str, table: schema.Table) -> list[str]:
+    def values(source: str) -> list[str]:
         if source == "categories":
             return [name for name, _aliases in schema.CATEGORIES.values()]
-        if source == "counted":  # a counted table's kinds, as config/rules.yml names them
-            return [label for label, _aliases in schema.counted_categories(table).values()]
         if source.startswith("first:"):
             return [str(listed(source.removeprefix("first:"))[0])]
         return [str(v) for v in listed(source)]
@@ -59,8 +57,10 @@ def _choices() -> dict[tuple[str, str], list[str]]:
     for table in schema.TABLES.values():
         for col in table.columns:
             options = [str(reading["true_words"][0]), str(reading["false_words"][0])] if col.kind == "bool" else []
+            if table.counted and col.name == "category":  # its kinds, as config/rules.yml names them
+                options += [label for label, _aliases in schema.counted_categories(table).values()]
             for source in col.choices:
-                options += values(source, table)
+                options += values(source)
             if options:
                 out[(table.name, col.name)] = options
     return out
