@@ -76,3 +76,17 @@ def test_a_tables_modules_are_code_of_the_kinds_that_state_its_figures(monkeypat
     after = {kind: provenance.code_hash(kind) for kind in files}
     assert after["integrity"] == before["integrity"]
     assert after["casework"] != before["casework"] and after["ideology"] != before["ideology"]
+
+
+def test_a_kinds_tables_follow_its_figure_patterns():
+    """``activity*`` or ``*`` in a kind's figures names tables too: their modules stay in its code hash."""
+    from dataclasses import replace
+
+    from helpers.figures.kinds import get
+    from helpers.figures.trust import kind_tables
+    from helpers.read import schema
+
+    kind = get("ideology")
+    assert kind_tables(replace(kind, figures=("*",))) == list(schema.LEDGER_TABLES)
+    assert kind_tables(replace(kind, figures=("activity*",))) == ["activities"]
+    assert kind_tables(get("integrity")) == ["discipline"]

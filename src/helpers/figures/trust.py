@@ -14,6 +14,7 @@ so on its first page) when, for a table the report's kind counts:
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,9 +28,9 @@ from .periods import Period
 
 
 def kind_tables(kind: Kind) -> list[str]:
-    """The ledger tables whose figures a kind states."""
+    """The ledger tables whose figures a kind states (a pattern such as ``activity*`` or ``*`` included)."""
     return [name for name in schema.LEDGER_TABLES
-            if any(p.split(".")[0] == schema.TABLES[name].prefix for p in kind.figures)]
+            if any(fnmatch.fnmatchcase(schema.TABLES[name].prefix, p.split(".")[0]) for p in kind.figures)]
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,6 @@ SPAN_LABELS = {"value": "本期", "prior": "上年同期", "previous": "上期"}
 ANCHOR_PREFIX = "ev-"
 
 
-
 @dataclass(frozen=True)
 class TableEvidence:
     """What a ledger table's own words module gives the 核对表 and ``nianbao explain``.
@@ -327,7 +326,7 @@ def check_counts(ind: Indicators, published: dict | None = None) -> None:
         raise ReportError("核对明细与指标数不符：" + "；".join(problems))
 
 
-def for_people(lines: pd.DataFrame, table: str = "activities") -> pd.DataFrame:
+def for_people(lines: pd.DataFrame, table: str) -> pd.DataFrame:
     """A table's lines as a clerk reads them: a category by its Chinese name, not its code."""
     names = TABLE_EVIDENCE[table].names
     if names is None or "category" not in lines:
