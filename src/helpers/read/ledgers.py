@@ -819,6 +819,7 @@ class Checking:
     problems: _Problems
     unsettled_parts: list[pd.DataFrame]
     kept: dict  # per table, per unit: the optional columns its rows fill (see read.casework.kept_by_unit)
+    dated: pd.Series | None = None  # each row's first date (how an unsettled row is dated)
     derived: list[str] = field(default_factory=list)  # columns the check adds to the table (``repeat_of``)
 
     distinct = staticmethod(map_distinct)
@@ -841,14 +842,15 @@ class Checking:
         good[np.isin(np.arange(len(self.frame)), self.problems.bad_positions())] = False
         return good
 
-    def unsettle(self, mask: pd.Series, what: str, value: pd.Series, means: pd.Series) -> None:
+    def unsettle(self, mask: pd.Series, what: str, value: pd.Series, means: pd.Series | str) -> None:
         """Leave the rows of ``mask`` neither counted nor apart until the office settles ``what``
         (``value`` as written, what it probably ``means``)."""
         frame = self.frame
         self.unsettled_parts.append(pd.DataFrame({
             "table": self.table.name, "file": frame.loc[mask, "file"], "sheet": frame.loc[mask, "sheet"],
             "row": frame.loc[mask, "row"], "unit_id": frame.loc[mask, "_unit_id"],
-            "date": self.typed[self.table.date_column][mask], "what": what, "value": value, "means": means}))
+            "date": self.dated[mask] if self.dated is not None else pd.NaT, "what": what, "value": value,
+            "means": means}))
 
 
 # Each ledger table's own check, after the ones every table gets (a counted table's comes with it).
@@ -885,15 +887,11 @@ def _check_table(
             typed[col.name] = _yes_no(frame, col.name, reading, problems, col.label)
     for key in table.key:
         _check_duplicates(frame, table, key, problems)
+    checking = Checking(table, frame, typed, rules, problems, unsettled, kept, primary)
     unknown = (frame["_unit_id"] == "") & (written != "")
-    if unknown.any():
-        unsettled.append(pd.DataFrame({
-            "table": name, "file": frame.loc[unknown, "file"], "sheet": frame.loc[unknown, "sheet"],
-            "row": frame.loc[unknown, "row"], "unit_id": "",
-            "date": primary[unknown] if primary is not None else pd.NaT, "what": "unit",
-            "value": map_distinct(written[unknown], problems.personal.hide), "means": ""}))
+    if unknown.any():  # a unit the office names that units.csv does not hold
+        checking.unsettle(unknown, "unit", map_distinct(written[unknown], problems.personal.hide), "")
     own = TABLE_CHECKS.get(name)
-    checking = Checking(table, frame, typed, rules, problems, unsettled, kept)
     if own is not None:
         own(checking)
     out = frame.assign(**typed)

@@ -193,12 +193,9 @@ def rule_text(key: str, ind: Indicators, rules: dict | None = None) -> str:
     return item.label
 
 
-def is_stock(key: str, ind: Indicators | None = None) -> bool:
+def is_stock(key: str, ind: Indicators) -> bool:
     """Whether a figure is a stock counted on a date (coverage) rather than over a span (its table says)."""
-    if ind is not None and key in ind.with_bases():
-        table = ind.with_bases()[key].table
-    else:
-        table = next((name for name, t in schema.TABLES.items() if t.prefix and key.startswith(f"{t.prefix}.")), "")
+    table = ind.with_bases()[key].table
     return table in TABLE_EVIDENCE and TABLE_EVIDENCE[table].stock
 
 
