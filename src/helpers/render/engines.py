@@ -24,7 +24,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -233,12 +233,70 @@ def render_html(md: Path, target: Path) -> Path:
     return target
 
 
-def render_docx(md: Path, target: Path, layout: Layout) -> Path:
-    """DOCX with the reference document generated from ``_quarto.yml``."""
+def pandoc_outputs(md: Path, outputs: list[dict]) -> Iterator[str]:
+    """Write several outputs of ``md`` in one Pandoc process; yield each one's ``id`` once its file is written.
+
+    The process (``pandoc lua templates/writers.lua``) reads the Markdown once and
+    applies ``templates/nianbao.lua`` for each output's format, as ``--lua-filter``
+    would: the files are the ones a Pandoc process per output writes. The caller
+    can go on with an output (compile the PDF) while the next is written.
+
+    Parameters
+    ----------
+    md : Path
+        The report's Pandoc Markdown; the process runs in its folder.
+    outputs : list of dict
+        Each ``id`` (said back when written), ``format`` (Pandoc's writer),
+        ``file`` and, as the writer needs them, ``template``, ``variables``,
+        ``reference_doc``.
+
+    Raises
+    ------
+    RenderError
+        When Pandoc fails (its message).
+    """
+    from pypandoc import get_pandoc_path
+
+    job = {"input": md.name, "reader": MARKDOWN_READER, "filter": str(paths.template("nianbao.lua")),
+           "outputs": outputs}
+    with tempfile.TemporaryFile() as err:  # Pandoc's warnings: a file, so that no pipe fills while we read
+        proc = subprocess.Popen([get_pandoc_path(), "lua", str(paths.template("writers.lua"))], cwd=md.parent,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)
+        try:
+            proc.stdin.write(json.dumps(job).encode("utf-8"))
+            proc.stdin.close()
+            for line in proc.stdout:
+                yield line.decode("utf-8").strip()
+            code = proc.wait()
+        finally:
+            if proc.poll() is None:  # the caller stopped (an error while finishing an output): so does Pandoc
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+        if code != 0:
+            err.seek(0)
+            said = err.read().decode("utf-8", "replace").strip()
+            raise RenderError(f"pandoc 转换失败（状态码 {code}）：{said[:500]}")
+
+
+def docx_output(md: Path, target: Path, layout: Layout, choices: dict | None = None) -> dict:
+    """The DOCX as an output of :func:`pandoc_outputs`: its reference document generated from ``_quarto.yml``."""
     from .docx_reference import reference_docx
 
-    _pandoc([*_common(md), "-t", "docx", "--reference-doc", str(reference_docx(layout)),
-             "-o", str(target)], md.parent)
+    return {"format": "docx", "file": str(target), "reference_doc": str(reference_docx(layout))}
+
+
+def typst_output(md: Path, target: Path, layout: Layout, choices: dict | None = None) -> dict:
+    """The PDF's typst source (``report.typ`` beside ``md``) as an output of :func:`pandoc_outputs`."""
+    typ_template = quarto_config()["format"].get("typst", {}).get("template", "templates/official.typ")
+    return {"format": "typst", "file": "report.typ", "template": str(paths.resource(typ_template)),
+            "variables": typst_variables(layout, choices)}
+
+
+def render_docx(md: Path, target: Path, layout: Layout) -> Path:
+    """DOCX with the reference document generated from ``_quarto.yml``."""
+    for _ in pandoc_outputs(md, [{"id": "docx", **docx_output(md, target, layout)}]):
+        pass
     return target
 
 
@@ -361,18 +419,19 @@ def typst_compile(source: Path, target: Path, root: Path, standard: str | None) 
         raise RenderError(f"typst 排版失败：{reply['error'][:500]}")
 
 
-def render_pdf(md: Path, target: Path, layout: Layout, choices=None, roles: tuple[str, ...] = PDF_ROLES) -> Path:
-    """PDF through typst, then check that the font of each of ``roles`` was embedded."""
-    typ_template = quarto_config()["format"].get("typst", {}).get("template", "templates/official.typ")
-    args = [*_common(md), "-t", "typst", "--template", str(paths.resource(typ_template)), "-o", "report.typ"]
-    for key, value in typst_variables(layout, choices).items():
-        args += ["-V", f"{key}={value}"]
-    _pandoc(args, md.parent)
-    standard = pdf_standard()
-    typst_compile(md.parent / "report.typ", target, md.parent, standard)
+def compile_pdf(md: Path, target: Path, layout: Layout, choices=None, roles: tuple[str, ...] = PDF_ROLES) -> Path:
+    """The PDF from its typst source beside ``md``; then check that the font of each of ``roles`` was embedded."""
+    typst_compile(md.parent / "report.typ", target, md.parent, pdf_standard())
     if choices is not None:
         check_embedded(target, choices, roles)
     return target
+
+
+def render_pdf(md: Path, target: Path, layout: Layout, choices=None, roles: tuple[str, ...] = PDF_ROLES) -> Path:
+    """PDF through typst, then check that the font of each of ``roles`` was embedded."""
+    for _ in pandoc_outputs(md, [{"id": "pdf", **typst_output(md, target, layout, choices)}]):
+        pass
+    return compile_pdf(md, target, layout, choices, roles)
 
 
 def iso_date(text: str) -> str | None:
@@ -410,11 +469,15 @@ def render_ofd(pdf: Path, target: Path, meta: dict) -> Path:
 class Format:
     """One output format, declared once: reports, summaries, the site and ``--formats`` read :data:`FORMAT_SPECS`.
 
-    A format is either rendered from the report's Pandoc Markdown,
-    ``builtin(md, target, layout, choices, roles)``, with Quarto's name for it in
-    ``quarto_to``; or converted from another format's file (``made_from``),
-    ``convert(source, target, meta)`` with the report's metadata, the same after
-    either engine. ``label`` is how the site's links name it.
+    A format is rendered from the report's Pandoc Markdown, with Quarto's name for
+    it in ``quarto_to``: either by a Pandoc process of its own,
+    ``builtin(md, target, layout, choices, roles)``, or as one of the outputs one
+    Pandoc process writes together (:func:`pandoc_outputs`), ``pandoc_output(md,
+    target, layout, choices)``, then ``finish(md, target, layout, choices, roles)``
+    if its Pandoc output is not the file itself (the PDF's typst source). Or it is
+    converted from another format's file (``made_from``), ``convert(source,
+    target, meta)`` with the report's metadata, the same after either engine.
+    ``label`` is how the site's links name it.
     """
 
     id: str
@@ -423,6 +486,8 @@ class Format:
     quarto_to: str | None = None
     made_from: str | None = None
     convert: Callable[[Path, Path, dict], Path] | None = None
+    pandoc_output: Callable[..., dict] | None = None
+    finish: Callable[..., Path] | None = None
 
     @property
     def file_name(self) -> str:
@@ -430,11 +495,11 @@ class Format:
 
 
 FORMAT_SPECS: dict[str, Format] = {f.id: f for f in (
+    # HTML has a Pandoc process of its own: its resources are embedded by Pandoc's command line only
     Format("html", "HTML", lambda md, target, layout, choices, roles: render_html(md, target), "html"),
-    Format("pdf", "PDF", lambda md, target, layout, choices, roles: render_pdf(md, target, layout, choices, roles),
-           "typst"),
+    Format("pdf", "PDF", quarto_to="typst", pandoc_output=typst_output, finish=compile_pdf),
     Format("ofd", "OFD", made_from="pdf", convert=render_ofd),
-    Format("docx", "DOCX", lambda md, target, layout, choices, roles: render_docx(md, target, layout), "docx"),
+    Format("docx", "DOCX", quarto_to="docx", pandoc_output=docx_output),
 )}
 FORMATS: tuple[str, ...] = tuple(FORMAT_SPECS)  # every format, in the order files are listed
 QUARTO_TO = {f.id: f.quarto_to for f in FORMAT_SPECS.values() if f.quarto_to}  # format id -> Quarto format
@@ -450,14 +515,17 @@ def render_markdown(md: Path, out_dir: Path, formats: tuple[str, ...], layout: L
                     roles: tuple[str, ...], timings: dict | None = None, parallel: bool = False) -> dict[str, Path]:
     """Render Pandoc Markdown into ``out_dir`` as ``report.<format>`` with the built-in engines.
 
-    A format converted from another (OFD from the PDF) gets its source rendered
-    too; a source not asked for is written beside ``md`` and not kept.
+    The formats Pandoc writes together (:attr:`Format.pandoc_output`) come from one
+    Pandoc process, each finished (the PDF compiled) as soon as it is written; a
+    format converted from another (OFD from the PDF) gets its source rendered too;
+    a source not asked for is written beside ``md`` and not kept.
 
     Parameters
     ----------
     parallel : bool
-        Render the formats at once, each in a thread (their Pandoc processes run side by side): for a
-        process that has the machine to itself (a single report), not for a pool's workers.
+        Render HTML and the formats Pandoc writes together at once, each in a thread (their Pandoc
+        processes run side by side): for a process that has the machine to itself (a single report),
+        not for a pool's workers.
 
     Returns
     -------
@@ -468,37 +536,56 @@ def render_markdown(md: Path, out_dir: Path, formats: tuple[str, ...], layout: L
     timings = {} if timings is None else timings
     meta: list[dict] = []
 
-    def one(fmt: str, source: Path | None) -> Path:
+    def target_of(fmt: str) -> Path:
+        return (out_dir if fmt in formats else md.parent) / FORMAT_SPECS[fmt].file_name
+
+    def timed(key: str, make: Callable[..., Path], *args) -> Path:
         start = time.perf_counter()
-        spec = FORMAT_SPECS[fmt]
-        target = (out_dir if fmt in formats else md.parent) / spec.file_name
-        if spec.made_from:
-            if not meta:
-                meta.append(split_metadata(md.read_text(encoding="utf-8"))[0])
-            done = spec.convert(source, target, meta[0])
-        else:
-            done = spec.builtin(md, target, layout, choices, roles)
-        timings[fmt] = round(time.perf_counter() - start, 3)
+        done = make(*args)
+        timings[key] = round(time.perf_counter() - start, 3)
         return done
 
-    def chain(fmt: str) -> dict[str, Path]:  # a format, then the formats made from it
-        got = {fmt: one(fmt, None)}
-        for later in order:
-            if FORMAT_SPECS[later].made_from == fmt:
-                got[later] = one(later, got[fmt])
+    def then(fmt: str, got: dict[str, Path]) -> None:  # the formats made from fmt
+        for later in (f for f in order if FORMAT_SPECS[f].made_from == fmt):
+            if not meta:
+                meta.append(split_metadata(md.read_text(encoding="utf-8"))[0])
+            got[later] = timed(later, FORMAT_SPECS[later].convert, got[fmt], target_of(later), meta[0])
+
+    def alone(fmt: str) -> dict[str, Path]:
+        spec = FORMAT_SPECS[fmt]
+        got = {fmt: timed(fmt, spec.builtin, md, target_of(fmt), layout, choices, roles)}
+        then(fmt, got)
         return got
 
-    roots = [fmt for fmt in order if not FORMAT_SPECS[fmt].made_from]
+    def together(fmts: list[str]) -> dict[str, Path]:
+        outputs = [{"id": f, **FORMAT_SPECS[f].pandoc_output(md, target_of(f), layout, choices)} for f in fmts]
+        got: dict[str, Path] = {}
+        start = time.perf_counter()
+        for fmt in pandoc_outputs(md, outputs):
+            waited = time.perf_counter()
+            spec = FORMAT_SPECS[fmt]
+            got[fmt] = (timed(fmt, spec.finish, md, target_of(fmt), layout, choices, roles) if spec.finish
+                        else target_of(fmt))
+            then(fmt, got)
+            start += time.perf_counter() - waited  # Pandoc's time is what we waited for it
+        timings["pandoc"] = round(time.perf_counter() - start, 3)
+        return got
+
+    roots = [f for f in order if not FORMAT_SPECS[f].made_from]
+    shared = [f for f in roots if FORMAT_SPECS[f].pandoc_output]
+    tasks: list[Callable[[], dict[str, Path]]] = [lambda f=f: alone(f) for f in roots if f not in shared]
+    if shared:
+        tasks.append(lambda: together(shared))
     written: dict[str, Path] = {}
-    if parallel and len(roots) > 1:  # each chain in a thread
+    if parallel and len(tasks) > 1:  # each in a thread
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=len(roots), thread_name_prefix="nianbao-render") as pool:
-            for got in pool.map(chain, roots):
+        with ThreadPoolExecutor(max_workers=len(tasks), thread_name_prefix="nianbao-render") as pool:
+            for got in pool.map(lambda task: task(), tasks):
                 written.update(got)
     else:
-        for root in roots:
-            written.update(chain(root))
+        for task in tasks:
+            written.update(task())
     return {f: written[f] for f in formats}
 
 

@@ -1,0 +1,42 @@
+-- nianbao's built-in renderer: one Pandoc process reads a report's Markdown once and
+-- writes several of its outputs (the typst source of the PDF, the DOCX), each with the
+-- filter applied as `pandoc --lua-filter` applies it for that format.
+-- Run as `pandoc lua writers.lua` in the Markdown's folder; the job is one JSON object on
+-- standard input:
+--   { "input": "report.md", "reader": "markdown-…", "filter": ".../nianbao.lua",
+--     "outputs": [ { "id": "pdf", "format": "typst", "file": "report.typ",
+--                    "template": ".../official.typ", "variables": { "papersize": "a4", … } },
+--                  { "id": "docx", "format": "docx", "file": ".../report.docx", "reference_doc": ".../reference.docx" } ] }
+-- Each output's id is printed on its own line once its file is written, so that the
+-- caller can go on with it (compile the PDF) while the next one is written.
+
+local job = pandoc.json.decode(io.read("a"), false)
+
+local function read(path)
+  local f = assert(io.open(path, "rb"))
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
+local doc = pandoc.read(read(job.input), job.reader)
+
+for _, out in ipairs(job.outputs) do
+  FORMAT = out.format -- what the filter asks, as under --lua-filter
+  local filtered = doc:clone()
+  for _, filter in ipairs(dofile(job.filter)) do
+    filtered = filtered:walk(filter)
+  end
+  local options = { variables = out.variables or {} }
+  if out.template then
+    options.template = pandoc.template.compile(read(out.template), out.template)
+  end
+  if out.reference_doc then
+    options.reference_doc = out.reference_doc
+  end
+  local f = assert(io.open(out.file, "wb"))
+  f:write(pandoc.write(filtered, out.format, options))
+  f:close()
+  io.stdout:write(out.id or out.format, "\n")
+  io.stdout:flush()
+end
