@@ -1,10 +1,12 @@
 -- nianbao's built-in renderer: one Pandoc process reads a report's Markdown once and
--- writes several of its outputs (the typst source of the PDF, the DOCX), each with the
--- filter applied as `pandoc --lua-filter` applies it for that format.
+-- writes each of its outputs (the typst source of the PDF, the DOCX, the document the
+-- HTML is written from), each with the filter applied as `pandoc --lua-filter` applies
+-- it for that format (`filter_for`, when the output is not yet the format itself).
 -- Run as `pandoc lua writers.lua` in the Markdown's folder; the job is one JSON object on
 -- standard input:
 --   { "input": "report.md", "reader": "markdown-…", "filter": ".../nianbao.lua",
---     "outputs": [ { "id": "pdf", "format": "typst", "file": "report.typ",
+--     "outputs": [ { "id": "html", "format": "json", "filter_for": "html5", "file": "report.json" },
+--                  { "id": "pdf", "format": "typst", "file": "report.typ",
 --                    "template": ".../official.typ", "variables": { "papersize": "a4", … } },
 --                  { "id": "docx", "format": "docx", "file": ".../report.docx", "reference_doc": ".../reference.docx" } ] }
 -- Each output's id is printed on its own line once its file is written, so that the
@@ -22,7 +24,7 @@ end
 local doc = pandoc.read(read(job.input), job.reader)
 
 for _, out in ipairs(job.outputs) do
-  FORMAT = out.format -- what the filter asks, as under --lua-filter
+  FORMAT = out.filter_for or out.format -- what the filter asks, as under --lua-filter
   local filtered = doc:clone()
   for _, filter in ipairs(dofile(job.filter)) do
     filtered = filtered:walk(filter)

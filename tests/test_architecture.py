@@ -116,12 +116,10 @@ def test_formats_are_declared_once():
     for fmt in FORMAT_SPECS.values():
         assert fmt.file_name == f"report.{fmt.id}"
         if fmt.made_from:  # converted after its source, the same after either engine
-            assert callable(fmt.convert) and fmt.builtin is None and fmt.quarto_to is None
+            assert callable(fmt.convert) and fmt.pandoc_output is None and fmt.quarto_to is None
             assert FORMATS.index(fmt.made_from) < FORMATS.index(fmt.id)
-        else:  # rendered by a Pandoc process of its own, or as one of the outputs of a shared one
-            assert callable(fmt.builtin) != callable(fmt.pandoc_output)
-            assert fmt.quarto_to and fmt.convert is None
-            assert fmt.finish is None or fmt.pandoc_output is not None
+        else:  # one of the outputs of the report's Pandoc process, finished from it if need be
+            assert callable(fmt.pandoc_output) and fmt.quarto_to and fmt.convert is None
 
 
 def test_one_atomic_writer():

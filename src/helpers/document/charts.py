@@ -73,18 +73,42 @@ def use_chart_font() -> str:
     return choice.family
 
 
+_RENDERERS: dict[tuple[float, float, float], object] = {}  # Agg renderers by (width, height, dpi), one per process
+
+
+def _canvas(fig):
+    """An Agg canvas for ``fig`` that draws on the process's renderer of the figure's size.
+
+    matplotlib caches the size of each text it lays out per renderer; a canvas of
+    its own per chart would start each chart with that cache empty. The charts
+    share a size, so they share a renderer (cleared before each draw): the same
+    pixels, the tick labels, legends and numbers measured once a process.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+
+    class SharedCanvas(FigureCanvasAgg):
+        def get_renderer(self):
+            w, h = self.figure.bbox.size
+            key = (w, h, self.figure.dpi)
+            if key not in _RENDERERS:
+                _RENDERERS[key] = RendererAgg(w, h, self.figure.dpi)
+            self.renderer = _RENDERERS[key]
+            return self.renderer
+
+    return SharedCanvas(fig)
+
+
 def _png(fig) -> bytes:
     """The figure as an RGB PNG at the configured dpi.
 
     No alpha channel (the charts are drawn on white): typst then embeds one image
     instead of an image and its soft mask, and the PNG is smaller in every format.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
     settings = nianbao_settings().get("charts", {})
     fig.set_dpi(settings.get("dpi", 200))
-    canvas = FigureCanvasAgg(fig)
+    canvas = _canvas(fig)
     # fixed margins (set in _figure): one draw per chart; a layout engine or
     # bbox_inches="tight" draws twice. Light PNG compression: time matters more here.
     canvas.draw()

@@ -224,13 +224,30 @@ def _common(md: Path) -> list[str]:
     return [md.name, "-f", MARKDOWN_READER, "--lua-filter", str(paths.template("nianbao.lua"))]
 
 
-def render_html(md: Path, target: Path) -> Path:
-    """One self-contained HTML file (CSS and images inline, nothing fetched)."""
+def html_output(md: Path, target: Path, layout: Layout, choices: dict | None = None) -> dict:
+    """The document the HTML is written from, as an output of :func:`pandoc_outputs`: Pandoc's AST, filtered for HTML.
+
+    Pandoc embeds a page's resources (the stylesheet, the charts) only from its
+    command line: :func:`finish_html` writes the HTML from this AST, with nothing
+    left to read or filter.
+    """
+    return {"format": "json", "filter_for": "html5", "file": "report.json"}
+
+
+def finish_html(md: Path, target: Path, layout: Layout | None = None, choices=None, roles=None) -> Path:
+    """One self-contained HTML file (CSS and images inline, nothing fetched) from :func:`html_output`'s AST."""
     html = quarto_config()["format"].get("html", {})
     css = paths.resource(html.get("css", "templates/report.css"))
-    _pandoc([*_common(md), "-t", "html5", "-s", "--embed-resources", "--css", str(css),
+    _pandoc(["report.json", "-f", "json", "-t", "html5", "-s", "--embed-resources", "--css", str(css),
              "-M", "lang=zh-CN", "-o", str(target)], md.parent)
     return target
+
+
+def render_html(md: Path, target: Path) -> Path:
+    """One self-contained HTML file (CSS and images inline, nothing fetched)."""
+    for _ in pandoc_outputs(md, [{"id": "html", **html_output(md, target, None)}]):
+        pass
+    return finish_html(md, target)
 
 
 def pandoc_outputs(md: Path, outputs: list[dict]) -> Iterator[str]:
@@ -470,24 +487,22 @@ class Format:
     """One output format, declared once: reports, summaries, the site and ``--formats`` read :data:`FORMAT_SPECS`.
 
     A format is rendered from the report's Pandoc Markdown, with Quarto's name for
-    it in ``quarto_to``: either by a Pandoc process of its own,
-    ``builtin(md, target, layout, choices, roles)``, or as one of the outputs one
-    Pandoc process writes together (:func:`pandoc_outputs`), ``pandoc_output(md,
-    target, layout, choices)``, then ``finish(md, target, layout, choices, roles)``
-    if its Pandoc output is not the file itself (the PDF's typst source). Or it is
-    converted from another format's file (``made_from``), ``convert(source,
-    target, meta)`` with the report's metadata, the same after either engine.
-    ``label`` is how the site's links name it.
+    it in ``quarto_to``: as one of the outputs one Pandoc process writes together
+    (:func:`pandoc_outputs`), ``pandoc_output(md, target, layout, choices)``, then
+    ``finish(md, target, layout, choices, roles)`` when that output is not yet the
+    file (the PDF's typst source, the HTML's filtered AST). Or it is converted from
+    another format's file (``made_from``), ``convert(source, target, meta)`` with
+    the report's metadata, the same after either engine. ``label`` is how the
+    site's links name it.
     """
 
     id: str
     label: str
-    builtin: Callable[..., Path] | None = None
     quarto_to: str | None = None
-    made_from: str | None = None
-    convert: Callable[[Path, Path, dict], Path] | None = None
     pandoc_output: Callable[..., dict] | None = None
     finish: Callable[..., Path] | None = None
+    made_from: str | None = None
+    convert: Callable[[Path, Path, dict], Path] | None = None
 
     @property
     def file_name(self) -> str:
@@ -495,11 +510,10 @@ class Format:
 
 
 FORMAT_SPECS: dict[str, Format] = {f.id: f for f in (
-    # HTML has a Pandoc process of its own: its resources are embedded by Pandoc's command line only
-    Format("html", "HTML", lambda md, target, layout, choices, roles: render_html(md, target), "html"),
-    Format("pdf", "PDF", quarto_to="typst", pandoc_output=typst_output, finish=compile_pdf),
+    Format("html", "HTML", "html", pandoc_output=html_output, finish=finish_html),
+    Format("pdf", "PDF", "typst", pandoc_output=typst_output, finish=compile_pdf),
     Format("ofd", "OFD", made_from="pdf", convert=render_ofd),
-    Format("docx", "DOCX", quarto_to="docx", pandoc_output=docx_output),
+    Format("docx", "DOCX", "docx", pandoc_output=docx_output),
 )}
 FORMATS: tuple[str, ...] = tuple(FORMAT_SPECS)  # every format, in the order files are listed
 QUARTO_TO = {f.id: f.quarto_to for f in FORMAT_SPECS.values() if f.quarto_to}  # format id -> Quarto format
@@ -515,17 +529,18 @@ def render_markdown(md: Path, out_dir: Path, formats: tuple[str, ...], layout: L
                     roles: tuple[str, ...], timings: dict | None = None, parallel: bool = False) -> dict[str, Path]:
     """Render Pandoc Markdown into ``out_dir`` as ``report.<format>`` with the built-in engines.
 
-    The formats Pandoc writes together (:attr:`Format.pandoc_output`) come from one
-    Pandoc process, each finished (the PDF compiled) as soon as it is written; a
-    format converted from another (OFD from the PDF) gets its source rendered too;
-    a source not asked for is written beside ``md`` and not kept.
+    One Pandoc process reads the Markdown and writes each format's Pandoc output
+    (:func:`pandoc_outputs`); each is finished (the PDF compiled, the HTML written)
+    as soon as it is written, while Pandoc writes the next. A format converted from
+    another (OFD from the PDF) gets its source rendered too; a source not asked for
+    is written beside ``md`` and not kept.
 
     Parameters
     ----------
     parallel : bool
-        Render HTML and the formats Pandoc writes together at once, each in a thread (their Pandoc
-        processes run side by side): for a process that has the machine to itself (a single report),
-        not for a pool's workers.
+        Finish the formats at once, each in a thread (the PDF compiles while the HTML is
+        written): for a process that has the machine to itself (a single report), not for
+        a pool's workers.
 
     Returns
     -------
@@ -545,47 +560,35 @@ def render_markdown(md: Path, out_dir: Path, formats: tuple[str, ...], layout: L
         timings[key] = round(time.perf_counter() - start, 3)
         return done
 
-    def then(fmt: str, got: dict[str, Path]) -> None:  # the formats made from fmt
+    def finish(fmt: str) -> dict[str, Path]:  # a format from its Pandoc output, then the formats made from it
+        spec = FORMAT_SPECS[fmt]
+        got = {fmt: timed(fmt, spec.finish, md, target_of(fmt), layout, choices, roles) if spec.finish
+               else target_of(fmt)}
         for later in (f for f in order if FORMAT_SPECS[f].made_from == fmt):
             if not meta:
                 meta.append(split_metadata(md.read_text(encoding="utf-8"))[0])
             got[later] = timed(later, FORMAT_SPECS[later].convert, got[fmt], target_of(later), meta[0])
-
-    def alone(fmt: str) -> dict[str, Path]:
-        spec = FORMAT_SPECS[fmt]
-        got = {fmt: timed(fmt, spec.builtin, md, target_of(fmt), layout, choices, roles)}
-        then(fmt, got)
-        return got
-
-    def together(fmts: list[str]) -> dict[str, Path]:
-        outputs = [{"id": f, **FORMAT_SPECS[f].pandoc_output(md, target_of(f), layout, choices)} for f in fmts]
-        got: dict[str, Path] = {}
-        start = time.perf_counter()
-        for fmt in pandoc_outputs(md, outputs):
-            waited = time.perf_counter()
-            spec = FORMAT_SPECS[fmt]
-            got[fmt] = (timed(fmt, spec.finish, md, target_of(fmt), layout, choices, roles) if spec.finish
-                        else target_of(fmt))
-            then(fmt, got)
-            start += time.perf_counter() - waited  # Pandoc's time is what we waited for it
-        timings["pandoc"] = round(time.perf_counter() - start, 3)
         return got
 
     roots = [f for f in order if not FORMAT_SPECS[f].made_from]
-    shared = [f for f in roots if FORMAT_SPECS[f].pandoc_output]
-    tasks: list[Callable[[], dict[str, Path]]] = [lambda f=f: alone(f) for f in roots if f not in shared]
-    if shared:
-        tasks.append(lambda: together(shared))
+    roots.sort(key=lambda f: FORMAT_SPECS[f].finish is None)  # the ones with more to do first
+    outputs = [{"id": f, **FORMAT_SPECS[f].pandoc_output(md, target_of(f), layout, choices)} for f in roots]
     written: dict[str, Path] = {}
-    if parallel and len(tasks) > 1:  # each in a thread
+    start = time.perf_counter()
+    if parallel and len(roots) > 1:  # each format finished in a thread
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=len(tasks), thread_name_prefix="nianbao-render") as pool:
-            for got in pool.map(lambda task: task(), tasks):
-                written.update(got)
+        with ThreadPoolExecutor(max_workers=len(roots), thread_name_prefix="nianbao-render") as pool:
+            futures = [pool.submit(finish, fmt) for fmt in pandoc_outputs(md, outputs)]
+            timings["pandoc"] = round(time.perf_counter() - start, 3)
+            for future in futures:
+                written.update(future.result())
     else:
-        for task in tasks:
-            written.update(task())
+        for fmt in pandoc_outputs(md, outputs):
+            waited = time.perf_counter()
+            written.update(finish(fmt))
+            start += time.perf_counter() - waited  # Pandoc's time is what we waited for it
+        timings["pandoc"] = round(time.perf_counter() - start, 3)
     return {f: written[f] for f in formats}
 
 
