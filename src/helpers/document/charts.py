@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import io
+import struct
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import matplotlib
+import numpy as np
 import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
@@ -104,18 +106,33 @@ def _png(fig) -> bytes:
     No alpha channel (the charts are drawn on white): typst then embeds one image
     instead of an image and its soft mask, and the PNG is smaller in every format.
     """
-    from PIL import Image
-
     settings = nianbao_settings().get("charts", {})
     fig.set_dpi(settings.get("dpi", 200))
     canvas = _canvas(fig)
     # fixed margins (set in _figure): one draw per chart; a layout engine or
-    # bbox_inches="tight" draws twice. Light PNG compression: time matters more here.
+    # bbox_inches="tight" draws twice
     canvas.draw()
-    rgb = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    buf = io.BytesIO()
-    rgb.convert("RGB").save(buf, format="PNG", compress_level=1)
-    return buf.getvalue()
+    return png_rgb(np.asarray(canvas.buffer_rgba())[:, :, :3])
+
+
+def png_rgb(pixels: np.ndarray) -> bytes:
+    """An 8-bit RGB PNG of ``pixels`` (height x width x 3), its rows unfiltered, deflated at level 1.
+
+    Pillow chooses a filter for each row (it tries them all), which took about
+    two thirds of a chart's PNG time; unfiltered rows give the same pixels in a
+    file about a tenth larger, in a third of the time. The PDF is the same either
+    way (typst decodes the image and compresses it again).
+    """
+    height, width, _ = pixels.shape
+    rows = np.zeros((height, width * 3 + 1), dtype=np.uint8)  # each row: filter type 0, then its pixels
+    rows[:, 1:] = pixels.reshape(height, width * 3)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits, RGB, deflate, filtering, no interlace
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
+            + chunk(b"IEND", b""))
 
 
 def _figure(left: float = 0.08):
