@@ -173,14 +173,14 @@ def run_sampled(cmd: list[str], every: float = 0.5) -> tuple[float, dict[int, tu
     return time.perf_counter() - start, samples
 
 
-def county(nianbao: str, tmp: Path, units: int, formats: str, jobs: int | None) -> None:
+def county(nianbao: list[str], tmp: Path, units: int, formats: str, jobs: int | None) -> None:
     """The county matrix: ``units`` units (the sample's, copied), every kind, year + H1 + H2 + Q1–Q4, one year."""
     copies = -(-units // 4)
     data = tmp / "county-data"
     replicate(data, copies)
     out = tmp / "county"
     cpu = cpu_children()
-    wall, samples = run_sampled([nianbao, "build", "--unit", "all", "--data", str(data), "--out", str(out),
+    wall, samples = run_sampled([*nianbao, "build", "--unit", "all", "--data", str(data), "--out", str(out),
                                  "--kind", "all", "--period", "year,H1,H2,Q1,Q2,Q3,Q4", "--formats", formats,
                                  *(["--jobs", str(jobs)] if jobs else [])])
     cpu = cpu_children() - cpu
@@ -290,7 +290,7 @@ def main() -> None:
     parser.add_argument("--county", type=int, default=0, metavar="UNITS",
                         help="also build the county matrix with this many units (60 in issue 24; 0: skip)")
     args = parser.parse_args()
-    nianbao = str(Path(sys.executable).parent / "nianbao")
+    nianbao = [sys.executable, "-m", "helpers.cli"]  # the nianbao command of the checkout PYTHONPATH names
     with tempfile.TemporaryDirectory(prefix="nianbao-bench-") as tmp:
         tmp = Path(tmp)
         data = tmp / "data"
@@ -302,7 +302,7 @@ def main() -> None:
         kinds, periods = parse_kinds(args.kinds), parse_periods(args.periods)
         units = args.copies * 4
         cpu = cpu_children()
-        engine_s = run([nianbao, "build", "--unit", "all", "--year", "all", "--data", str(data),
+        engine_s = run([*nianbao, "build", "--unit", "all", "--year", "all", "--data", str(data),
                         "--out", str(tmp / "engine"), "--kind", ",".join(kinds), "--period", ",".join(periods),
                         "--formats", args.formats,
                         *(["--jobs", str(args.jobs)] if args.jobs else [])])
@@ -340,9 +340,9 @@ def naive_loop(data: Path, tmp: Path, copies: int, n: int, per_engine: float, fo
     print(f"speed-up: {per_naive / per_engine:.1f}x per report")
 
 
-def cold(nianbao: str, out: Path, n: int, formats: str) -> None:
+def cold(nianbao: list[str], out: Path, n: int, formats: str) -> None:
     """One report of the sample (2024, yeji-mzj, the first kind) built ``n`` times, each a fresh process."""
-    command = [nianbao, "build", "--unit", "yeji-mzj", "--year", "2024", "--force", "--formats", formats,
+    command = [*nianbao, "build", "--unit", "yeji-mzj", "--year", "2024", "--force", "--formats", formats,
                "--out", str(out)]
     run(command)  # the ledger cache and the output folder exist, as on an analyst's machine
     times = sorted(run(command) for _ in range(n))
@@ -354,9 +354,9 @@ def cold(nianbao: str, out: Path, n: int, formats: str) -> None:
           f"CPU {cpu:.2f} s")
 
 
-def noop_rebuild(nianbao: str, sample_out: Path) -> None:
+def noop_rebuild(nianbao: list[str], sample_out: Path) -> None:
     """The whole sample as `make report` builds it, then built again with nothing changed."""
-    command = [nianbao, "build", "--unit", "all", "--year", "all", "--kind", "all", "--period", "year,2024-H1",
+    command = [*nianbao, "build", "--unit", "all", "--year", "all", "--kind", "all", "--period", "year,2024-H1",
                "--out", str(sample_out)]  # as `make report` builds it
     run(command)
     noop = sorted(run(command) for _ in range(3))

@@ -395,3 +395,19 @@ def test_validate_names_columns_as_the_office_does(tmp_path):
     proc = run_cli("validate", "--data", str(data))
     line = next(ln for ln in proc.stdout.splitlines() if "2024-13-45" in ln)
     assert "日期" in line and " date " not in f" {line} "
+
+
+def test_a_single_reports_kernel_starts_before_the_full_parser(monkeypatch):
+    from helpers import cli
+    from helpers.run import kernel
+
+    started = []
+    monkeypatch.setattr(kernel.Worker, "start", lambda self, cwd: started.append(cwd))
+    cli._start_kernel_early(["build", "--unit", "yeji-mzj", "--year", "2024", "--formats", "pdf"])
+    assert len(started) == 1
+    for argv in (["build"], ["build", "--unit", "yeji-mzj", "--year", "2022-2024"],
+                 ["build", "--unit", "yeji-mzj", "--year", "2024", "--dry-run"],
+                 ["build", "--unit", "yeji-mzj", "--year", "2024", "--jobs", "x"],  # left to the full parser
+                 ["build", "--unit", "yeji-mzj", "--year"], ["validate"], []):
+        cli._start_kernel_early(argv)
+        assert len(started) == 1, argv

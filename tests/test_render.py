@@ -132,3 +132,48 @@ def test_executed_notebook_keeps_outputs_but_no_code_in_report(built_report):
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") in ("stream", "error")]
     text, _ = html_parts(built_report / "report.html")
     assert "helpers." not in text and "import" not in text
+
+
+def test_one_pandoc_read_writes_what_a_pandoc_run_per_format_writes(built_report, tmp_path):
+    """The report's one Pandoc process (templates/writers.lua) writes the files a Pandoc command per format writes."""
+    from helpers.render import engines
+    from helpers.render.docx_reference import reference_docx
+    from helpers.settings import paths
+
+    md = engines.notebook_markdown(built_report / "report.ipynb", tmp_path)
+    choices = engines.resolve_all()
+    layout = engines.page_layout(choices)
+    out = tmp_path / "out"
+    out.mkdir()
+    timings: dict = {}
+    engines.render_markdown(md, out, ("html", "pdf", "docx"), layout, choices, engines.PDF_ROLES, timings)
+    assert {"pandoc", "html", "pdf"} <= set(timings)
+
+    common = [md.name, "-f", engines.MARKDOWN_READER, "--lua-filter", str(paths.template("nianbao.lua"))]
+    engines._pandoc([*common, "-t", "html5", "-s", "--embed-resources", "--css", str(paths.template("report.css")),
+                     "-M", "lang=zh-CN", "-o", "alone.html"], tmp_path)
+    typst = [*common, "-t", "typst", "--template", str(paths.template("official.typ")), "-o", "alone.typ"]
+    for key, value in engines.typst_variables(layout, choices).items():
+        typst += ["-V", f"{key}={value}"]
+    engines._pandoc(typst, tmp_path)
+    engines._pandoc([*common, "-t", "docx", "--reference-doc", str(reference_docx(layout)), "-o", "alone.docx"],
+                    tmp_path)
+
+    assert (out / "report.html").read_bytes() == (tmp_path / "alone.html").read_bytes()
+    assert (tmp_path / "report.typ").read_bytes() == (tmp_path / "alone.typ").read_bytes()
+    with zipfile.ZipFile(out / "report.docx") as ours, zipfile.ZipFile(tmp_path / "alone.docx") as alone:
+        assert ours.namelist() == alone.namelist()
+        differ = [n for n in ours.namelist() if ours.read(n) != alone.read(n)]
+        assert differ in ([], ["docProps/core.xml"])  # its creation time, to the second
+
+
+def test_a_pandoc_failure_is_reported_in_its_words(tmp_path):
+    from helpers.render.engines import pandoc_outputs
+    from helpers.settings.errors import RenderError
+
+    md = tmp_path / "report.md"
+    md.write_text("正文。\n", encoding="utf-8")
+    missing = tmp_path / "no-such-template.typ"
+    with pytest.raises(RenderError, match="(?s)pandoc 转换失败.*no-such-template"):
+        list(pandoc_outputs(md, [{"id": "pdf", "format": "typst", "file": "report.typ", "template": str(missing)}]))
+    assert not (tmp_path / "report.typ").exists()

@@ -6,10 +6,12 @@ Two engines give the same documents. ``quarto``: the notebook goes to Quarto
 ``builtin``: nianbao drives the engines Quarto bundles, from PyPI, with the
 same ``_quarto.yml``:
 nbconvert turns the notebook's outputs into Pandoc Markdown (code and cells
-tagged ``remove-cell`` left out), Pandoc (``pypandoc_binary``) writes HTML and
-DOCX and a typst source, and typst (the ``typst`` wheel) writes the PDF. The
-Lua filter ``templates/nianbao.lua`` gives the report's own blocks their form
-in each format.
+tagged ``remove-cell`` left out); one Pandoc (``pypandoc_binary``) process reads
+it once and writes the typst source, the DOCX and the HTML's document
+(:func:`pandoc_outputs`, ``templates/writers.lua``); typst (the ``typst`` wheel)
+writes the PDF and Pandoc's command line the self-contained HTML. The Lua filter
+``templates/nianbao.lua`` gives the report's own blocks their form in each
+format.
 """
 
 from __future__ import annotations
