@@ -152,7 +152,7 @@ def warm_up() -> None:
     The typst process (its fonts load meanwhile), the Markdown exporter and its
     template (compiled on its first notebook), the fonts typst knows by name (a
     scan of every font folder), the page layout and its DOCX reference document:
-    about 1.5 s of a single report's build that no longer waits for the notebook.
+    none of them waits for the notebook to end any more.
     """
     def make() -> None:
         with contextlib.suppress(Exception):  # a failure shows where they are used, in the report
@@ -236,10 +236,6 @@ def _pandoc(args: list[str], cwd: Path) -> None:
         raise RenderError(f"pandoc 转换失败（状态码 {proc.returncode}）：{proc.stderr.strip()[:500]}")
 
 
-def _common(md: Path) -> list[str]:
-    return [md.name, "-f", MARKDOWN_READER, "--lua-filter", str(paths.template("nianbao.lua"))]
-
-
 def html_output(md: Path, target: Path, layout: Layout, choices: dict | None = None) -> dict:
     """The document the HTML is written from, as an output of :func:`pandoc_outputs`: Pandoc's AST, filtered for HTML.
 
@@ -257,13 +253,6 @@ def finish_html(md: Path, target: Path, layout: Layout | None = None, choices=No
     _pandoc(["report.json", "-f", "json", "-t", "html5", "-s", "--embed-resources", "--css", str(css),
              "-M", "lang=zh-CN", "-o", str(target)], md.parent)
     return target
-
-
-def render_html(md: Path, target: Path) -> Path:
-    """One self-contained HTML file (CSS and images inline, nothing fetched)."""
-    for _ in pandoc_outputs(md, [{"id": "html", **html_output(md, target, None)}]):
-        pass
-    return finish_html(md, target)
 
 
 def pandoc_outputs(md: Path, outputs: list[dict]) -> Iterator[str]:
@@ -324,13 +313,6 @@ def typst_output(md: Path, target: Path, layout: Layout, choices: dict | None = 
     typ_template = quarto_config()["format"].get("typst", {}).get("template", "templates/official.typ")
     return {"format": "typst", "file": "report.typ", "template": str(paths.resource(typ_template)),
             "variables": typst_variables(layout, choices)}
-
-
-def render_docx(md: Path, target: Path, layout: Layout) -> Path:
-    """DOCX with the reference document generated from ``_quarto.yml``."""
-    for _ in pandoc_outputs(md, [{"id": "docx", **docx_output(md, target, layout)}]):
-        pass
-    return target
 
 
 def typst_variables(layout: Layout, choices: dict | None = None) -> dict[str, str]:
