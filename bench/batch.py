@@ -206,7 +206,12 @@ def county(nianbao: list[str], tmp: Path, units: int, formats: str, jobs: int | 
 
 
 def stage_times(out: Path) -> str:
-    """Mean seconds per report of each stage its manifest times (execute, markdown, each format, evidence)."""
+    """Mean seconds per report of each stage its manifest times.
+
+    execute (and, part of it, charts: the cells that draw them), markdown, evidence (in a thread
+    beside rendering), pandoc (the one process that writes each format's Pandoc output), and each
+    format's own step after it (html: Pandoc's command line, pdf: typst).
+    """
     sums: dict[str, float] = {}
     count = 0
     for manifest in out.glob("*/*/*/manifest.json"):

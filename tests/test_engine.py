@@ -173,3 +173,24 @@ def test_dask_cluster_runs_the_same_tasks(tmp_path):
                         scheduler=cluster.scheduler_address, echo=lambda _l: None)
     assert [r.status for r in results] == ["built"]
     assert (tmp_path / "2024" / "ideology" / "yeji-wjw" / "report.pdf").is_file()
+
+
+def test_chart_seconds_are_the_chart_cells_time():
+    import nbformat
+
+    from helpers.run.kernel import chart_seconds
+
+    def cell(began: str, ended: str, png: bool):
+        c = nbformat.v4.new_code_cell("")
+        c.metadata["execution"] = {"iopub.execute_input": f"2026-12-07T04:22:{began}Z",
+                                   "shell.execute_reply": f"2026-12-07T04:22:{ended}Z"}
+        data = {"image/png": "iVBOR", "text/plain": "<图>"} if png else {"text/plain": "1"}
+        c.outputs = [nbformat.v4.new_output("display_data", data=data)]
+        return c
+
+    nb = nbformat.v4.new_notebook(cells=[cell("50.000000", "51.000000", False), cell("52.034291", "52.425286", True),
+                                         cell("53.000000", "53.250000", True)])
+    assert chart_seconds(nb) == pytest.approx(0.641, abs=0.001)
+    assert chart_seconds(nbformat.v4.new_notebook(cells=[cell("50.0", "51.0", False)])) is None
+    nb.cells[1].metadata = {}
+    assert chart_seconds(nb) is None

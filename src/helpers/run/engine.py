@@ -27,7 +27,7 @@ from ..render.engines import FORMATS
 from ..settings.errors import NianbaoError
 from ..settings.outdir import atomic_folder, scratch_names
 from .jobs import Job, Result
-from .kernel import _LOCAL, _STOPPING, _indicators_from, stopping, worker
+from .kernel import _LOCAL, _STOPPING, _indicators_from, chart_seconds, stopping, worker
 from .provenance import code_hashes, formats_to_write
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
@@ -245,6 +245,8 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
         with atomic_folder(final, guard=_Uninterrupted) as scratch:
             nb = worker().execute(job)
             timings["execute"] = round(time.perf_counter() - start, 3)
+            if (charts := chart_seconds(nb)) is not None:  # of execute: the cells that draw the charts
+                timings["charts"] = charts
             from ..words.evidence import start_report_evidence, take_published  # evidence.csv, evidence.xlsx
 
             counted = take_published(nb)  # the rows the kernel counted, for the evidence, not for report.ipynb

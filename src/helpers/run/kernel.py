@@ -241,3 +241,25 @@ def _indicators_from(nb) -> dict:
             if INDICATORS_MIME in output.get("data", {}):
                 return output["data"][INDICATORS_MIME]
     raise ReportError("执行后的笔记本没有输出指标：请保留标记为 indicators 的单元格（helpers.publish_indicators）")
+
+
+def chart_seconds(nb) -> float | None:
+    """Seconds the executed notebook's chart cells took (those that display a PNG), from nbclient's timestamps.
+
+    ``None`` when no cell displayed a chart or the timestamps are missing.
+    """
+    from datetime import datetime
+
+    total, found = 0.0, False
+    for cell in nb.cells:
+        if not any("image/png" in o.get("data", {}) for o in cell.get("outputs", [])):
+            continue
+        stamps = cell.get("metadata", {}).get("execution", {})
+        try:
+            began = datetime.fromisoformat(stamps["iopub.execute_input"].replace("Z", "+00:00"))
+            ended = datetime.fromisoformat(stamps["shell.execute_reply"].replace("Z", "+00:00"))
+        except (KeyError, ValueError, AttributeError):
+            return None
+        total += (ended - began).total_seconds()
+        found = True
+    return round(total, 3) if found else None

@@ -660,7 +660,8 @@ def publish_rows(ind: Indicators, digest: str = "") -> None:
     """Display :func:`published_rows` in the kernel (the engine takes it out of report.ipynb)."""
     from IPython.display import display
 
-    display({EVIDENCE_MIME: published_rows(ind, digest), "text/plain": "evidence rows"}, raw=True)
+    shown = "（核对表所用的记录：生成报告时取出，不写入报告）"  # what JupyterLab shows of it
+    display({EVIDENCE_MIME: published_rows(ind, digest), "text/plain": shown}, raw=True)
 
 
 def take_published(nb) -> dict | None:
