@@ -175,6 +175,17 @@ def test_dask_cluster_runs_the_same_tasks(tmp_path):
     assert (tmp_path / "2024" / "ideology" / "yeji-wjw" / "report.pdf").is_file()
 
 
+def test_scheduler_without_dask_says_how_to_install_it(monkeypatch):
+    import sys
+
+    from helpers.run.distributed import run_on_dask
+    from helpers.settings.errors import ParameterError
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as where the dask extra is not installed
+    with pytest.raises(ParameterError, match=r"--scheduler 需要安装 Dask：pip install 'nianbao\[dask\]'"):
+        run_on_dask("tcp://127.0.0.1:8786", [], {}, {}, lambda _r: None)
+
+
 def test_chart_seconds_are_the_chart_cells_time():
     import nbformat
 

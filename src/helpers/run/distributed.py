@@ -26,11 +26,12 @@ def run_on_dask(scheduler: str, jobs: list[Job], stamps: dict, tools: dict, done
     try:
         from distributed import Client, as_completed
     except ImportError:
-        raise ParameterError("--scheduler needs Dask: pip install 'nianbao[dask]'") from None
+        raise ParameterError("--scheduler 需要安装 Dask：pip install 'nianbao[dask]'") from None
     try:
         client = Client(scheduler, timeout="10s")
     except OSError as exc:
-        raise ParameterError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})") from None
+        raise ParameterError(f"--scheduler {scheduler}：连不上 Dask 调度器（{exc}），请检查地址和端口，"
+                             "以及调度器是否已启动") from None
     with client:
         futures = [client.submit(run_job, job, stamps.get(job), tools, pure=False, key=f"nianbao-{job.name}")
                    for job in jobs]
