@@ -289,6 +289,8 @@ def main() -> None:
     parser.add_argument("--formats", default="html,pdf,docx",
                         help="formats of every report (as nianbao build --formats; the targets count html,pdf,docx)")
     parser.add_argument("--jobs", type=int, default=None, help="workers of the engine build (default: its own)")
+    parser.add_argument("--no-matrix", dest="matrix", action="store_false",
+                        help="skip the kinds x periods matrix (e.g. to time --cold or --county alone)")
     parser.add_argument("--no-noop", dest="noop", action="store_false", help="skip the no-op rebuild of the sample")
     parser.add_argument("--cold", type=int, default=0, metavar="N",
                         help="build one report N times from a cold start, print the median wall time (0: skip)")
@@ -306,24 +308,25 @@ def main() -> None:
 
         kinds, periods = parse_kinds(args.kinds), parse_periods(args.periods)
         units = args.copies * 4
-        cpu = cpu_children()
-        engine_s = run([*nianbao, "build", "--unit", "all", "--year", "all", "--data", str(data),
-                        "--out", str(tmp / "engine"), "--kind", ",".join(kinds), "--period", ",".join(periods),
-                        "--formats", args.formats,
-                        *(["--jobs", str(args.jobs)] if args.jobs else [])])
-        cpu = cpu_children() - cpu
-        reports = len(list((tmp / "engine").glob("*/*/*/report.pdf")))  # the district summaries too
-        summaries = len(list((tmp / "engine").glob(f"*/*/{paths.SUMMARY_ID}/report.pdf")))
-        print(f"matrix: {units} units x 3 years x {len(kinds)} kinds ({', '.join(kinds)}) x {len(periods)} periods "
-              f"({', '.join(periods)}) = {reports - summaries} reports + {summaries} district summaries, "
-              f"{'+'.join(parse_formats(args.formats))}, {os.cpu_count()} cores")
-        per_engine = engine_s / reports
-        print(f"engine: {reports} documents in {engine_s:.1f} s = {60 / per_engine:.0f} reports/min "
-              f"({per_engine:.2f} s per report, warm kernels, default workers); CPU {cpu:.1f} s")
-        print(f"evidence: {evidence_share(tmp / 'engine')}")
-        print(f"per report, by stage (wall, in the workers): {stage_times(tmp / 'engine')}")
-        if args.naive:
-            naive_loop(data, tmp, args.copies, args.naive, per_engine, args.formats)
+        if args.matrix:
+            cpu = cpu_children()
+            engine_s = run([*nianbao, "build", "--unit", "all", "--year", "all", "--data", str(data),
+                            "--out", str(tmp / "engine"), "--kind", ",".join(kinds), "--period", ",".join(periods),
+                            "--formats", args.formats,
+                            *(["--jobs", str(args.jobs)] if args.jobs else [])])
+            cpu = cpu_children() - cpu
+            reports = len(list((tmp / "engine").glob("*/*/*/report.pdf")))  # the district summaries too
+            summaries = len(list((tmp / "engine").glob(f"*/*/{paths.SUMMARY_ID}/report.pdf")))
+            print(f"matrix: {units} units x 3 years x {len(kinds)} kinds ({', '.join(kinds)}) x {len(periods)} periods "
+                  f"({', '.join(periods)}) = {reports - summaries} reports + {summaries} district summaries, "
+                  f"{'+'.join(parse_formats(args.formats))}, {os.cpu_count()} cores")
+            per_engine = engine_s / reports
+            print(f"engine: {reports} documents in {engine_s:.1f} s = {60 / per_engine:.0f} reports/min "
+                  f"({per_engine:.2f} s per report, warm kernels, default workers); CPU {cpu:.1f} s")
+            print(f"evidence: {evidence_share(tmp / 'engine')}")
+            print(f"per report, by stage (wall, in the workers): {stage_times(tmp / 'engine')}")
+            if args.naive:
+                naive_loop(data, tmp, args.copies, args.naive, per_engine, args.formats)
         if args.noop:
             noop_rebuild(nianbao, tmp / "sample")
         if args.soak:
