@@ -53,6 +53,67 @@ def test_reset_clears_the_namespace():
     assert nb.cells[0].outputs[0]["text"].strip() == "False"
 
 
+def test_batch_kernel_runs_without_debugger_and_keeps_history_in_memory():
+    import nbformat
+
+    w = Worker()
+    try:
+        nb = w._run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+            "import sys; print(sys.modules.get('debugpy', 'absent'), get_ipython().history_manager.hist_file)")]))
+        process = w.km.provisioner.process
+        assert w.km.kernel_spec.argv[1:3] == ["-m", "helpers.run.batch_kernel"]
+    finally:
+        w.shutdown()
+    assert nb.cells[0].outputs[0]["text"].split() == ["None", ":memory:"]  # debugpy held out: no debugger
+    assert process.poll() is not None  # the kernel is gone once the worker shuts down
+    assert w.km is None and w.kc is None
+
+
+def test_ready_client_waits_for_the_kernel_and_drains_what_it_said_while_starting():
+    import asyncio
+
+    from helpers.run.kernel import KERNEL_ARGS, kernel_env, kernel_manager, ready_client
+
+    async def start_and_ask():
+        km = kernel_manager()
+        await km.start_kernel(extra_arguments=KERNEL_ARGS, env=kernel_env())
+        try:
+            kc = await ready_client(km, timeout=60)
+            try:
+                msg_id = kc.execute("1 + 1")
+                reply = await kc.get_shell_msg(timeout=30)
+                first = await kc.get_iopub_msg(timeout=30)  # nothing left from the start: this request's own
+                return reply, first, msg_id
+            finally:
+                kc.stop_channels()
+        finally:
+            await km.shutdown_kernel(now=True)
+
+    reply, first, msg_id = asyncio.run(start_and_ask())
+    assert reply["parent_header"]["msg_id"] == msg_id and reply["content"]["status"] == "ok"
+    assert first["parent_header"]["msg_id"] == msg_id
+
+
+def test_ready_client_says_when_the_kernel_dies():
+    import asyncio
+
+    from helpers.run import kernel
+
+    async def start_broken():
+        km = kernel.kernel_manager()
+        await km.start_kernel(extra_arguments=["--IPKernelApp.exec_lines=import os; os._exit(3)"],
+                              env=kernel.kernel_env())
+        try:
+            await kernel.ready_client(km, timeout=60)
+        finally:
+            await km.shutdown_kernel(now=True)
+
+    from helpers.settings.errors import ReportError
+
+    with pytest.raises(ReportError, match="笔记本内核启动时意外退出"):
+        asyncio.run(start_broken())
+
+
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory):
     """The whole sample matrix built once, with the data in a writable copy."""

@@ -10,6 +10,7 @@ kernel is identical to one made on a fresh kernel (a test checks it).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import signal
@@ -38,9 +39,75 @@ RESET_TAG = "nianbao-reset"  # the reset cell appended to each run, removed from
 # A kernel imports what every report's notebook imports while it starts (before it says it is ready), so
 # that a kernel started early (Worker.start) has them loaded by the time the first report runs. The names
 # are hidden from the reset (IPython hides what exec_lines define).
-KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR",
+# Its history is kept in memory, as nbclient keeps a kernel's it starts itself (no SQLite file written per cell).
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR", "--HistoryManager.hist_file=:memory:",
                "--IPKernelApp.exec_lines=import helpers.document.report, helpers.document.display",
                "--IPKernelApp.exec_lines=helpers.document.charts.use_chart_font()"]
+# The kernel a worker starts: IPython's, without the debugger a batch report never uses (helpers.run.batch_kernel).
+KERNEL_NAME = "nianbao-batch"
+STARTUP_TIMEOUT = 120  # seconds a kernel may take to start and answer
+
+
+def kernel_manager():
+    """A kernel manager (jupyter_client's) whose kernel is :mod:`helpers.run.batch_kernel` on this interpreter."""
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+
+    class BatchKernelSpecs(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+            if kernel_name != KERNEL_NAME:
+                return super().get_kernel_spec(kernel_name)
+            return KernelSpec(argv=[sys.executable, "-m", "helpers.run.batch_kernel", "-f", "{connection_file}"],
+                              display_name="Python 3 (nianbao)", language="python")
+
+    return AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=BatchKernelSpecs())
+
+
+async def ready_client(km, timeout: float = STARTUP_TIMEOUT):
+    """A client of ``km``'s started kernel, returned as soon as the kernel answers.
+
+    The kernel has answered once its reply to a ``kernel_info`` request is in and
+    that request's ``idle`` status has come on IOPub (so IOPub is connected, and
+    everything the kernel published while starting has been read). jupyter_client's
+    ``wait_for_ready`` then listens to IOPub until it stays quiet for 0.2 s; nothing
+    would read what it drains (nbclient takes only the replies to its own requests).
+
+    Raises
+    ------
+    ReportError
+        The kernel died, or did not answer within ``timeout`` seconds.
+    """
+    import time
+    from queue import Empty
+
+    from ..settings.errors import ReportError
+
+    kc = km.client()
+    kc.start_channels()
+    deadline = time.monotonic() + timeout
+    while True:
+        msg_id = kc.kernel_info()
+        try:
+            while True:  # this request's reply (a reply to an earlier, unanswered one is passed over)
+                reply = await kc.shell_channel.get_msg(timeout=1)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+            while True:
+                msg = await kc.iopub_channel.get_msg(timeout=1)
+                if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
+                        and msg["content"].get("execution_state") == "idle"):
+                    kc.allow_stdin = False
+                    return kc
+        except Empty:
+            pass
+        if not await km.is_alive():
+            kc.stop_channels()
+            raise ReportError("笔记本内核启动时意外退出，报告未能执行；请运行 nianbao doctor 检查本机的 Python 环境")
+        if time.monotonic() > deadline:
+            kc.stop_channels()
+            raise ReportError(f"笔记本内核 {timeout} 秒内没有应答，报告未能执行；机器繁忙时可减少 --jobs 后重试")
 
 
 def kernel_env() -> dict[str, str]:
@@ -97,13 +164,16 @@ class Worker:
     def start(self, cwd: Path) -> None:
         """Start the kernel now, in folder ``cwd``, without waiting for it: its process starts and imports
         while the caller reads the ledgers; the first report connects to it (a single report's build)."""
-        from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
+        run_sync(self._start)(cwd)
+
+    async def _start(self, cwd: Path) -> None:
         if self.km is None:
-            self.km = AsyncKernelManager(kernel_name="python3")
+            self.km = kernel_manager()
         if not self.km.has_kernel:
-            run_sync(self.km.start_kernel)(extra_arguments=KERNEL_ARGS, env=kernel_env(), cwd=str(cwd))
+            self.kc = None
+            await self.km.start_kernel(extra_arguments=KERNEL_ARGS, env=kernel_env(), cwd=str(cwd))
 
     def _notebook(self, path: Path):
         import nbformat
@@ -114,21 +184,20 @@ class Worker:
         return copy.deepcopy(self._templates[key])
 
     def _run(self, nb, folder: Path | None = None) -> Any:
-        from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
         from nbclient import NotebookClient
 
-        if self.km is None:
-            self.km = AsyncKernelManager(kernel_name="python3")
-        client = NotebookClient(
-            nb, km=self.km, kernel_name="python3", timeout=600, startup_timeout=120,
-            extra_arguments=KERNEL_ARGS, resources={"metadata": {"path": str(folder or paths.ROOT)}},
-        )
-        client.kc = self.kc
-        try:  # the env reaches a kernel when it starts: batch notebooks skip JupyterLab's HTML view
-            run_sync(_without_signal_handlers(client.async_execute))(env=kernel_env())
-        finally:
-            self.kc = client.kc
+        async def run() -> None:
+            # the kernel is started (unless Worker.start did) and connected here, not by nbclient: see ready_client
+            await self._start(folder or paths.ROOT)
+            if self.kc is None:
+                self.kc = await ready_client(self.km)
+            client = NotebookClient(nb, km=self.km, kernel_name="python3", timeout=600, startup_timeout=STARTUP_TIMEOUT,
+                                    resources={"metadata": {"path": str(folder or paths.ROOT)}})
+            client.kc = self.kc
+            await _without_signal_handlers(client.async_execute)()
+
+        run_sync(run)()
         return nb
 
     def execute(self, job: Job):
@@ -174,34 +243,36 @@ class Worker:
             return None
 
     def kill(self) -> None:
-        """Stop the kernel at once (an interrupt): its process group is killed, then the usual shutdown."""
-        pid = self.kernel_pid()
-        if pid is not None:
-            try:  # the kernel leads its own session (jupyter_client starts it so)
-                os.killpg(pid, signal.SIGKILL)
-            except (OSError, AttributeError):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
+        """Stop the kernel at once (an interrupt): :meth:`shutdown`, and its connection file removed."""
         connection = getattr(self.km, "connection_file", None)
         self.shutdown()
         if connection:  # the usual clean-up may not have run on an interrupted event loop
             Path(connection).unlink(missing_ok=True)
 
     def shutdown(self) -> None:
+        """Stop the kernel: its process group killed and the process reaped, then jupyter_client's clean-up.
+
+        A worker's kernel holds nothing to keep (jupyter_client's ``now=True`` kills it
+        too). Reaped here, jupyter_client finds it gone at once; it would look again
+        only after 0.1 s, at the end of every build.
+        """
         from jupyter_core.utils import run_sync
 
         if self.kc is not None:
-            try:
+            with contextlib.suppress(Exception):
                 self.kc.stop_channels()
-            except Exception:
-                pass
         if self.km is not None:
-            try:
+            process = getattr(getattr(self.km, "provisioner", None), "process", None)
+            if process is not None and process.poll() is None:
+                try:  # the kernel leads its own session (jupyter_client starts it so)
+                    os.killpg(process.pid, signal.SIGKILL)
+                except OSError:
+                    with contextlib.suppress(OSError):
+                        process.kill()
+                with contextlib.suppress(Exception):
+                    process.wait(5)
+            with contextlib.suppress(Exception):
                 run_sync(self.km.shutdown_kernel)(now=True)
-            except Exception:
-                pass
         self.km = self.kc = None
 
 
