@@ -177,3 +177,32 @@ def test_a_pandoc_failure_is_reported_in_its_words(tmp_path):
     with pytest.raises(RenderError, match="(?s)pandoc 转换失败.*no-such-template"):
         list(pandoc_outputs(md, [{"id": "pdf", "format": "typst", "file": "report.typ", "template": str(missing)}]))
     assert not (tmp_path / "report.typ").exists()
+
+
+def test_typst_process_is_renewed_after_its_count_replaced_when_gone_and_reaped_at_the_end(tmp_path, monkeypatch):
+    from helpers.render import engines
+
+    monkeypatch.setattr(engines, "TYPST_RECYCLE", 2)
+    server = engines.TypstServer()
+    source = tmp_path / "a.typ"
+    source.write_text("正文。", encoding="utf-8")
+
+    def compile_one(name: str) -> None:
+        reply = server.compile({"input": str(source), "output": str(tmp_path / name), "root": str(tmp_path),
+                                "options": {}})
+        assert reply == {"ok": True} and (tmp_path / name).read_bytes().startswith(b"%PDF")
+
+    try:
+        compile_one("1.pdf")
+        first = server.proc
+        compile_one("2.pdf")  # its second PDF: it ends, the next one starts at once
+        assert first.poll() is not None and server.proc is not None and server.proc is not first
+        second = server.proc
+        second.kill()
+        second.wait()
+        compile_one("3.pdf")  # a process that has gone away is replaced
+        last = server.proc
+        assert last is not second
+    finally:
+        server.close()
+    assert last.poll() is not None and server.proc is None  # killed and reaped, not left to run on

@@ -358,16 +358,33 @@ class TypstServer:
         self.proc: subprocess.Popen | None = None
         self.compiled = 0
         self.lock = threading.Lock()
+        self._closing = False  # close() registered to run at exit
 
     def start(self) -> None:
         """Start the process if there is none (its fonts load meanwhile)."""
         import sys
 
         if self.proc is None:
+            if not self._closing:  # a pool's worker exits without running atexit: Finalize covers it
+                import atexit
+                from multiprocessing import util
+
+                util.Finalize(None, self.close, exitpriority=10)
+                atexit.register(self.close)
+                self._closing = True
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "helpers.render.typst_server", *(str(d) for d in font_dirs())],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
             self.compiled = 0
+
+    def close(self) -> None:
+        """End the process when this one ends: killed (it holds nothing to finish) and reaped, not left behind."""
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            with contextlib.suppress(OSError):
+                proc.kill()
+            with contextlib.suppress(Exception):
+                proc.wait(5)
 
     def stop(self) -> None:
         """End the process: its input closes, it finishes and leaves."""
