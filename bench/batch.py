@@ -253,7 +253,13 @@ def rss_mib(pid: int) -> float:
 
 
 def soak(n: int, out: Path) -> None:
-    """``n`` reports on one warm worker in this process; memory of the worker, its kernel and its typst process."""
+    """``n`` reports on one warm worker in this process; memory of the worker, its kernel and its typst process.
+
+    The memory is read after every report. A process's resident size swings by tens
+    of MiB from one report to the next (buffers of the render threads, allocator arenas),
+    so its growth is the median of the last 40 reports against the median of reports
+    21-60 (the first 20 warm the caches), not one moment against another.
+    """
     from helpers.render.engines import TYPST
     from helpers.run.build import build
     from helpers.run.kernel import worker
@@ -264,17 +270,23 @@ def soak(n: int, out: Path) -> None:
     for i in range(n):
         year, unit = jobs[i % len(jobs)]
         build(unit, year, out_dir=out, jobs=1, force=True, echo=lambda _line: None)
-        if i % 20 == 0 or i == n - 1:
-            kernel = worker().kernel_pid()
-            typst = TYPST.proc.pid if TYPST.proc is not None else None
-            samples.append((i + 1, rss_mib(os.getpid()), rss_mib(kernel) if kernel else float("nan"),
-                            rss_mib(typst) if typst else float("nan")))
+        kernel = worker().kernel_pid()
+        typst = TYPST.proc.pid if TYPST.proc is not None else None
+        samples.append((i + 1, rss_mib(os.getpid()), rss_mib(kernel) if kernel else float("nan"),
+                        rss_mib(typst) if typst else float("nan")))
     print(f"soak: {n} reports on one warm worker in {time.perf_counter() - start:.0f} s")
     for i, worker_mib, kernel_mib, typst_mib in samples:
-        print(f"  after {i:4d} reports: worker {worker_mib:6.0f} MiB, kernel {kernel_mib:6.0f} MiB, "
-              f"typst process {typst_mib:6.0f} MiB (renewed every few PDFs)")
-    (_, w0, k0, _t0), (_, w1, k1, _t1) = samples[1], samples[-1]
-    print(f"  growth from report 21 to {n}: worker {w1 - w0:+.0f} MiB, kernel {k1 - k0:+.0f} MiB; "
+        if i % 20 == 1 or i == n:
+            print(f"  after {i:4d} reports: worker {worker_mib:6.0f} MiB, kernel {kernel_mib:6.0f} MiB, "
+                  f"typst process {typst_mib:6.0f} MiB (renewed every few PDFs)")
+    early, late = samples[20:60], samples[-40:]
+
+    def growth(column: int) -> float:
+        return statistics.median(s[column] for s in late) - statistics.median(s[column] for s in early)
+
+    print(f"  growth, median of the last 40 reports against reports 21-60: worker {growth(1):+.0f} MiB, "
+          f"kernel {growth(2):+.0f} MiB; worker between {min(s[1] for s in samples[20:]):.0f} and "
+          f"{max(s[1] for s in samples[20:]):.0f} MiB after report 20; "
           f"typst process at most {max(t for *_, t in samples if t == t):.0f} MiB")
 
 
