@@ -264,9 +264,9 @@ class Worker:
         if self.km is not None:
             process = getattr(getattr(self.km, "provisioner", None), "process", None)
             if process is not None and process.poll() is None:
-                try:  # the kernel leads its own session (jupyter_client starts it so)
+                try:  # the kernel leads its own session (jupyter_client starts it so); Windows has no killpg
                     os.killpg(process.pid, signal.SIGKILL)
-                except OSError:
+                except (OSError, AttributeError):
                     with contextlib.suppress(OSError):
                         process.kill()
                 with contextlib.suppress(Exception):
