@@ -155,7 +155,8 @@ def run_sampled(cmd: list[str], every: float = 0.5) -> tuple[float, dict[int, tu
         while not done.is_set():
             found = descendants(proc.pid)
             for pid, (cmdline, parent) in found.items():
-                role = ("kernel" if "ipykernel" in cmdline else "typst" if "typst_server" in cmdline
+                role = ("kernel" if "batch_kernel" in cmdline or "ipykernel" in cmdline
+                        else "typst" if "typst_server" in cmdline
                         else "other" if "resource_tracker" in cmdline
                         else "worker" if parent not in found else "other")
                 mib = rss_mib(pid) if Path(f"/proc/{pid}/status").exists() else float("nan")
