@@ -114,6 +114,63 @@ def test_ready_client_says_when_the_kernel_dies():
         asyncio.run(start_broken())
 
 
+_IMPORTS_OF = """
+import json, sys
+import helpers.run.engine  # what a pool worker has imported before its first report
+from helpers.run.kernel import preload
+preload()
+before = set(sys.modules)
+if sys.argv[1] == "warm-up":
+    from helpers.render.engines import warm_up, warmed
+    warm_up()
+    warmed()
+else:  # a worker's first report, up to the end of its notebook
+    import nbformat
+    from helpers.run.kernel import worker
+    nb = worker()._run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]))
+    worker().shutdown()
+print(json.dumps(sorted(set(sys.modules) - before)))
+"""
+
+
+def test_the_warm_up_thread_imports_nothing_the_worker_imports_meanwhile():
+    """The warm-up thread and the worker's first notebook import disjoint modules (after preload): two threads
+    importing one package at once can leave one with a partly initialised module, and the report fails."""
+    import subprocess
+    import sys
+
+    def imports(side: str) -> set[str]:
+        proc = subprocess.run([sys.executable, "-c", _IMPORTS_OF, side], capture_output=True, text=True,
+                              timeout=120, cwd=paths.ROOT)
+        assert proc.returncode == 0, proc.stderr
+        return set(json.loads(proc.stdout.splitlines()[-1]))
+
+    warm, run = imports("warm-up"), imports("worker")
+    assert len(warm) > 100  # nbconvert and its template engine: the warm-up did import
+    assert not warm & run, sorted(warm & run)
+
+
+def test_a_worker_preloads_before_the_warm_up_starts(tmp_path, monkeypatch):
+    from helpers.render import engines
+    from helpers.run import engine
+
+    calls: list[str] = []
+    monkeypatch.setattr(engine, "preload", lambda: calls.append("preload"))
+    monkeypatch.setattr(engines, "warm_up", lambda: calls.append("warm-up"))
+    monkeypatch.setattr(engines, "warmed", lambda: calls.append("warmed"))
+
+    class Stop(Worker):
+        def execute(self, job):
+            calls.append("notebook")
+            raise RuntimeError("stop here")
+
+    monkeypatch.setattr(engine, "worker", Stop)
+    job = Job(2024, "yeji-mzj", None, paths.DATA_DIR, tmp_path, engine="builtin")
+    result = engine.run_job(job, None, {})
+    assert result.status == "failed"
+    assert calls == ["preload", "warm-up", "notebook"]
+
+
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory):
     """The whole sample matrix built once, with the data in a writable copy."""

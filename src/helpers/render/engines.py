@@ -173,6 +173,16 @@ def warm_up() -> None:
         _WARMING[0].start()
 
 
+def warmed() -> None:
+    """Wait for :func:`warm_up`'s thread to end (at once when it has, or never started).
+
+    Called once the notebook has run, before the report's own threads start,
+    so that no two threads import the same libraries at the same time.
+    """
+    for thread in _WARMING:
+        thread.join()
+
+
 def _exporter():
     """nbconvert's Markdown exporter with nianbao's template (built once per process)."""
     with _START:

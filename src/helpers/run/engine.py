@@ -27,7 +27,7 @@ from ..render.engines import FORMATS
 from ..settings.errors import NianbaoError
 from ..settings.outdir import atomic_folder, scratch_names
 from .jobs import Job, Result
-from .kernel import _LOCAL, _STOPPING, _indicators_from, chart_seconds, stopping, worker
+from .kernel import _LOCAL, _STOPPING, _indicators_from, chart_seconds, preload, stopping, worker
 from .provenance import code_hashes, formats_to_write
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
@@ -231,10 +231,11 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
     """
     import nbformat
 
-    from ..render.engines import choose_engine, render, warm_up
+    from ..render.engines import choose_engine, render, warm_up, warmed
 
     if job.is_summary:
         return run_summary(job, inputs, tools)
+    preload()  # before the warm-up thread imports the same libraries (see preload)
     if choose_engine(job.engine) == "builtin":
         warm_up()  # the renderer's slow starts, made while the notebook runs
     start = time.perf_counter()
@@ -245,6 +246,7 @@ def run_job(job: Job, inputs: dict[str, str] | None, tools: dict[str, str]) -> R
         with atomic_folder(final, guard=_Uninterrupted) as scratch:
             nb = worker().execute(job)
             timings["execute"] = round(time.perf_counter() - start, 3)
+            warmed()  # its imports end before the evidence thread's begin
             if (charts := chart_seconds(nb)) is not None:  # of execute: the cells that draw the charts
                 timings["charts"] = charts
             from ..words.evidence import start_report_evidence, take_published  # evidence.csv, evidence.xlsx

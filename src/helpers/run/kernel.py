@@ -65,6 +65,32 @@ def kernel_manager():
     return AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=BatchKernelSpecs())
 
 
+def preload() -> None:
+    """Import what a worker needs to start its kernel and run a notebook, in the calling thread.
+
+    The renderer's warm-up thread (:func:`helpers.render.engines.warm_up`)
+    imports nbconvert, which imports these libraries too. Two threads importing
+    the same package, whose modules import one another, can meet half way:
+    Python then hands one of them a partly initialised module (``cannot import
+    name 'AsyncKernelManager' from partially initialized module``), and the
+    report fails. A worker calls this before the warm-up starts, so the
+    libraries both need are whole before the second thread asks for them.
+    """
+    import codecs
+    import multiprocessing.util  # noqa: F401  (worker)
+
+    codecs.lookup("unicode_escape")  # both decode with it
+    with contextlib.suppress(ImportError):  # both look up the user; no module pwd on Windows
+        import pwd  # noqa: F401
+
+    import jupyter_client.kernelspec  # noqa: F401
+    import jupyter_client.manager  # noqa: F401
+    import jupyter_core.utils  # noqa: F401
+    import nbclient  # noqa: F401
+    import nbformat  # noqa: F401
+    import papermill.parameterize  # noqa: F401
+
+
 async def ready_client(km, timeout: float = STARTUP_TIMEOUT):
     """A client of ``km``'s started kernel, returned as soon as the kernel answers.
 
