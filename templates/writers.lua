@@ -1,11 +1,13 @@
 -- nianbao's built-in renderer: one Pandoc process reads a report's Markdown once and
--- writes each of its outputs (the typst source of the PDF, the DOCX, the document the
--- HTML is written from), each with the filter applied as `pandoc --lua-filter` applies
--- it for that format (`filter_for`, when the output is not yet the format itself).
+-- writes each of its outputs (the typst source of the PDF, the DOCX, the HTML page whose
+-- stylesheet and charts are then put inline), each with the filter applied as
+-- `pandoc --lua-filter` applies it for that format (`filter_for`, when the output is not
+-- yet the format itself).
 -- Run as `pandoc lua writers.lua` in the Markdown's folder; the job is one JSON object on
 -- standard input:
 --   { "input": "report.md", "reader": "markdown-…", "filter": ".../nianbao.lua",
---     "outputs": [ { "id": "html", "format": "json", "filter_for": "html5", "file": "report.json" },
+--     "outputs": [ { "id": "html", "format": "html5", "standalone": true, "wrap": "none",
+--                    "file": "report.page.html", "variables": { "lang": "zh-CN", "css": [ "…" ] } },
 --                  { "id": "pdf", "format": "typst", "file": "report.typ",
 --                    "template": ".../official.typ", "variables": { "papersize": "a4", … } },
 --                  { "id": "docx", "format": "docx", "file": ".../report.docx", "reference_doc": ".../reference.docx" } ] }
@@ -29,9 +31,11 @@ for _, out in ipairs(job.outputs) do
   for _, filter in ipairs(dofile(job.filter)) do
     filtered = filtered:walk(filter)
   end
-  local options = { variables = out.variables or {} }
+  local options = { variables = out.variables or {}, wrap_text = out.wrap or "auto" }
   if out.template then
     options.template = pandoc.template.compile(read(out.template), out.template)
+  elseif out.standalone then -- Pandoc's own template for the format, as `pandoc -s`
+    options.template = pandoc.template.compile(pandoc.template.default(out.format))
   end
   if out.reference_doc then
     options.reference_doc = out.reference_doc

@@ -51,6 +51,44 @@ def html_parts(path):
     return "".join(parser.parts), parser.external
 
 
+class _Tags(HTMLParser):
+    """An HTML page as its tags (attributes sorted), and its text with runs of white space as one space: what
+    a browser reads. A stylesheet's comments are left out."""
+
+    def __init__(self):
+        super().__init__()
+        self.events, self.in_style = [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.events.append(("<", tag, tuple(sorted(attrs))))
+        self.in_style = tag == "style"
+
+    def handle_startendtag(self, tag, attrs):
+        self.events.append(("<", tag, tuple(sorted(attrs))))
+
+    def handle_endtag(self, tag):
+        self.events.append((">", tag))
+        self.in_style = False
+
+    def handle_data(self, data):
+        if self.in_style:
+            data = re.sub(r"/\*.*?\*/", "", data, flags=re.S)
+        if text := " ".join(data.split()):
+            self.events.append(("text", text))
+
+
+def html_tags(path) -> list[tuple]:
+    parser = _Tags()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.events
+
+
+def run_pandoc(args: list[str], cwd) -> None:
+    from pypandoc import get_pandoc_path
+
+    subprocess.run([get_pandoc_path(), *args], cwd=cwd, check=True, capture_output=True)
+
+
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed (make system)")
 def test_pdf_states_each_reference_figure(built_report):
     text = squash(pdf_text(built_report / "report.pdf"))
@@ -135,7 +173,11 @@ def test_executed_notebook_keeps_outputs_but_no_code_in_report(built_report):
 
 
 def test_one_pandoc_read_writes_what_a_pandoc_run_per_format_writes(built_report, tmp_path):
-    """The report's one Pandoc process (templates/writers.lua) writes the files a Pandoc command per format writes."""
+    """The report's one Pandoc process (templates/writers.lua) writes the files a Pandoc command per format writes.
+
+    The HTML's stylesheet and charts are put inline by nianbao, not by Pandoc: the same tags, attributes and
+    text as ``pandoc --embed-resources`` writes (the bytes differ in white space between attributes and in the
+    stylesheet's comments)."""
     from helpers.render import engines
     from helpers.render.docx_reference import reference_docx
     from helpers.settings import paths
@@ -150,21 +192,51 @@ def test_one_pandoc_read_writes_what_a_pandoc_run_per_format_writes(built_report
     assert {"pandoc", "html", "pdf"} <= set(timings)
 
     common = [md.name, "-f", engines.MARKDOWN_READER, "--lua-filter", str(paths.template("nianbao.lua"))]
-    engines._pandoc([*common, "-t", "html5", "-s", "--embed-resources", "--css", str(paths.template("report.css")),
-                     "-M", "lang=zh-CN", "-o", "alone.html"], tmp_path)
+    run_pandoc([*common, "-t", "html5", "-s", "--embed-resources", "--css", str(paths.template("report.css")),
+                "-M", "lang=zh-CN", "-o", "alone.html"], tmp_path)
     typst = [*common, "-t", "typst", "--template", str(paths.template("official.typ")), "-o", "alone.typ"]
     for key, value in engines.typst_variables(layout, choices).items():
         typst += ["-V", f"{key}={value}"]
-    engines._pandoc(typst, tmp_path)
-    engines._pandoc([*common, "-t", "docx", "--reference-doc", str(reference_docx(layout)), "-o", "alone.docx"],
-                    tmp_path)
+    run_pandoc(typst, tmp_path)
+    run_pandoc([*common, "-t", "docx", "--reference-doc", str(reference_docx(layout)), "-o", "alone.docx"], tmp_path)
 
-    assert (out / "report.html").read_bytes() == (tmp_path / "alone.html").read_bytes()
+    ours, alone = html_tags(out / "report.html"), html_tags(tmp_path / "alone.html")
+    assert sum(1 for e in ours if e[:2] == ("<", "img")) >= 2 and ("<", "style", (("type", "text/css"),)) in ours
+    assert ours == alone
     assert (tmp_path / "report.typ").read_bytes() == (tmp_path / "alone.typ").read_bytes()
     with zipfile.ZipFile(out / "report.docx") as ours, zipfile.ZipFile(tmp_path / "alone.docx") as alone:
         assert ours.namelist() == alone.namelist()
         differ = [n for n in ours.namelist() if ours.read(n) != alone.read(n)]
         assert differ in ([], ["docProps/core.xml"])  # its creation time, to the second
+
+
+def test_embed_resources_puts_the_stylesheet_and_charts_inline_and_says_what_it_cannot(tmp_path):
+    import base64
+
+    from helpers.render.engines import _CSS_LINK, embed_resources
+    from helpers.settings.errors import RenderError
+
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "a b.png").write_bytes(b"\x89PNG-bytes")
+    page = (f'<head>\n  <link rel="stylesheet" href="{_CSS_LINK}" />\n</head>\n'
+            '<p><img src="figures/a%20b.png" style="width:100.0%"\nalt="图1　&quot;收件&quot;" /></p>')
+    html = embed_resources(page, tmp_path, "/* for the stylesheet's authors */\np { color: red; }\n")
+    data = base64.b64encode(b"\x89PNG-bytes").decode()
+    assert '<style type="text/css">\np { color: red; }\n</style>' in html and "<link" not in html
+    assert (f'<img role="img" aria-label="图1　&quot;收件&quot;" src="data:image/png;base64,{data}" '
+            'style="width:100.0%" alt="图1　&quot;收件&quot;" />') in html
+
+    with pytest.raises(RenderError, match="图片“figures/missing.png”不是本报告的图表文件"):
+        embed_resources(page.replace("a%20b.png", "missing.png"), tmp_path, "")
+    with pytest.raises(RenderError, match="不是本报告的图表文件"):
+        embed_resources(page.replace("figures/a%20b.png", "http://example.org/a.png"), tmp_path, "")
+    (tmp_path / "outside.png").write_bytes(b"\x89PNG-elsewhere")  # a file, but not in the report's folder
+    with pytest.raises(RenderError, match="不是本报告的图表文件"):
+        embed_resources(page.replace("figures/a%20b.png", "../outside.png"), tmp_path / "figures", "")
+    with pytest.raises(RenderError, match="样式表链接出现 0 次"):
+        embed_resources("<p>无样式表</p>", tmp_path, "")
+    with pytest.raises(RenderError, match="</style"):
+        embed_resources(page, tmp_path, "p {} </style><script>")
 
 
 def test_a_pandoc_failure_is_reported_in_its_words(tmp_path):

@@ -7,9 +7,10 @@ Two engines give the same documents. ``quarto``: the notebook goes to Quarto
 same ``_quarto.yml``:
 nbconvert turns the notebook's outputs into Pandoc Markdown (code and cells
 tagged ``remove-cell`` left out); one Pandoc (``pypandoc_binary``) process reads
-it once and writes the typst source, the DOCX and the HTML's document
+it once and writes the typst source, the DOCX and the HTML page
 (:func:`pandoc_outputs`, ``templates/writers.lua``); typst (the ``typst`` wheel)
-writes the PDF and Pandoc's command line the self-contained HTML. The Lua filter
+writes the PDF, and :func:`embed_resources` puts the HTML's stylesheet and charts
+inline, as Pandoc's ``--embed-resources`` does. The Lua filter
 ``templates/nianbao.lua`` gives the report's own blocks their form in each
 format.
 """
@@ -238,31 +239,86 @@ def notebook_markdown(notebook: Path | nbformat.NotebookNode, workdir: Path) -> 
     return md
 
 
-def _pandoc(args: list[str], cwd: Path) -> None:
-    from pypandoc import get_pandoc_path
-
-    proc = subprocess.run([get_pandoc_path(), *args], cwd=cwd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RenderError(f"pandoc 转换失败（状态码 {proc.returncode}）：{proc.stderr.strip()[:500]}")
+HTML_PAGE = "report.page.html"  # the HTML as Pandoc writes it, its stylesheet and charts still linked
+_CSS_LINK = "nianbao-report.css"  # the stylesheet's name in that page, replaced by the stylesheet itself
 
 
 def html_output(md: Path, target: Path, layout: Layout, choices: dict | None = None) -> dict:
-    """The document the HTML is written from, as an output of :func:`pandoc_outputs`: Pandoc's AST, filtered for HTML.
-
-    Pandoc embeds a page's resources (the stylesheet, the charts) only from its
-    command line: :func:`finish_html` writes the HTML from this AST, with nothing
-    left to read or filter.
-    """
-    return {"format": "json", "filter_for": "html5", "file": "report.json"}
+    """The HTML page as an output of :func:`pandoc_outputs`: Pandoc's HTML5 template, its stylesheet and charts
+    linked; :func:`finish_html` puts them inline. Lines are not wrapped, so that no tag is split over two lines
+    (as ``--embed-resources`` writes them)."""
+    return {"format": "html5", "standalone": True, "wrap": "none", "file": HTML_PAGE,
+            "variables": {"lang": "zh-CN", "css": [_CSS_LINK]}}
 
 
 def finish_html(md: Path, target: Path, layout: Layout | None = None, choices=None, roles=None) -> Path:
-    """One self-contained HTML file (CSS and images inline, nothing fetched) from :func:`html_output`'s AST."""
+    """One self-contained HTML file (CSS and images inline, nothing fetched) from :func:`html_output`'s page."""
     html = quarto_config()["format"].get("html", {})
     css = paths.resource(html.get("css", "templates/report.css"))
-    _pandoc(["report.json", "-f", "json", "-t", "html5", "-s", "--embed-resources", "--css", str(css),
-             "-M", "lang=zh-CN", "-o", str(target)], md.parent)
+    page = (md.parent / HTML_PAGE).read_text(encoding="utf-8")
+    target.write_text(embed_resources(page, md.parent, css.read_text(encoding="utf-8")), encoding="utf-8")
     return target
+
+
+_IMG = re.compile(r"<img\b([^>]*?)\s*(/?)>")
+_ATTRIBUTE = re.compile(r'([^\s=/>]+)="([^"]*)"')
+
+
+def embed_resources(page: str, folder: Path, css: str) -> str:
+    """Pandoc's HTML page made self-contained, as ``pandoc --embed-resources`` makes it.
+
+    The stylesheet's link becomes a ``<style>`` element holding ``css`` (its
+    comments left out); each
+    image's file (relative to ``folder``) becomes a ``data:`` URI, the image
+    named for screen readers by its alternative text (``role="img"`` and
+    ``aria-label``, as Pandoc names an embedded image). The page is written by
+    Pandoc's HTML writer from the report, whose Markdown reader takes no raw
+    HTML: its only links to other files are these.
+
+    Parameters
+    ----------
+    page : str
+        The page :func:`html_output` asks Pandoc for.
+    folder : Path
+        The folder the page's image paths are relative to.
+    css : str
+        The stylesheet (``format.html.css`` of ``_quarto.yml``).
+
+    Raises
+    ------
+    RenderError
+        When the page does not link the stylesheet once, or an image is not a
+        file in ``folder``.
+    """
+    import base64
+    import mimetypes
+    from urllib.parse import unquote
+
+    link = f'<link rel="stylesheet" href="{_CSS_LINK}" />'
+    if page.count(link) != 1:
+        raise RenderError(f"网页版报告的样式表链接出现 {page.count(link)} 次（应为 1 次）：templates/writers.lua 与"
+                          "渲染器不一致，请报告此问题")
+    if "</style" in css.lower():
+        raise RenderError("网页版报告的样式表中不能出现“</style”：请检查 _quarto.yml 中 format.html.css 指向的文件")
+    css = re.sub(r"/\*.*?\*/\n?", "", css, flags=re.S).strip()  # its comments are for its authors, as Pandoc's
+    page = page.replace(link, f'<style type="text/css">\n{css}\n</style>')
+
+    def inline(match: re.Match) -> str:
+        attributes = _ATTRIBUTE.findall(match.group(1))
+        names = dict(attributes)
+        src = names.get("src", "")
+        source = (folder / unquote(src)).resolve()
+        if not src or "://" in src or src.startswith("data:") or not source.is_file() \
+                or not source.is_relative_to(folder.resolve()):
+            raise RenderError(f"网页版报告中的图片“{src[:80]}”不是本报告的图表文件，无法嵌入")
+        mime = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
+        data = base64.b64encode(source.read_bytes()).decode("ascii")
+        named = [("role", "img"), ("aria-label", names["alt"])] if names.get("alt") else []
+        rest = [(k, f"data:{mime};base64,{data}" if k == "src" else v) for k, v in attributes
+                if k not in ("role", "aria-label")]
+        return "<img " + " ".join(f'{k}="{v}"' for k, v in named + rest) + (" />" if match.group(2) else ">")
+
+    return _IMG.sub(inline, page)
 
 
 def pandoc_outputs(md: Path, outputs: list[dict]) -> Iterator[str]:
