@@ -1,8 +1,7 @@
 -- nianbao's built-in renderer: one Pandoc process reads a report's Markdown once and
 -- writes each of its outputs (the typst source of the PDF, the DOCX, the HTML page whose
 -- stylesheet and charts are then put inline), each with the filter applied as
--- `pandoc --lua-filter` applies it for that format (`filter_for`, when the output is not
--- yet the format itself).
+-- `pandoc --lua-filter` applies it for that format.
 -- Run as `pandoc lua writers.lua` in the Markdown's folder; the job is one JSON object on
 -- standard input:
 --   { "input": "report.md", "reader": "markdown-…", "filter": ".../nianbao.lua",
@@ -26,7 +25,7 @@ end
 local doc = pandoc.read(read(job.input), job.reader)
 
 for _, out in ipairs(job.outputs) do
-  FORMAT = out.filter_for or out.format -- what the filter asks, as under --lua-filter
+  FORMAT = out.format -- what the filter asks, as under --lua-filter
   local filtered = doc:clone()
   for _, filter in ipairs(dofile(job.filter)) do
     filtered = filtered:walk(filter)

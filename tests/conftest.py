@@ -31,6 +31,13 @@ REFERENCE_FIGURES = [
 REFERENCE_OUTLETS = ["人民网", "中国社会报", "新华网", "学习强国", "皖西日报", "中安在线"]
 
 
+def pandoc(args: list[str], cwd: Path) -> str:
+    """Run the bundled Pandoc (``pypandoc_binary``) in ``cwd``; its output (an error fails the test)."""
+    from pypandoc import get_pandoc_path
+
+    return subprocess.run([get_pandoc_path(), *args], cwd=cwd, capture_output=True, text=True, check=True).stdout
+
+
 def squash(text: str) -> str:
     """Text without any white space (PDF text breaks lines and spaces digits)."""
     return "".join(text.split())

@@ -24,7 +24,7 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from conftest import pdf_alt_texts, run_cli, table_nesting
+from conftest import pandoc, pdf_alt_texts, run_cli, table_nesting
 from helpers.render.engines import (
     MARKDOWN_READER,
     _link_fonts,
@@ -89,12 +89,6 @@ def no_quarto(tmp_path, monkeypatch):
     quarto_version.cache_clear()
     yield
     quarto_version.cache_clear()
-
-
-def pandoc(args: list[str], cwd: Path) -> str:
-    from pypandoc import get_pandoc_path
-
-    return subprocess.run([get_pandoc_path(), *args], cwd=cwd, capture_output=True, text=True, check=True).stdout
 
 
 def builtin_typst(md: Path, page) -> str:

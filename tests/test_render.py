@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from conftest import REFERENCE_FIGURES, REFERENCE_OUTLETS, squash
+from conftest import REFERENCE_FIGURES, REFERENCE_OUTLETS, pandoc, squash
 from helpers.settings.fonts import resolve
 from helpers.settings.layout import office_fonts
 
@@ -82,11 +82,6 @@ def html_tags(path) -> list[tuple]:
     parser.feed(path.read_text(encoding="utf-8"))
     return parser.events
 
-
-def run_pandoc(args: list[str], cwd) -> None:
-    from pypandoc import get_pandoc_path
-
-    subprocess.run([get_pandoc_path(), *args], cwd=cwd, check=True, capture_output=True)
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed (make system)")
@@ -192,13 +187,13 @@ def test_one_pandoc_read_writes_what_a_pandoc_run_per_format_writes(built_report
     assert {"pandoc", "html", "pdf"} <= set(timings)
 
     common = [md.name, "-f", engines.MARKDOWN_READER, "--lua-filter", str(paths.template("nianbao.lua"))]
-    run_pandoc([*common, "-t", "html5", "-s", "--embed-resources", "--css", str(paths.template("report.css")),
+    pandoc([*common, "-t", "html5", "-s", "--embed-resources", "--css", str(paths.template("report.css")),
                 "-M", "lang=zh-CN", "-o", "alone.html"], tmp_path)
     typst = [*common, "-t", "typst", "--template", str(paths.template("official.typ")), "-o", "alone.typ"]
     for key, value in engines.typst_variables(layout, choices).items():
         typst += ["-V", f"{key}={value}"]
-    run_pandoc(typst, tmp_path)
-    run_pandoc([*common, "-t", "docx", "--reference-doc", str(reference_docx(layout)), "-o", "alone.docx"], tmp_path)
+    pandoc(typst, tmp_path)
+    pandoc([*common, "-t", "docx", "--reference-doc", str(reference_docx(layout)), "-o", "alone.docx"], tmp_path)
 
     ours, alone = html_tags(out / "report.html"), html_tags(tmp_path / "alone.html")
     assert sum(1 for e in ours if e[:2] == ("<", "img")) >= 2 and ("<", "style", (("type", "text/css"),)) in ours
