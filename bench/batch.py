@@ -157,6 +157,7 @@ def run_sampled(cmd: list[str], every: float = 0.5) -> tuple[float, dict[int, tu
             for pid, (cmdline, parent) in found.items():
                 role = ("kernel" if "batch_kernel" in cmdline or "ipykernel" in cmdline
                         else "typst" if "typst_server" in cmdline
+                        else "pandoc" if "writers.lua" in cmdline
                         else "other" if "resource_tracker" in cmdline
                         else "worker" if parent not in found else "other")
                 mib = rss_mib(pid) if Path(f"/proc/{pid}/status").exists() else float("nan")
@@ -191,7 +192,7 @@ def county(nianbao: list[str], tmp: Path, units: int, formats: str, jobs: int | 
           f"{documents - summaries} reports + {summaries} district summaries in {wall:.1f} s = "
           f"{60 * documents / wall:.0f} reports/min; CPU {cpu:.1f} s ({cpu / documents:.2f} s per report)")
     print(f"county, per report by stage: {stage_times(out)}")
-    for role in ("worker", "kernel", "typst"):
+    for role in ("worker", "kernel", "typst", "pandoc"):
         runs = [rss for r, rss in samples.values() if r == role and len(rss) >= 4]
         if not runs:
             continue
@@ -261,7 +262,7 @@ def soak(n: int, out: Path) -> None:
     so its growth is the median of the last 40 reports against the median of reports
     21-60 (the first 20 warm the caches), not one moment against another.
     """
-    from helpers.render.engines import TYPST
+    from helpers.render.servers import TYPST
     from helpers.run.build import build
     from helpers.run.kernel import worker
 

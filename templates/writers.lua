@@ -1,19 +1,19 @@
--- nianbao's built-in renderer: one Pandoc process reads a report's Markdown once and
--- writes each of its outputs (the typst source of the PDF, the DOCX, the HTML page whose
--- stylesheet and charts are then put inline), each with the filter applied as
--- `pandoc --lua-filter` applies it for that format.
--- Run as `pandoc lua writers.lua` in the Markdown's folder; the job is one JSON object on
--- standard input:
---   { "input": "report.md", "reader": "markdown-…", "filter": ".../nianbao.lua",
+-- nianbao's built-in renderer: a Pandoc process that writes reports, one after another.
+-- For each report it reads the Markdown once and writes each of its outputs (the typst
+-- source of the PDF, the DOCX, the HTML page whose stylesheet and charts are then put
+-- inline), each with the filter applied as `pandoc --lua-filter` applies it for that format.
+-- Run as `pandoc lua writers.lua`; each line of standard input is one job, a JSON object:
+--   { "dir": "/tmp/…", "input": "report.md", "reader": "markdown-…", "filter": ".../nianbao.lua",
 --     "outputs": [ { "id": "html", "format": "html5", "standalone": true, "wrap": "none",
 --                    "file": "report.page.html", "variables": { "lang": "zh-CN", "css": [ "…" ] } },
 --                  { "id": "pdf", "format": "typst", "file": "report.typ",
 --                    "template": ".../official.typ", "variables": { "papersize": "a4", … } },
 --                  { "id": "docx", "format": "docx", "file": ".../report.docx", "reference_doc": ".../reference.docx" } ] }
--- Each output's id is printed on its own line once its file is written, so that the
--- caller can go on with it (compile the PDF) while the next one is written.
-
-local job = pandoc.json.decode(io.read("a"), false)
+-- The job runs in its folder `dir` (relative paths, the charts the DOCX takes in). Each
+-- output is answered on its own line, {"written": id}, once its file is written, so that
+-- the caller can go on with it (compile the PDF) while the next one is written; then
+-- {"done": true}, or {"error": "…"} (Pandoc's message) when the job failed. The process
+-- ends when its input does.
 
 local function read(path)
   local f = assert(io.open(path, "rb"))
@@ -22,26 +22,50 @@ local function read(path)
   return text
 end
 
-local doc = pandoc.read(read(job.input), job.reader)
-
-for _, out in ipairs(job.outputs) do
-  FORMAT = out.format -- what the filter asks, as under --lua-filter
-  local filtered = doc:clone()
-  for _, filter in ipairs(dofile(job.filter)) do
-    filtered = filtered:walk(filter)
-  end
-  local options = { variables = out.variables or {}, wrap_text = out.wrap or "auto" }
-  if out.template then
-    options.template = pandoc.template.compile(read(out.template), out.template)
-  elseif out.standalone then -- Pandoc's own template for the format, as `pandoc -s`
-    options.template = pandoc.template.compile(pandoc.template.default(out.format))
-  end
-  if out.reference_doc then
-    options.reference_doc = out.reference_doc
-  end
-  local f = assert(io.open(out.file, "wb"))
-  f:write(pandoc.write(filtered, out.format, options))
-  f:close()
-  io.stdout:write(out.id or out.format, "\n")
+local function answer(reply)
+  io.stdout:write(pandoc.json.encode(reply), "\n")
   io.stdout:flush()
+end
+
+-- Templates compiled once a process, keyed by their text: one edited between two
+-- reports (an analyst's preview) is compiled again.
+local compiled = {}
+local function template(text, path)
+  if not compiled[text] then
+    compiled[text] = pandoc.template.compile(text, path)
+  end
+  return compiled[text]
+end
+
+local function run(job)
+  local doc = pandoc.read(read(job.input), job.reader)
+  for _, out in ipairs(job.outputs) do
+    FORMAT = out.format -- what the filter asks, as under --lua-filter
+    local filtered = doc:clone()
+    for _, filter in ipairs(dofile(job.filter)) do
+      filtered = filtered:walk(filter)
+    end
+    local options = { variables = out.variables or {}, wrap_text = out.wrap or "auto" }
+    if out.template then
+      options.template = template(read(out.template), out.template)
+    elseif out.standalone then -- Pandoc's own template for the format, as `pandoc -s`
+      options.template = template(pandoc.template.default(out.format))
+    end
+    if out.reference_doc then
+      options.reference_doc = out.reference_doc
+    end
+    local f = assert(io.open(out.file, "wb"))
+    f:write(pandoc.write(filtered, out.format, options))
+    f:close()
+    answer({ written = out.id or out.format })
+  end
+end
+
+for line in io.lines() do
+  local job = pandoc.json.decode(line, false)
+  local done, err = false, "not a job: " .. line:sub(1, 80)
+  if type(job) == "table" then
+    done, err = pcall(pandoc.system.with_working_directory, job.dir, function() run(job) end)
+  end
+  answer(done and { done = true } or { error = tostring(err) })
 end

@@ -246,11 +246,88 @@ def test_a_pandoc_failure_is_reported_in_its_words(tmp_path):
     assert not (tmp_path / "report.typ").exists()
 
 
-def test_typst_process_is_renewed_after_its_count_replaced_when_gone_and_reaped_at_the_end(tmp_path, monkeypatch):
-    from helpers.render import engines
+def test_one_pandoc_process_writes_report_after_report_and_survives_a_failed_one(tmp_path, monkeypatch):
+    """The worker's Pandoc process: reports one after another, each in its own folder; a report Pandoc
+    cannot write fails alone; a caller that stops half way ends the process; renewed after its count,
+    replaced when gone, killed and reaped at the end."""
+    from helpers.render import servers
+    from helpers.settings import paths
+    from helpers.settings.errors import RenderError
 
-    monkeypatch.setattr(engines, "TYPST_RECYCLE", 2)
-    server = engines.TypstServer()
+    monkeypatch.setattr(servers, "PANDOC_RECYCLE", 3)
+    server = servers.PandocServer()
+
+    def job(name: str, text: str, template: Path | None = None) -> dict:
+        folder = tmp_path / name
+        folder.mkdir(exist_ok=True)
+        (folder / "report.md").write_text(text, encoding="utf-8")
+        typst = {"id": "pdf", "format": "typst", "file": "report.typ"}
+        if template is not None:
+            typst["template"] = str(template)
+        return {"dir": str(folder), "input": "report.md", "reader": "markdown", "filter":
+                str(paths.template("nianbao.lua")), "outputs": [typst, {"id": "html", "format": "html5",
+                                                                       "file": "report.html"}]}
+
+    try:
+        assert list(server.run(job("a", "甲报告。\n"))) == ["pdf", "html"]
+        first = server.proc
+        with pytest.raises(RenderError, match="(?s)pandoc 转换失败.*no-such-template"):
+            list(server.run(job("b", "乙报告。\n", tmp_path / "no-such-template.typ")))
+        assert server.proc is first  # a report that failed leaves the process to the next
+        assert list(server.run(job("c", "丙报告。\n"))) == ["pdf", "html"]  # its third: it ends
+        assert first.poll() is not None and server.proc is None
+        assert "甲报告" in (tmp_path / "a" / "report.typ").read_text(encoding="utf-8")
+        assert "丙报告" in (tmp_path / "c" / "report.html").read_text(encoding="utf-8")
+        assert not (tmp_path / "b" / "report.typ").exists()
+
+        written = server.run(job("d", "丁报告。\n"))
+        assert next(written) == "pdf"
+        stopped = server.proc
+        written.close()  # the caller stopped after the first output: Pandoc is stopped with it
+        assert stopped.poll() is not None and server.proc is None
+        assert list(server.run(job("e", "戊报告。\n"))) == ["pdf", "html"]
+        gone = server.proc
+        gone.kill()
+        gone.wait()
+        assert list(server.run(job("f", "己报告。\n"))) == ["pdf", "html"]  # a process gone is replaced
+        last = server.proc
+        assert last is not gone
+    finally:
+        server.close()
+    assert last.poll() is not None and server.proc is None  # killed and reaped, not left to run on
+
+
+def test_a_forked_child_starts_its_own_helper_processes(tmp_path):
+    """A process forked from one whose Pandoc process runs writes through a process of its own."""
+    import multiprocessing
+
+    from helpers.render import servers
+
+    server = servers.PandocServer()
+    server.start()
+    try:
+        parent = server.proc.pid
+        ctx = multiprocessing.get_context("fork")
+        queue = ctx.Queue()
+
+        def child() -> None:
+            queue.put((server.proc, server.lock.locked()))
+
+        proc = ctx.Process(target=child)
+        with server.lock:  # held at the fork: the child gets a lock of its own
+            proc.start()
+        proc.join(30)
+        assert queue.get(timeout=5) == (None, False)
+        assert server.proc.pid == parent
+    finally:
+        server.close()
+
+
+def test_typst_process_is_renewed_after_its_count_replaced_when_gone_and_reaped_at_the_end(tmp_path, monkeypatch):
+    from helpers.render import servers
+
+    monkeypatch.setattr(servers, "TYPST_RECYCLE", 2)
+    server = servers.TypstServer()
     source = tmp_path / "a.typ"
     source.write_text("正文。", encoding="utf-8")
 

@@ -18,10 +18,8 @@ format.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
-import select
 import shutil
 import subprocess
 import tempfile
@@ -39,8 +37,9 @@ from ..settings import paths
 from ..settings.config import pdf_standard
 from ..settings.config import quarto as quarto_config
 from ..settings.errors import ParameterError, RenderError
-from ..settings.fonts import FontChoice, check_embedded, extra_font_dirs, font_dirs, resolve_all, typst_family
+from ..settings.fonts import FontChoice, check_embedded, extra_font_dirs, resolve_all, typst_family
 from ..settings.layout import Layout, page_layout
+from .servers import PANDOC, TYPST
 
 if TYPE_CHECKING:
     import nbformat
@@ -157,8 +156,9 @@ def warm_up() -> None:
     """
     def make() -> None:
         with contextlib.suppress(Exception):  # a failure shows where they are used, in the report
-            with TYPST.lock:
-                TYPST.start()
+            for server in (TYPST, PANDOC):
+                with server.lock:
+                    server.start()
             import nbformat
 
             _exporter().from_notebook_node(nbformat.v4.new_notebook())
@@ -322,12 +322,13 @@ def embed_resources(page: str, folder: Path, css: str) -> str:
 
 
 def pandoc_outputs(md: Path, outputs: list[dict]) -> Iterator[str]:
-    """Write several outputs of ``md`` in one Pandoc process; yield each one's ``id`` once its file is written.
+    """Write several outputs of ``md`` in the worker's Pandoc process; yield each one's ``id`` once its file is written.
 
-    The process (``pandoc lua templates/writers.lua``) reads the Markdown once and
-    applies ``templates/nianbao.lua`` for each output's format, as ``--lua-filter``
-    would: the files are the ones a Pandoc process per output writes. The caller
-    can go on with an output (compile the PDF) while the next is written.
+    The process (``pandoc lua templates/writers.lua``, :class:`~helpers.render.servers.PandocServer`)
+    reads the Markdown once and applies ``templates/nianbao.lua`` for each output's
+    format, as ``--lua-filter`` would: the files are the ones a Pandoc process per
+    output writes. The caller can go on with an output (compile the PDF) while the
+    next is written.
 
     Parameters
     ----------
@@ -343,28 +344,9 @@ def pandoc_outputs(md: Path, outputs: list[dict]) -> Iterator[str]:
     RenderError
         When Pandoc fails (its message).
     """
-    from pypandoc import get_pandoc_path
-
-    job = {"input": md.name, "reader": MARKDOWN_READER, "filter": str(paths.template("nianbao.lua")),
-           "outputs": outputs}
-    with tempfile.TemporaryFile() as err:  # Pandoc's warnings: a file, so that no pipe fills while we read
-        proc = subprocess.Popen([get_pandoc_path(), "lua", str(paths.template("writers.lua"))], cwd=md.parent,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)
-        try:
-            proc.stdin.write(json.dumps(job).encode("utf-8"))
-            proc.stdin.close()
-            for line in proc.stdout:
-                yield line.decode("utf-8").strip()
-            code = proc.wait()
-        finally:
-            if proc.poll() is None:  # the caller stopped (an error while finishing an output): so does Pandoc
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
-        if code != 0:
-            err.seek(0)
-            said = err.read().decode("utf-8", "replace").strip()
-            raise RenderError(f"pandoc 转换失败（状态码 {code}）：{said[:500]}")
+    job = {"dir": str(md.parent.resolve()), "input": md.name, "reader": MARKDOWN_READER,
+           "filter": str(paths.template("nianbao.lua")), "outputs": outputs}
+    yield from PANDOC.run(job)
 
 
 def docx_output(md: Path, target: Path, layout: Layout, choices: dict | None = None) -> dict:
@@ -405,102 +387,6 @@ def typst_variables(layout: Layout, choices: dict | None = None) -> dict[str, st
     }
 
 
-TYPST_TIMEOUT = 600  # seconds a PDF may take (as long as a notebook may run)
-TYPST_RECYCLE = 10  # PDFs a typst process compiles before it ends (and takes typst's memo cache with it)
-
-
-class TypstServer:
-    """The worker's typst process (:mod:`helpers.render.typst_server`), renewed every :data:`TYPST_RECYCLE` PDFs.
-
-    typst memoizes what it computes for as long as its process lives and offers no way
-    to let go of it: a worker that compiled every PDF itself would grow report after
-    report. Its own process keeps the cache warm from one PDF to the next and takes it
-    along when it ends; the next one is started at once, so its fonts are loaded by the
-    time the next PDF is asked for. (A forked child would start with the fonts for free,
-    but typst's thread pool, once started in a process, does not survive a fork.)
-    """
-
-    def __init__(self) -> None:
-        self.proc: subprocess.Popen | None = None
-        self.compiled = 0
-        self.lock = threading.Lock()
-        self._closing = False  # close() registered to run at exit
-
-    def start(self) -> None:
-        """Start the process if there is none (its fonts load meanwhile)."""
-        import sys
-
-        if self.proc is None:
-            if not self._closing:  # a pool's worker exits without running atexit: Finalize covers it
-                import atexit
-                from multiprocessing import util
-
-                util.Finalize(None, self.close, exitpriority=10)
-                atexit.register(self.close)
-                self._closing = True
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "helpers.render.typst_server", *(str(d) for d in font_dirs())],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
-            self.compiled = 0
-
-    def close(self) -> None:
-        """End the process when this one ends: killed (it holds nothing to finish) and reaped, not left behind."""
-        proc, self.proc = self.proc, None
-        if proc is not None:
-            with contextlib.suppress(OSError):
-                proc.kill()
-            with contextlib.suppress(Exception):
-                proc.wait(5)
-
-    def stop(self) -> None:
-        """End the process: its input closes, it finishes and leaves."""
-        proc, self.proc = self.proc, None
-        if proc is not None:
-            with contextlib.suppress(OSError):
-                proc.stdin.close()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-    def _reply(self) -> dict:
-        proc = self.proc
-        if not select.select([proc.stdout], [], [], TYPST_TIMEOUT)[0]:  # it never ends: stop it, say so
-            proc.kill()
-            self.stop()
-            return {"ok": False, "error": f"排版超过 {TYPST_TIMEOUT} 秒仍未完成，已停止；请检查报告内容是否异常庞大"}
-        line = proc.stdout.readline()
-        if not line:
-            self.stop()
-            return {"ok": False, "error": "排版进程意外退出"}
-        return json.loads(line)
-
-    def compile(self, request: dict) -> dict:
-        """Compile one PDF (``input``, ``output``, ``root``, ``options``); the reply (``ok``, ``error``)."""
-        with self.lock:
-            for attempt in (1, 2):  # a process that has gone away is replaced once
-                self.start()
-                try:
-                    if self.compiled == 0 and not self._reply().get("ready"):  # its fonts loaded
-                        raise OSError("not ready")
-                    self.proc.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
-                    self.proc.stdin.flush()
-                except (OSError, ValueError):
-                    self.stop()
-                    if attempt == 2:
-                        return {"ok": False, "error": "排版进程无法启动"}
-                    continue
-                self.compiled += 1
-                reply = self._reply()
-                if self.proc is not None and self.compiled >= TYPST_RECYCLE:
-                    self.stop()
-                    self.start()  # the next one loads its fonts while this PDF is checked and the next report runs
-                return reply
-        raise AssertionError("unreachable")
-
-
-TYPST = TypstServer()
 
 
 def typst_compile(source: Path, target: Path, root: Path, standard: str | None) -> None:

@@ -4,7 +4,7 @@ Run as ``python -m helpers.render.typst_server FONT_DIR ...``: it loads the font
 once, then reads one JSON request a line on its standard input (``input``,
 ``output``, ``root``, ``options``) and answers one JSON line on its standard
 output (``{"ok": true}`` or ``{"ok": false, "error": …}``). The worker
-(:class:`helpers.render.engines.TypstServer`) ends it after a few PDFs: typst
+(:class:`helpers.render.servers.TypstServer`) ends it after a few PDFs: typst
 memoizes what it computes for as long as its process lives, and offers no way to
 let go of it. It imports nothing of nianbao's but this module.
 """

@@ -1,7 +1,7 @@
 """The batch engine: running reports on warm workers, atomic outputs, failures and interrupts.
 
 Each worker process keeps one Jupyter kernel warm (:mod:`helpers.run.kernel`)
-and one typst process with its fonts loaded (:class:`helpers.render.engines.TypstServer`).
+a Pandoc process and a typst process with its fonts loaded (:mod:`helpers.render.servers`).
 For each report :func:`run_job` executes the notebook on the warm kernel,
 renders into a scratch folder swapped into place in one step, and records the report's inputs
 (:mod:`helpers.run.provenance`) in its ``manifest.json``. A report's failure is

@@ -1,0 +1,240 @@
+"""The renderer's helper processes: Pandoc and typst, each kept running by the worker that uses it.
+
+Each reads one JSON request a line on its standard input and answers in JSON
+lines on its standard output. A worker starts one of each on first use (the
+renderer's warm-up starts them while the first notebook runs), renews it after
+a number of jobs, replaces it when it has gone away, and kills and reaps it when
+the worker ends. A process forked from one that had them starts its own.
+
+- :class:`PandocServer`: ``pandoc lua templates/writers.lua``, one report's
+  Markdown read once and its outputs written, report after report, its templates
+  compiled once;
+- :class:`TypstServer`: :mod:`helpers.render.typst_server`, typst with its fonts
+  loaded, a PDF a request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from typing import IO
+
+from ..settings import paths
+from ..settings.errors import RenderError
+from ..settings.fonts import font_dirs
+
+TIMEOUT = 600  # seconds one request may take (as long as a notebook may run)
+TYPST_RECYCLE = 10  # PDFs a typst process compiles before it ends (and takes typst's memo cache with it)
+PANDOC_RECYCLE = 50  # reports a Pandoc process writes before it ends (its log of warnings grows with each)
+
+
+class LineServer:
+    """A helper process that answers JSON lines, started on first use and renewed every :attr:`recycle` jobs.
+
+    Subclasses say how to start it (:meth:`command`) and what a request is.
+    """
+
+    recycle = 10
+    name = "辅助进程"  # how a message names it
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen | None = None
+        self.jobs = 0
+        self.lock = threading.Lock()
+        self._closing = False  # close() registered to run at exit
+        self._stderr: IO[bytes] | None = None
+        self._pending = b""  # read from its output, not yet a whole line
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._forget)
+
+    def command(self) -> list[str]:
+        """The process's command line."""
+        raise NotImplementedError
+
+    def _forget(self) -> None:
+        """In a forked child: the parent's process is the parent's; this one starts its own."""
+        self.proc, self.jobs, self._stderr, self._pending = None, 0, None, b""
+        self.lock = threading.Lock()
+        self._closing = False
+
+    def start(self) -> None:
+        """Start the process if there is none."""
+        if self.proc is not None:
+            return
+        if not self._closing:  # a pool's worker exits without running atexit: Finalize covers it
+            import atexit
+            from multiprocessing import util
+
+            util.Finalize(None, self.close, exitpriority=10)
+            atexit.register(self.close)
+            self._closing = True
+        self._stderr = tempfile.TemporaryFile()  # what it says on the way: a file, so that no pipe fills
+        self.proc = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self._stderr, start_new_session=True)
+        self.jobs, self._pending = 0, b""
+
+    def close(self) -> None:
+        """End the process when this one ends: killed (it holds nothing to finish) and reaped, not left behind."""
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            with contextlib.suppress(OSError):
+                proc.kill()
+            with contextlib.suppress(Exception):
+                proc.wait(5)
+        self._close_stderr()
+
+    def stop(self) -> None:
+        """End the process: its input closes, it finishes and leaves."""
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self._close_stderr()
+
+    def _close_stderr(self) -> None:
+        err, self._stderr = self._stderr, None
+        if err is not None:
+            err.close()
+
+    def said(self) -> str:
+        """The last of what the process wrote on its standard error (why it ended, when it did)."""
+        if self._stderr is None:
+            return ""
+        self._stderr.seek(0)
+        return self._stderr.read().decode("utf-8", "replace").strip()[-500:]
+
+    def send(self, request: dict) -> None:
+        """Write one request (raises OSError or ValueError when the process has gone away)."""
+        self.proc.stdin.write((json.dumps(request, ensure_ascii=False) + "\n").encode("utf-8"))
+        self.proc.stdin.flush()
+
+    def reply(self) -> dict:
+        """The next line the process answers; ``{"error": …}`` when it takes too long or has ended."""
+        proc = self.proc
+        fd = proc.stdout.fileno()  # read here, not through the file's buffer, which select() does not see
+        while b"\n" not in self._pending:
+            if not select.select([fd], [], [], TIMEOUT)[0]:  # it never ends: stop it, say so
+                proc.kill()
+                self.stop()
+                return {"error": f"{self.name}超过 {TIMEOUT} 秒仍未完成，已停止；请检查报告内容是否异常庞大"}
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                said = self.said()
+                self.stop()
+                return {"error": f"{self.name}意外退出" + (f"：{said}" if said else "")}
+            self._pending += chunk
+        line, self._pending = self._pending.split(b"\n", 1)
+        return json.loads(line)
+
+
+class TypstServer(LineServer):
+    """The worker's typst process (:mod:`helpers.render.typst_server`), renewed every :data:`TYPST_RECYCLE` PDFs.
+
+    typst memoizes what it computes for as long as its process lives and offers no way
+    to let go of it: a worker that compiled every PDF itself would grow report after
+    report. Its own process keeps the cache warm from one PDF to the next and takes it
+    along when it ends; the next one is started at once, so its fonts are loaded by the
+    time the next PDF is asked for. (A forked child would start with the fonts for free,
+    but typst's thread pool, once started in a process, does not survive a fork.)
+    """
+
+    name = "排版进程"
+
+    @property
+    def compiled(self) -> int:
+        """PDFs compiled by the running process."""
+        return self.jobs
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "helpers.render.typst_server", *(str(d) for d in font_dirs())]
+
+    def compile(self, request: dict) -> dict:
+        """Compile one PDF (``input``, ``output``, ``root``, ``options``); the reply (``ok``, ``error``)."""
+        with self.lock:
+            for attempt in (1, 2):  # a process that has gone away is replaced once
+                self.start()
+                try:
+                    if self.jobs == 0 and not self.reply().get("ready"):  # its fonts loaded
+                        raise OSError("not ready")
+                    self.send(request)
+                except (OSError, ValueError):
+                    self.stop()
+                    if attempt == 2:
+                        return {"ok": False, "error": "排版进程无法启动"}
+                    continue
+                self.jobs += 1
+                reply = self.reply()
+                if self.proc is not None and self.jobs >= TYPST_RECYCLE:
+                    self.stop()
+                    self.start()  # the next one loads its fonts while this PDF is checked and the next report runs
+                return {"ok": True} if reply.get("ok") else {"ok": False, "error": reply.get("error", "")}
+        raise AssertionError("unreachable")
+
+
+class PandocServer(LineServer):
+    """The worker's Pandoc process (``pandoc lua templates/writers.lua``), renewed every :data:`PANDOC_RECYCLE` reports.
+
+    One process for many reports spares each report Pandoc's start and the
+    compiling of its templates (about half of Pandoc's time for a report).
+    """
+
+    name = "文档转换进程（pandoc）"
+
+    def command(self) -> list[str]:
+        from pypandoc import get_pandoc_path
+
+        return [get_pandoc_path(), "lua", str(paths.template("writers.lua"))]
+
+    def run(self, job: dict) -> Iterator[str]:
+        """Write one report's outputs (``job`` as ``templates/writers.lua`` reads it); yield each ``id`` once written.
+
+        Raises
+        ------
+        RenderError
+            When Pandoc fails (its message), or its process cannot start or ends.
+        """
+        with self.lock:
+            for attempt in (1, 2):  # a process that has gone away is replaced once
+                self.start()
+                try:
+                    self.send(job)
+                    break
+                except (OSError, ValueError) as exc:
+                    said = self.said()
+                    self.stop()
+                    if attempt == 2:
+                        raise RenderError(f"pandoc 转换失败：{self.name}无法启动"
+                                          + (f"（{said}）" if said else "")) from exc
+            self.jobs += 1
+            answered = False  # the job's last line read: the process is ready for the next
+            try:
+                while True:
+                    reply = self.reply()
+                    if "written" in reply:
+                        yield reply["written"]
+                        continue
+                    answered = self.proc is not None
+                    if "error" in reply:
+                        raise RenderError(f"pandoc 转换失败：{reply['error'][:500]}")
+                    return
+            finally:
+                if not answered:  # the caller stopped half way (an error finishing an output): so does Pandoc
+                    self.close()
+                elif self.jobs >= PANDOC_RECYCLE:
+                    self.stop()
+
+
+TYPST = TypstServer()
+PANDOC = PandocServer()
