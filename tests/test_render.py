@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import zipfile
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 

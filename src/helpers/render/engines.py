@@ -195,9 +195,14 @@ def _make_exporter():
     from nbconvert import MarkdownExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    exporter = MarkdownExporter(
-        extra_template_basedirs=[str(paths.template("nbconvert"))], template_name="nianbao"
-    )
+    class Exporter(MarkdownExporter):
+        def _validate_preprocessor(self, nbc, preprocessor):
+            # nbconvert checks the whole notebook against its schema after each of its dozen
+            # preprocessors (about 6 ms a report); the notebook was checked when it was
+            # written, and the preprocessors are nbconvert's own and a tag filter
+            pass
+
+    exporter = Exporter(extra_template_basedirs=[str(paths.template("nbconvert"))], template_name="nianbao")
     from ..words.phrasing import md_attribute
 
     exporter.register_filter("md_attribute", md_attribute)  # a chart's alt text in templates/nbconvert
