@@ -298,6 +298,36 @@ def test_one_pandoc_process_writes_report_after_report_and_survives_a_failed_one
     assert last.poll() is not None and server.proc is None  # killed and reaped, not left to run on
 
 
+def test_a_helper_process_that_hangs_is_stopped_and_one_that_dies_is_reported_in_its_words(monkeypatch):
+    import sys
+
+    from helpers.render import servers
+
+    class Silent(servers.LineServer):
+        name = "测试进程"
+
+        def __init__(self, code: str) -> None:
+            super().__init__()
+            self.code = code
+
+        def command(self) -> list[str]:
+            return [sys.executable, "-c", self.code]
+
+    monkeypatch.setattr(servers, "TIMEOUT", 0.5)
+    hung = Silent("import sys, time; sys.stdin.readline(); time.sleep(60)")
+    hung.start()
+    proc = hung.proc
+    hung.send({"job": 1})
+    assert "测试进程超过 0.5 秒仍未完成" in hung.reply()["error"]
+    assert proc.poll() is not None and hung.proc is None  # killed and reaped
+
+    dying = Silent("import sys; sys.stdin.readline(); sys.stderr.write('字体文件损坏'); sys.exit(3)")
+    dying.start()
+    dying.send({"job": 1})
+    assert dying.reply() == {"error": "测试进程意外退出：字体文件损坏"}
+    assert dying.proc is None
+
+
 def test_a_forked_child_starts_its_own_helper_processes(tmp_path):
     """A process forked from one whose Pandoc process runs writes through a process of its own."""
     import multiprocessing

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import select
+import queue
 import subprocess
 import sys
 import tempfile
@@ -41,7 +41,6 @@ class LineServer:
     Subclasses say how to start it (:meth:`command`) and what a request is.
     """
 
-    recycle = 10
     name = "辅助进程"  # how a message names it
 
     def __init__(self) -> None:
@@ -50,7 +49,7 @@ class LineServer:
         self.lock = threading.Lock()
         self._closing = False  # close() registered to run at exit
         self._stderr: IO[bytes] | None = None
-        self._pending = b""  # read from its output, not yet a whole line
+        self._lines: queue.Queue[bytes] = queue.Queue()  # what it answers, line by line (b"" once it has ended)
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=self._forget)
 
@@ -60,7 +59,7 @@ class LineServer:
 
     def _forget(self) -> None:
         """In a forked child: the parent's process is the parent's; this one starts its own."""
-        self.proc, self.jobs, self._stderr, self._pending = None, 0, None, b""
+        self.proc, self.jobs, self._stderr, self._lines = None, 0, None, queue.Queue()
         self.lock = threading.Lock()
         self._closing = False
 
@@ -78,7 +77,18 @@ class LineServer:
         self._stderr = tempfile.TemporaryFile()  # what it says on the way: a file, so that no pipe fills
         self.proc = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self._stderr, start_new_session=True)
-        self.jobs, self._pending = 0, b""
+        self.jobs, self._lines = 0, queue.Queue()
+        # its answers are read in a thread of their own: a wait with a time limit that works on every
+        # system's pipes (select() does not on Windows)
+        threading.Thread(target=self._read, args=(self.proc.stdout, self._lines), daemon=True,
+                         name=f"nianbao-{type(self).__name__}").start()
+
+    @staticmethod
+    def _read(stdout: IO[bytes], lines: queue.Queue) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            for line in stdout:
+                lines.put(line)
+        lines.put(b"")
 
     def close(self) -> None:
         """End the process when this one ends: killed (it holds nothing to finish) and reaped, not left behind."""
@@ -122,20 +132,15 @@ class LineServer:
 
     def reply(self) -> dict:
         """The next line the process answers; ``{"error": …}`` when it takes too long or has ended."""
-        proc = self.proc
-        fd = proc.stdout.fileno()  # read here, not through the file's buffer, which select() does not see
-        while b"\n" not in self._pending:
-            if not select.select([fd], [], [], TIMEOUT)[0]:  # it never ends: stop it, say so
-                proc.kill()
-                self.stop()
-                return {"error": f"{self.name}超过 {TIMEOUT} 秒仍未完成，已停止；请检查报告内容是否异常庞大"}
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                said = self.said()
-                self.stop()
-                return {"error": f"{self.name}意外退出" + (f"：{said}" if said else "")}
-            self._pending += chunk
-        line, self._pending = self._pending.split(b"\n", 1)
+        try:
+            line = self._lines.get(timeout=TIMEOUT)
+        except queue.Empty:  # it never ends: stop it, say so
+            self.close()
+            return {"error": f"{self.name}超过 {TIMEOUT} 秒仍未完成，已停止；请检查报告内容是否异常庞大"}
+        if not line:
+            said = self.said()
+            self.stop()
+            return {"error": f"{self.name}意外退出" + (f"：{said}" if said else "")}
         return json.loads(line)
 
 
