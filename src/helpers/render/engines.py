@@ -6,11 +6,12 @@ Two engines give the same documents. ``quarto``: the notebook goes to Quarto
 ``builtin``: nianbao drives the engines Quarto bundles, from PyPI, with the
 same ``_quarto.yml``:
 nbconvert turns the notebook's outputs into Pandoc Markdown (code and cells
-tagged ``remove-cell`` left out); one Pandoc (``pypandoc_binary``) process reads
-it once and writes the typst source, the DOCX and the HTML page
-(:func:`pandoc_outputs`, ``templates/writers.lua``); typst (the ``typst`` wheel)
-writes the PDF, and :func:`embed_resources` puts the HTML's stylesheet and charts
-inline, as Pandoc's ``--embed-resources`` does. The Lua filter
+tagged ``remove-cell`` left out); Pandoc (``pypandoc_binary``) reads it once and
+writes the typst source, the DOCX and the HTML page (:func:`pandoc_outputs`,
+``templates/writers.lua``); typst (the ``typst`` wheel) writes the PDF (each a
+process the worker keeps from one report to the next:
+:mod:`helpers.render.servers`), and :func:`embed_resources` puts the HTML's
+stylesheet and charts inline, as Pandoc's ``--embed-resources`` does. The Lua filter
 ``templates/nianbao.lua`` gives the report's own blocks their form in each
 format.
 """
