@@ -275,10 +275,10 @@ def test_one_pandoc_process_writes_report_after_report_and_survives_a_failed_one
         with pytest.raises(RenderError, match="(?s)pandoc 转换失败.*no-such-template"):
             list(server.run(job("b", "乙报告。\n", tmp_path / "no-such-template.typ")))
         assert server.proc is first  # a report that failed leaves the process to the next
-        assert list(server.run(job("c", "丙报告。\n"))) == ["pdf", "html"]  # its third: it ends
+        assert list(server.run(job("文件夹 丙", "丙报告。\n"))) == ["pdf", "html"]  # its third: it ends
         assert first.poll() is not None and server.proc is None
         assert "甲报告" in (tmp_path / "a" / "report.typ").read_text(encoding="utf-8")
-        assert "丙报告" in (tmp_path / "c" / "report.html").read_text(encoding="utf-8")
+        assert "丙报告" in (tmp_path / "文件夹 丙" / "report.html").read_text(encoding="utf-8")
         assert not (tmp_path / "b" / "report.typ").exists()
 
         written = server.run(job("d", "丁报告。\n"))

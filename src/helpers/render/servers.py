@@ -127,7 +127,7 @@ class LineServer:
 
     def send(self, request: dict) -> None:
         """Write one request (raises OSError or ValueError when the process has gone away)."""
-        self.proc.stdin.write((json.dumps(request, ensure_ascii=False) + "\n").encode("utf-8"))
+        self.proc.stdin.write((json.dumps(request) + "\n").encode("ascii"))  # any locale reads ASCII
         self.proc.stdin.flush()
 
     def reply(self) -> dict:

@@ -30,7 +30,7 @@ def serve(font_dirs: list[str]) -> None:
             reply = {"ok": True}
         except Exception as exc:  # typst's own error, handed to the worker in its words
             reply = {"ok": False, "error": str(exc)[:2000]}
-        sys.stdout.write(json.dumps(reply, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(reply) + "\n")  # ASCII: read the same whatever the locale
         sys.stdout.flush()
 
 
