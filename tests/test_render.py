@@ -321,6 +321,7 @@ def test_a_helper_process_that_hangs_is_stopped_and_one_that_dies_is_reported_in
     assert "测试进程超过 0.5 秒仍未完成" in hung.reply()["error"]
     assert proc.poll() is not None and hung.proc is None  # killed and reaped
 
+    monkeypatch.setattr(servers, "TIMEOUT", 60)  # time enough to start, however busy the machine
     dying = Silent("import sys; sys.stdin.readline(); sys.stderr.write('字体文件损坏'); sys.exit(3)")
     dying.start()
     dying.send({"job": 1})
