@@ -36,12 +36,15 @@ PANDOC_RECYCLE = 50  # reports a Pandoc process writes before it ends (its log o
 
 
 class LineServer:
-    """A helper process that answers JSON lines, started on first use and renewed every :attr:`recycle` jobs.
+    """A helper process that answers JSON lines, started on first use and renewed every :meth:`recycle` jobs.
 
-    Subclasses say how to start it (:meth:`command`) and what a request is.
+    Subclasses say how to start it (:meth:`command`), how many jobs a process does
+    (:meth:`recycle`), when a process just started can take one (:meth:`ready`), and
+    what a request is.
     """
 
     name = "辅助进程"  # how a message names it
+    warm_next = False  # renewed: the next process is started at once (it has a slow start), not on first use
 
     def __init__(self) -> None:
         self.proc: subprocess.Popen | None = None
@@ -56,6 +59,13 @@ class LineServer:
     def command(self) -> list[str]:
         """The process's command line."""
         raise NotImplementedError
+
+    def recycle(self) -> int:
+        """Jobs a process does before it ends and the next one takes over."""
+        raise NotImplementedError
+
+    def ready(self) -> None:
+        """Wait until a process just started can take a request (OSError when it cannot); at once by default."""
 
     def _forget(self) -> None:
         """In a forked child: the parent's process is the parent's; this one starts its own."""
@@ -130,6 +140,36 @@ class LineServer:
         self.proc.stdin.write((json.dumps(request) + "\n").encode("ascii"))  # any locale reads ASCII
         self.proc.stdin.flush()
 
+    def begin(self, request: dict) -> str | None:
+        """Send ``request``, starting the process (or replacing it once, when it has gone away) as needed.
+
+        Returns
+        -------
+        str or None
+            ``None`` once sent; else what the process said on its way out (``""`` when nothing).
+        """
+        said = ""
+        for _attempt in (1, 2):
+            self.start()
+            try:
+                if self.jobs == 0:
+                    self.ready()
+                self.send(request)
+            except (OSError, ValueError):
+                said = self.said()
+                self.stop()
+                continue
+            self.jobs += 1
+            return None
+        return said
+
+    def renew_if_due(self) -> None:
+        """After a job: a process that has done :meth:`recycle` jobs ends (with :attr:`warm_next`, the next starts)."""
+        if self.proc is not None and self.jobs >= self.recycle():
+            self.stop()
+            if self.warm_next:
+                self.start()
+
     def reply(self) -> dict:
         """The next line the process answers; ``{"error": …}`` when it takes too long or has ended."""
         try:
@@ -156,36 +196,26 @@ class TypstServer(LineServer):
     """
 
     name = "排版进程"
-
-    @property
-    def compiled(self) -> int:
-        """PDFs compiled by the running process."""
-        return self.jobs
+    warm_next = True  # it loads its fonts while this PDF is checked and the next report runs
 
     def command(self) -> list[str]:
         return [sys.executable, "-m", "helpers.render.typst_server", *(str(d) for d in font_dirs())]
 
+    def recycle(self) -> int:
+        return TYPST_RECYCLE
+
+    def ready(self) -> None:
+        if not self.reply().get("ready"):  # its fonts loaded
+            raise OSError("not ready")
+
     def compile(self, request: dict) -> dict:
         """Compile one PDF (``input``, ``output``, ``root``, ``options``); the reply (``ok``, ``error``)."""
         with self.lock:
-            for attempt in (1, 2):  # a process that has gone away is replaced once
-                self.start()
-                try:
-                    if self.jobs == 0 and not self.reply().get("ready"):  # its fonts loaded
-                        raise OSError("not ready")
-                    self.send(request)
-                except (OSError, ValueError):
-                    self.stop()
-                    if attempt == 2:
-                        return {"ok": False, "error": "排版进程无法启动"}
-                    continue
-                self.jobs += 1
-                reply = self.reply()
-                if self.proc is not None and self.jobs >= TYPST_RECYCLE:
-                    self.stop()
-                    self.start()  # the next one loads its fonts while this PDF is checked and the next report runs
-                return {"ok": True} if reply.get("ok") else {"ok": False, "error": reply.get("error", "")}
-        raise AssertionError("unreachable")
+            if self.begin(request) is not None:
+                return {"ok": False, "error": "排版进程无法启动"}
+            reply = self.reply()
+            self.renew_if_due()
+            return {"ok": True} if reply.get("ok") else {"ok": False, "error": reply.get("error", "")}
 
 
 class PandocServer(LineServer):
@@ -202,6 +232,9 @@ class PandocServer(LineServer):
 
         return [get_pandoc_path(), "lua", str(paths.template("writers.lua"))]
 
+    def recycle(self) -> int:
+        return PANDOC_RECYCLE
+
     def run(self, job: dict) -> Iterator[str]:
         """Write one report's outputs (``job`` as ``templates/writers.lua`` reads it); yield each ``id`` once written.
 
@@ -211,18 +244,9 @@ class PandocServer(LineServer):
             When Pandoc fails (its message), or its process cannot start or ends.
         """
         with self.lock:
-            for attempt in (1, 2):  # a process that has gone away is replaced once
-                self.start()
-                try:
-                    self.send(job)
-                    break
-                except (OSError, ValueError) as exc:
-                    said = self.said()
-                    self.stop()
-                    if attempt == 2:
-                        raise RenderError(f"pandoc 转换失败：{self.name}无法启动"
-                                          + (f"（{said}）" if said else "")) from exc
-            self.jobs += 1
+            said = self.begin(job)
+            if said is not None:
+                raise RenderError(f"pandoc 转换失败：{self.name}无法启动" + (f"（{said}）" if said else ""))
             answered = False  # the job's last line read: the process is ready for the next
             try:
                 while True:
@@ -237,8 +261,8 @@ class PandocServer(LineServer):
             finally:
                 if not answered:  # the caller stopped half way (an error finishing an output): so does Pandoc
                     self.close()
-                elif self.jobs >= PANDOC_RECYCLE:
-                    self.stop()
+                else:
+                    self.renew_if_due()
 
 
 TYPST = TypstServer()
