@@ -28,6 +28,14 @@ def test_png_rgb_holds_the_pixels_given():
     assert Image.open(io.BytesIO(png)).size == (53, 37)
 
 
+def test_png_rgb_of_agg_rgba_pixels_leaves_the_alpha_out():
+    rng = np.random.default_rng(8)
+    rgba = rng.integers(0, 256, size=(29, 41, 4), dtype=np.uint8)
+    png = charts.png_rgb(rgba)
+    assert np.array_equal(_pixels(png), rgba[:, :, :3])
+    assert png == charts.png_rgb(rgba[:, :, :3].copy())  # the same file either way
+
+
 def _bars(values: list[int], label: str) -> Figure:
     fig, ax = charts._figure()
     ax.bar(range(len(values)), values, label=label)
