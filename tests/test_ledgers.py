@@ -167,3 +167,24 @@ def test_each_tables_own_check_is_registered():
 
     assert set(TABLE_CHECKS) <= set(schema.TABLES)
     assert {"activities", "casework", "publicity", *schema.COUNTED_TABLES} == set(TABLE_CHECKS)
+
+
+def test_years_per_unit_follow_the_tables_they_are_read_from(sample_ledgers):
+    """A unit's years: those of its dated records in any table; again from the new table when one is replaced."""
+    import copy
+
+    ledgers = copy.copy(sample_ledgers)
+    ledgers.tables = dict(sample_ledgers.tables)
+    for unit in [None, *ledgers.units.index]:
+        found: set[int] = set()
+        for frame, col in ledgers._dated():
+            rows = frame if unit is None else frame[frame["unit"] == unit]
+            found.update(int(y) for y in rows[col].dt.year.dropna())
+        assert ledgers.years(unit) == sorted(found), unit
+    assert ledgers.years("no-such-unit") == []
+    for name, frame in list(ledgers.tables.items()):  # every dated table without yeji-mzj's 2022 records
+        column = next((col for dated, col in ledgers._dated() if dated is frame), None)
+        if column is not None:
+            ledgers.tables[name] = frame[~((frame["unit"] == "yeji-mzj") & (frame[column].dt.year == 2022))]
+    assert 2022 not in ledgers.years("yeji-mzj")
+    assert 2022 in ledgers.years("yeji-rsj")

@@ -229,12 +229,19 @@ class Ledgers:
 
     def years(self, unit_id: str | None = None) -> list[int]:
         """Years in which the ledgers hold any dated record (of ``unit_id``)."""
-        found: set[int] = set()
-        for frame, col in self._dated():
-            if unit_id is not None:
-                frame = frame[frame["unit"] == unit_id]
-            found.update(int(y) for y in frame[col].dt.year.dropna().unique())
-        return sorted(found)
+        dated = self._dated()
+        tables = tuple(id(frame) for frame, _ in dated)
+        known = self.__dict__.get("_years")
+        if known is None or known[0] != tables:  # worked out once for every unit, again if a table is replaced
+            by_unit: dict[str | None, set[int]] = {None: set()}
+            for frame, col in dated:
+                pairs = pd.DataFrame({"unit": frame["unit"], "year": frame[col].dt.year}).dropna(subset=["year"])
+                for unit, year in pairs.drop_duplicates().itertuples(index=False):
+                    by_unit.setdefault(unit, set()).add(int(year))
+                    by_unit[None].add(int(year))
+            known = (tables, {unit: sorted(found) for unit, found in by_unit.items()})
+            self.__dict__["_years"] = known
+        return list(known[1].get(unit_id, []))
 
     def unknown_categories(self, unit_id: str | None = None, start=None, end=None) -> dict[str, int]:
         """Activity category texts that are neither canonical nor an alias, with their counts.
