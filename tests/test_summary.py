@@ -41,3 +41,16 @@ def test_summary_indicators_json_in_the_contract_shape(sample_ledgers, tmp_path)
     assert set(doc["units"]) == {"yeji-mzj", "yeji-rsj", "yeji-wjw", "yeji-zjj"}
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert "各单位对照" in html and 'src="data:image/png;base64,' in html
+
+
+def test_the_summaries_of_a_period_share_the_pooled_ledgers(sample_ledgers):
+    """Each kind's summary of a period adds up the same pooled records: pooled once, its figures computed once."""
+    from helpers.run.summary import pooled
+
+    units = ["yeji-mzj", "yeji-rsj"]
+    first = pooled(sample_ledgers, units)
+    assert pooled(sample_ledgers, list(units)) is first
+    assert pooled(sample_ledgers, ["yeji-mzj"]) is not first
+    assert set(first.units.index) == {"_summary"}
+    assert set(first.activities["unit"]) == {"_summary"}
+    assert len(first.activities) == sample_ledgers.activities["unit"].isin(units).sum()

@@ -42,8 +42,27 @@ class ConsistencyError(NianbaoError):
     """A summary total differs from the sum of its units."""
 
 
+_POOLED: list[tuple[Ledgers, tuple[str, ...], Ledgers]] = []  # the last few: see pooled
+_POOLED_KEPT = 4
+
+
 def pooled(ledgers: Ledgers, units: list[str]) -> Ledgers:
-    """The ledgers with the records of ``units`` relabelled as one unit (:data:`SUMMARY_ID`)."""
+    """The ledgers with the records of ``units`` relabelled as one unit (:data:`SUMMARY_ID`).
+
+    The same object for the same ledgers and units as a moment ago: the summaries of
+    each kind of a period then share the pooled figures
+    (:func:`helpers.figures.indicators.compute_indicators` keeps them by ledgers).
+    """
+    for source, chosen, done in _POOLED:
+        if source is ledgers and chosen == tuple(units):
+            return done
+    done = _pool(ledgers, units)
+    _POOLED.insert(0, (ledgers, tuple(units), done))
+    del _POOLED[_POOLED_KEPT:]
+    return done
+
+
+def _pool(ledgers: Ledgers, units: list[str]) -> Ledgers:
 
     def relabel(frame):
         if frame is None:
