@@ -382,29 +382,3 @@ def test_typst_process_is_renewed_after_its_count_replaced_when_gone_and_reaped_
     finally:
         server.close()
     assert last.poll() is not None and server.proc is None  # killed and reaped, not left to run on
-
-
-def test_a_pool_worker_runs_typst_on_the_cores_the_other_workers_leave(monkeypatch):
-    """On a machine the pool fills, each worker's typst compiles on one thread (typst reads RAYON_NUM_THREADS)."""
-    from helpers.render import servers
-    from helpers.run import engine
-
-    monkeypatch.setattr(servers.TYPST, "threads", None)
-    monkeypatch.setattr(engine.os, "cpu_count", lambda: 4)
-    monkeypatch.setattr(engine.signal, "signal", lambda *args: None)  # this test process keeps its handlers
-    monkeypatch.setattr(engine, "_IN_POOL", engine.threading.Event())
-    assert servers.TYPST.environment() is None  # a single report: as many threads as typst likes
-    engine.pool_initializer(4)
-    assert servers.TYPST.environment()["RAYON_NUM_THREADS"] == "1"
-    engine.pool_initializer(2)
-    assert servers.TYPST.environment()["RAYON_NUM_THREADS"] == "2"
-    server = servers.TypstServer()
-    server.threads = 1
-    server.start()
-    try:
-        assert server.reply() == {"ready": True}
-        environ = Path(f"/proc/{server.proc.pid}/environ")
-        if environ.exists():
-            assert b"RAYON_NUM_THREADS=1\0" in environ.read_bytes()
-    finally:
-        server.close()

@@ -64,10 +64,6 @@ class LineServer:
         """Jobs a process does before it ends and the next one takes over."""
         raise NotImplementedError
 
-    def environment(self) -> dict[str, str] | None:
-        """The process's environment variables; this process's own (``None``) by default."""
-        return None
-
     def ready(self) -> None:
         """Wait until a process just started can take a request (OSError when it cannot); at once by default."""
 
@@ -90,7 +86,7 @@ class LineServer:
             self._closing = True
         self._stderr = tempfile.TemporaryFile()  # what it says on the way: a file, so that no pipe fills
         self.proc = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self._stderr, start_new_session=True, env=self.environment())
+                                     stderr=self._stderr, start_new_session=True)
         self.jobs, self._lines = 0, queue.Queue()
         # its answers are read in a thread of their own: a wait with a time limit that works on every
         # system's pipes (select() does not on Windows)
@@ -201,15 +197,6 @@ class TypstServer(LineServer):
 
     name = "排版进程"
     warm_next = True  # it loads its fonts while this PDF is checked and the next report runs
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.threads: int | None = None  # typst's threads; None: as many as the machine has cores
-
-    def environment(self) -> dict[str, str] | None:
-        if self.threads is None:
-            return None
-        return {**os.environ, "RAYON_NUM_THREADS": str(self.threads)}  # typst's thread pool (rayon) reads it
 
     def command(self) -> list[str]:
         return [sys.executable, "-m", "helpers.render.typst_server", *(str(d) for d in font_dirs())]

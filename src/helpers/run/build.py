@@ -211,8 +211,7 @@ def _run_pool(todo, stamps, tools, workers, scheduler, done) -> None:
     else:
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=engine.pool_initializer,
-                                   initargs=(workers,))
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=engine.pool_initializer)
         try:
             futures = [pool.submit(engine.pool_run_jobs, batch, [stamps.get(job) for job in batch], tools)
                        for batch in batches(todo, workers)]

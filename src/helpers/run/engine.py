@@ -147,16 +147,10 @@ def _stop_worker() -> None:
         current.kill()
 
 
-def pool_initializer(workers: int = 1) -> None:
-    """Run in each of a pool's ``workers`` processes: Ctrl-C is the main process's business, SIGTERM stops it."""
-    from ..render.servers import TYPST
-
+def pool_initializer() -> None:
+    """Run in each pool process: Ctrl-C is the main process's business, SIGTERM stops the worker."""
     _STOPPING.clear()
     _IN_POOL.set()
-    # typst's threads: the cores the other workers leave. A pool as large as the machine keeps
-    # every core busy with a report each; typst on more threads than one then only spends CPU
-    # handing its work between them (about a tenth of typst's CPU on two cores)
-    TYPST.threads = max(1, (os.cpu_count() or 1) // max(1, workers))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _worker_terminate)
 
