@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
@@ -60,3 +61,43 @@ def test_charts_drawn_one_after_another_on_the_shared_renderer_are_drawn_as_alon
     assert not np.array_equal(drawn[0], drawn[1])
     assert np.array_equal(drawn[1], _alone(_bars([1, 1, 4], "2023年同期")))
     assert np.array_equal(drawn[0], _alone(_bars([3, 5, 2, 8], "2024年")))
+
+
+@pytest.mark.parametrize("block", sorted(charts.CHARTS))
+def test_a_chart_drawn_again_on_its_figure_is_the_chart_drawn_on_a_new_one(sample_ledgers, block):
+    """Each chart's figure is kept for the next report: emptied, it draws the same pixels as a new figure.
+
+    The reports differ in everything a chart shows: the year, the period (12 months,
+    6 or 3), the unit, so the number of bars, points and ticks and the limits.
+    """
+    from helpers.document.report import Report
+
+    reports = [Report.from_ledgers(sample_ledgers, unit, year, kind=kind, period=period)
+               for unit, year, period, kind in (("yeji-mzj", 2024, "year", "casework"),
+                                                ("yeji-rsj", 2023, "Q1", "casework"),
+                                                ("yeji-wjw", 2024, "H1", "ideology"),
+                                                ("yeji-zjj", 2022, "Q4", "casework"))]
+    charts._kept("figures").clear()
+    again = [charts.CHARTS[block](r) for r in reports]  # each on the figure the one before drew on
+    assert any(c is not None for c in again)
+    for report, chart in zip(reports, again):
+        charts._kept("figures").clear()
+        fresh = charts.CHARTS[block](report)
+        assert (chart is None) == (fresh is None)
+        if chart is not None:
+            assert chart.png == fresh.png and chart.figures == fresh.figures
+    assert len({c.png for c in again if c is not None}) > 1
+
+
+def test_each_thread_draws_on_figures_of_its_own():
+    """A Dask worker's threads may draw at once: none draws on a figure or renderer another is drawing on."""
+    import threading
+
+    charts.use_chart_font()
+    mine = charts._figure(chart="activities")
+    got = []
+    thread = threading.Thread(target=lambda: got.append(charts._figure(chart="activities")))
+    thread.start()
+    thread.join()
+    assert got[0][0] is not mine[0]
+    assert charts._figure(chart="activities")[0] is mine[0]  # this thread's, kept

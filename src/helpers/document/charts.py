@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib import font_manager
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 
@@ -76,24 +78,32 @@ def use_chart_font() -> str:
     return choice.family
 
 
-_RENDERERS: dict[tuple[float, float, float], RendererAgg] = {}  # by (width, height, dpi), one each per process
+# What a thread keeps from one chart to the next (a Dask worker's threads each draw their own):
+# its renderers by (width, height, dpi) and each chart's figure (see _figure).
+_KEPT = threading.local()
+
+
+def _kept(what: str) -> dict:
+    """This thread's ``renderers`` or ``figures``."""
+    return _KEPT.__dict__.setdefault(what, {})
 
 
 class _SharedCanvas(FigureCanvasAgg):
-    """An Agg canvas that draws on the process's renderer of its figure's size.
+    """An Agg canvas that draws on this thread's renderer of its figure's size.
 
     matplotlib caches the size of each text it lays out per renderer; a canvas of
     its own per chart would start each chart with that cache empty. The charts
     share a size, so they share a renderer (cleared before each draw): the same
-    pixels, the tick labels, legends and numbers measured once a process.
+    pixels, the tick labels, legends and numbers measured once a thread.
     """
 
     def get_renderer(self) -> RendererAgg:
         w, h = self.figure.bbox.size
         key = (w, h, self.figure.dpi)
-        if key not in _RENDERERS:
-            _RENDERERS[key] = RendererAgg(w, h, self.figure.dpi)
-        self.renderer = _RENDERERS[key]
+        renderers = _kept("renderers")
+        if key not in renderers:
+            renderers[key] = RendererAgg(w, h, self.figure.dpi)
+        self.renderer = renderers[key]
         return self.renderer
 
 
@@ -138,14 +148,42 @@ def png_rgb(pixels: np.ndarray) -> bytes:
             + chunk(b"IEND", b""))
 
 
-def _figure(left: float = 0.08):
+def _figure(left: float = 0.08, chart: str = ""):
+    """A figure with one axes for ``chart``: the one this process drew that chart on, emptied, or a new one.
+
+    A new figure's axes makes its ticks, spines and grid lines (a fifth of a chart's
+    time); the same chart drawn again for the next report keeps them and draws new
+    bars, lines and words on them (:func:`_empty`): the same pixels as on a new figure.
+    """
     settings = nianbao_settings().get("charts", {})
+    size = (settings.get("width-in", 6.3), settings.get("height-in", 3.2))
+    key = (chart, left, size)
+    figures: dict[tuple, tuple[Figure, Axes]] = _kept("figures")
+    if chart and key in figures:
+        fig, ax = figures[key]
+        _empty(ax)
+        return fig, ax
     # matplotlib's object API, not pyplot: no global figure registry, no GUI or
     # inline backend, nothing to close, nothing left behind in a reused kernel
-    fig = Figure(figsize=(settings.get("width-in", 6.3), settings.get("height-in", 3.2)))
+    fig = Figure(figsize=size)
     ax = fig.subplots()
     fig.subplots_adjust(left=left, right=0.98, top=0.96, bottom=0.14)
+    if chart:
+        figures[key] = (fig, ax)
     return fig, ax
+
+
+def _empty(ax: Axes) -> None:
+    """Take the last report's bars, lines, words and legend off ``ax``; its limits follow the next report's data."""
+    for artist in (*ax.patches, *ax.lines, *ax.texts, *ax.collections, *ax.images):
+        artist.remove()
+    if ax.legend_ is not None:
+        ax.legend_.remove()
+    ax.containers.clear()
+    ax.ignore_existing_data_limits = True  # the next artist's data sets the limits, as on a new axes
+    ax.set_autoscale_on(True)  # a chart that set its limits turned the autoscaling off
+    ax.set_xlabel("")
+    ax.set_ylabel("")
 
 
 def _style(ax) -> None:
@@ -168,7 +206,7 @@ def activities_chart(r: Report) -> Chart:
     labels = [schema.CATEGORY_SHORT[c] for c in codes]
     now = [ind[f"activity.{c}"].value for c in codes]
     before = [ind[f"activity.{c}"].prior for c in codes]
-    fig, ax = _figure(left=0.27)
+    fig, ax = _figure(left=0.27, chart="activities")
     y = range(len(codes))
     h = 0.38
     ax.barh([i + h / 2 for i in y], now, h, color=THIS_YEAR, label=_period_name(ind))
@@ -194,7 +232,7 @@ def months_chart(r: Report) -> Chart | None:
     if frame.empty:
         return None
     use_chart_font()
-    fig, ax = _figure()
+    fig, ax = _figure(chart="months")
     x = list(range(len(frame)))
     ax.plot(x, frame["本期"].to_numpy(), "-", marker="o", color=THIS_YEAR, label=_period_name(ind), linewidth=1.6)
     if frame["上年同期"].notna().all():
@@ -222,7 +260,7 @@ def channels_chart(r: Report) -> Chart | None:
     if not items or not ind["casework.total"].value:
         return None
     use_chart_font()
-    fig, ax = _figure(left=0.18)
+    fig, ax = _figure(left=0.18, chart="channels")
     y = range(len(items))
     h = 0.38
     ax.barh([i + h / 2 for i in y], [i.value for i in items], h, color=THIS_YEAR, label=_period_name(ind))
@@ -255,7 +293,7 @@ def trend_chart(r: Report) -> Chart | None:
         {f"{ind.items[k].label}（{ind.items[k].unit}）": {y: i.items[k].value if k in i.items else None
                                                         for y, i in trend.items()} for k in keys}
     ).sort_index()
-    fig, ax = _figure()
+    fig, ax = _figure(chart="trend")
     for col, color, style in zip(frame.columns, (THIS_YEAR, "#1f4e79"), ("-", "--")):
         ax.plot(frame.index, frame[col], style, marker="o", color=color, label=col, linewidth=1.6)
         for x, v in frame[col].dropna().items():

@@ -117,7 +117,7 @@ def ranking_chart(ledgers: Ledgers, per_unit: dict[str, Indicators], key: str, p
     ranked = sorted(per_unit.items(), key=lambda kv: kv[1].items[key].value)
     names = [ledgers.units.loc[u, "unit_name"] for u, _ in ranked]
     values = [ind.items[key].value for _, ind in ranked]
-    fig, ax = _figure(left=0.3)
+    fig, ax = _figure(left=0.3, chart="ranking")
     ax.barh(range(len(values)), values, color=THIS_YEAR, height=0.6)
     for i, v in enumerate(values):
         ax.text(v + 0.5, i, str(v), va="center", fontsize=8)
