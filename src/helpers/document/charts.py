@@ -149,7 +149,7 @@ def png_rgb(pixels: np.ndarray) -> bytes:
 
 
 def _figure(left: float = 0.08, chart: str = ""):
-    """A figure with one axes for ``chart``: the one this process drew that chart on, emptied, or a new one.
+    """A figure with one axes for ``chart``: the one this thread drew that chart on, emptied, or a new one.
 
     A new figure's axes makes its ticks, spines and grid lines (a fifth of a chart's
     time); the same chart drawn again for the next report keeps them and draws new

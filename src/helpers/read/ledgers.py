@@ -230,16 +230,16 @@ class Ledgers:
     def years(self, unit_id: str | None = None) -> list[int]:
         """Years in which the ledgers hold any dated record (of ``unit_id``)."""
         dated = self._dated()
-        tables = tuple(id(frame) for frame, _ in dated)
-        known = self.__dict__.get("_years")
-        if known is None or known[0] != tables:  # worked out once for every unit, again if a table is replaced
+        known = self.__dict__.get("_years")  # (the tables they were read from, each unit's years)
+        if known is None or len(known[0]) != len(dated) or any(a is not b for a, (b, _) in zip(known[0], dated)):
+            # worked out once for every unit, again when a table is replaced
             by_unit: dict[str | None, set[int]] = {None: set()}
             for frame, col in dated:
                 pairs = pd.DataFrame({"unit": frame["unit"], "year": frame[col].dt.year}).dropna(subset=["year"])
                 for unit, year in pairs.drop_duplicates().itertuples(index=False):
                     by_unit.setdefault(unit, set()).add(int(year))
                     by_unit[None].add(int(year))
-            known = (tables, {unit: sorted(found) for unit, found in by_unit.items()})
+            known = (tuple(frame for frame, _ in dated), {unit: sorted(found) for unit, found in by_unit.items()})
             self.__dict__["_years"] = known
         return list(known[1].get(unit_id, []))
 

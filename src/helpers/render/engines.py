@@ -393,8 +393,6 @@ def typst_variables(layout: Layout, choices: dict | None = None) -> dict[str, st
     }
 
 
-
-
 def typst_compile(source: Path, target: Path, root: Path, standard: str | None) -> None:
     """Compile a typst file into a PDF in the worker's typst process (:class:`TypstServer`).
 

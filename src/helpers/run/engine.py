@@ -1,6 +1,6 @@
 """The batch engine: running reports on warm workers, atomic outputs, failures and interrupts.
 
-Each worker process keeps one Jupyter kernel warm (:mod:`helpers.run.kernel`)
+Each worker process keeps one Jupyter kernel warm (:mod:`helpers.run.kernel`),
 a Pandoc process and a typst process with its fonts loaded (:mod:`helpers.render.servers`).
 For each report :func:`run_job` executes the notebook on the warm kernel,
 renders into a scratch folder swapped into place in one step, and records the report's inputs

@@ -63,6 +63,7 @@ def pooled(ledgers: Ledgers, units: list[str]) -> Ledgers:
 
 
 def _pool(ledgers: Ledgers, units: list[str]) -> Ledgers:
+    """:func:`pooled`, made anew."""
 
     def relabel(frame):
         if frame is None:
