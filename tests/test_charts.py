@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 import pytest
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -87,6 +87,37 @@ def test_a_chart_drawn_again_on_its_figure_is_the_chart_drawn_on_a_new_one(sampl
         if chart is not None:
             assert chart.png == fresh.png and chart.figures == fresh.figures
     assert len({c.png for c in again if c is not None}) > 1
+
+
+@pytest.mark.parametrize("block", sorted(charts.CHARTS))
+def test_a_chart_drawn_with_its_words_kept_is_the_chart_matplotlib_draws(sample_ledgers, monkeypatch, block):
+    """The renderer that keeps shaped words and glyphs draws the pixels of matplotlib's own renderer.
+
+    Four reports one after another (the words of one kept for the next, at other
+    places and sizes: other years, periods, units), each compared with the chart
+    drawn by a plain Agg renderer.
+    """
+    from helpers.document.report import Report
+
+    assert charts._TEXT_CACHE_WORKS  # this matplotlib (pyproject's) draws text as the renderer expects
+    reports = [Report.from_ledgers(sample_ledgers, unit, year, kind=kind, period=period)
+               for unit, year, period, kind in (("yeji-wjw", 2024, "H1", "ideology"),
+                                                ("yeji-mzj", 2024, "year", "casework"),
+                                                ("yeji-rsj", 2023, "Q1", "casework"),
+                                                ("yeji-zjj", 2022, "Q4", "casework"))]
+    charts._kept("renderers").clear()
+    kept = [charts.CHARTS[block](r) for r in reports]
+    renderer = next(iter(charts._kept("renderers").values()))
+    assert isinstance(renderer, charts._TextCachingRenderer) and renderer._glyphs and renderer._layouts
+    monkeypatch.setattr(charts, "_TEXT_CACHE_WORKS", False)
+    for report, chart in zip(reports, kept):
+        charts._kept("renderers").clear()
+        plain = charts.CHARTS[block](report)
+        assert (chart is None) == (plain is None)
+        if chart is not None:
+            assert type(next(iter(charts._kept("renderers").values()))) is RendererAgg
+            assert chart.png == plain.png
+    charts._kept("renderers").clear()
 
 
 def test_each_thread_draws_on_figures_of_its_own():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import struct
 import threading
 import zlib
@@ -12,9 +13,9 @@ from typing import TYPE_CHECKING
 import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib import font_manager
+from matplotlib import font_manager, ft2font
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 
 from ..figures.indicators import Indicators
@@ -88,6 +89,100 @@ def _kept(what: str) -> dict:
     return _KEPT.__dict__.setdefault(what, {})
 
 
+class _TextCachingRenderer(RendererAgg):
+    """An Agg renderer that lays out each text once and renders each glyph once per sub-pixel position.
+
+    matplotlib (3.11) shapes every text it draws (``FT2Font._layout``) and has
+    FreeType render every glyph of it, at the glyph's position to 1/64 of a pixel,
+    each time; the charts draw the same tick labels, legends and titles report after
+    report. This renderer keeps the shaped text by its string, font files, size and
+    options, and each rendered glyph by its font, size, transform and the fractional
+    part of its position: moved by whole pixels, FreeType's bitmap is the same, moved
+    by as many pixels. The pixels are the ones matplotlib draws (a test compares every
+    chart with a plain renderer's). Used only where matplotlib draws text this way
+    (:data:`_TEXT_CACHE_WORKS`); each cache is emptied when it reaches its bound.
+    """
+
+    LAYOUTS_MAX = 5_000
+    GLYPHS_MAX = 20_000  # about 0.3 KB a glyph at 200 dpi
+
+    def __init__(self, width: float, height: float, dpi: float) -> None:
+        super().__init__(width, height, dpi)
+        self._layouts: dict[tuple, tuple] = {}
+        self._glyphs: dict[tuple, tuple[np.ndarray, int, int]] = {}
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if ismath:
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        flags = get_hinting_flag()
+        size = prop.get_size_in_points()
+        files = font_manager.fontManager._find_fonts_by_props(prop)
+        key = (s, tuple(str(f) for f in files), size, self.dpi, flags, _hashable(features), _hashable(language),
+               matplotlib.rcParams.get("text.hinting_factor"), matplotlib.rcParams.get("text.kerning_factor"))
+        items = self._layouts.get(key)
+        if items is None:
+            font = self._prepare_font(prop)
+            items = tuple(font._layout(s, flags=flags, features=features, language=language))
+            if len(self._layouts) >= self.LAYOUTS_MAX:
+                self._layouts.clear()
+            self._layouts[key] = items
+        self._draw_text_glyphs_and_boxes(
+            gc, x, y, angle, ((item.ft_object, size, item.glyph_index, 0, 1, item.x, item.y) for item in items), [])
+
+    def _draw_text_glyphs_and_boxes(self, gc, x, y, angle, glyphs, boxes):
+        # matplotlib's own, with each glyph's bitmap kept (see the class)
+        if boxes:  # mathtext's rules
+            return super()._draw_text_glyphs_and_boxes(gc, x, y, angle, glyphs, boxes)
+        cos = math.cos(math.radians(angle))
+        sin = math.sin(math.radians(angle))
+        load_flags = get_hinting_flag()
+        antialiased = gc.get_antialiased()
+        mode = ft2font.RenderMode.NORMAL if antialiased else ft2font.RenderMode.MONO
+        matrices: dict[tuple, np.ndarray] = {}
+        for font, size, glyph_index, slant, extend, dx, dy in glyphs:  # dy is upwards
+            matrix = matrices.get((slant, extend))
+            if matrix is None:
+                matrix = matrices[slant, extend] = (0x10000 * np.array([[cos, -sin], [sin, cos]])
+                                                    @ [[extend, extend * slant], [0, 1]]).round().astype(int)
+            px = round(0x40 * (x + dx * cos - dy * sin))
+            py = round(0x40 * (self.height - y + dx * sin + dy * cos))  # FreeType's y is upwards
+            key = (font, size, self.dpi, glyph_index, angle, slant, extend, px & 0x3F, py & 0x3F, load_flags,
+                   antialiased)
+            kept = self._glyphs.get(key)
+            if kept is None:
+                font.set_size(size, self.dpi)
+                font._set_transform(matrix, [px, py])
+                bitmap = font._render_glyph(glyph_index, load_flags, mode)
+                buffer = np.array(bitmap.buffer)
+                if not antialiased:
+                    buffer *= 0xFF
+                kept = (buffer, bitmap.left - (px >> 6), bitmap.top - (py >> 6))
+                if len(self._glyphs) >= self.GLYPHS_MAX:
+                    self._glyphs.clear()
+                self._glyphs[key] = kept
+            buffer, left, top = kept
+            # draw_text_image's y is downwards and the bitmap's bottom side
+            bottom = int(self.height) - top - (py >> 6) + buffer.shape[0]
+            self._renderer.draw_text_image(buffer, left + (px >> 6), bottom, 0, gc)
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _text_cache_works() -> bool:
+    """Whether this matplotlib draws text as :class:`_TextCachingRenderer` expects (3.11's Agg text path)."""
+    return (hasattr(RendererAgg, "_draw_text_glyphs_and_boxes") and hasattr(RendererAgg, "_prepare_font")
+            and hasattr(font_manager.FontManager, "_find_fonts_by_props")
+            and all(hasattr(ft2font.FT2Font, name) for name in ("_layout", "_render_glyph", "_set_transform"))
+            and hasattr(ft2font, "RenderMode"))
+
+
+_TEXT_CACHE_WORKS = _text_cache_works()
+
+
 class _SharedCanvas(FigureCanvasAgg):
     """An Agg canvas that draws on this thread's renderer of its figure's size.
 
@@ -102,7 +197,7 @@ class _SharedCanvas(FigureCanvasAgg):
         key = (w, h, self.figure.dpi)
         renderers = _kept("renderers")
         if key not in renderers:
-            renderers[key] = RendererAgg(w, h, self.figure.dpi)
+            renderers[key] = (_TextCachingRenderer if _TEXT_CACHE_WORKS else RendererAgg)(w, h, self.figure.dpi)
         self.renderer = renderers[key]
         return self.renderer
 
