@@ -105,6 +105,24 @@ def test_columns_are_the_contract_and_nothing_else(sample_ledgers):
     assert "某某" not in lines.to_csv() and "13900000000" not in lines.to_csv()
 
 
+def test_lines_show_a_replaced_table_as_it_is_now(sample_ledgers):
+    """Each record's text is worked out once for a table and kept: a table replaced is read again."""
+    import copy
+
+    ledgers = copy.copy(sample_ledgers)
+    ledgers.tables = dict(sample_ledgers.tables)
+    ind = compute_indicators(ledgers, "yeji-mzj", 2024)
+    before = evidence_frame(ledgers, ind)
+    assert before.equals(evidence_frame(ledgers, ind))  # the kept text: the same lines
+    activity = before["indicator"].str.startswith("activity.")
+    assert activity.any() and "改过的标题" not in set(before["title"])
+    ledgers.tables["activities"] = ledgers.tables["activities"].assign(title="改过的标题")
+    after = evidence_frame(ledgers, ind)
+    assert len(after) == len(before)
+    assert set(after.loc[activity, "title"]) == {"改过的标题"}
+    assert after.loc[~activity].equals(before.loc[~activity])
+
+
 def test_casework_lines_carry_the_deadline_used_and_the_days_taken(sample_ledgers):
     lines = evidence_frame(sample_ledgers, compute_indicators(sample_ledgers, "yeji-mzj", 2024))
     late = lines_of(lines, "casework.overdue", "prior").iloc[0]

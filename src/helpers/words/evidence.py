@@ -245,28 +245,47 @@ def table_records(ledgers: Ledgers, ind: Indicators, table: str, rules: dict | N
     by_span = {span: {k: i.evidence[span] for k, i in items.items()
                       if i.figure(span) is not None and span in i.evidence} for span in SPANS}
     by_span = {span: rows for span, rows in by_span.items() if rows}
-    parts = []
-    if frame is not None and by_span:
-        every = pd.Index(np.unique(np.concatenate([np.asarray(r) for rows in by_span.values() for r in rows.values()])))
-        base = frame.loc[every.astype(frame.index.dtype)]
-        file, sheet = _source(base, ledgers, table)
-        text = {"file": file.to_numpy(), "sheet": sheet.to_numpy(), "row": base["row"].to_numpy(),
-                **{c: _text(base[c] if c in base else pd.Series("", index=base.index)).to_numpy()
-                   for c in cols if c not in own.computed}}  # once per record
-        for span, rows in by_span.items():
-            labels = pd.Index(np.unique(np.concatenate([np.asarray(r) for r in rows.values()])))
-            pos = every.get_indexer(labels)
-            part = {"span": np.full(len(pos), span, dtype=object), **{c: v[pos] for c, v in text.items()}}
-            if own.compute is not None:  # for 信访: the deadline used and the days taken, at the span's own as_of
-                for col, values in own.compute(base.iloc[pos], ind.spans[span], rules).items():
-                    part[col] = _text(values).to_numpy()
-            for key in items:
-                part[key] = labels.isin(rows[key]) if key in rows else np.zeros(len(labels), dtype=bool)
-            parts.append(pd.DataFrame(part)[["span", "file", "sheet", "row", *cols, *items]])
-    if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=bool if c in items else object)
-                             for c in ["span", "file", "sheet", "row", *cols, *items]})
-    return pd.concat(parts, ignore_index=True)
+    names = ["span", "file", "sheet", "row", *cols, *items]
+    if frame is None or not by_span:
+        return pd.DataFrame({c: pd.Series(dtype=bool if c in items else object) for c in names})
+    text = _record_text(ledgers, table, frame, tuple(c for c in cols if c not in own.computed))
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in names}
+    for span, rows in by_span.items():
+        labels = pd.Index(np.unique(np.concatenate([np.asarray(r) for r in rows.values()])))
+        at = _positions(frame, labels)
+        parts["span"].append(np.full(len(at), span, dtype=object))
+        for c, values in text.items():
+            parts[c].append(values[at])
+        if own.compute is not None:  # for 信访: the deadline used and the days taken, at the span's own as_of
+            for col, values in own.compute(frame.iloc[at], ind.spans[span], rules).items():
+                parts[col].append(_text(values).to_numpy())
+        for key in items:
+            parts[key].append(labels.isin(rows[key]) if key in rows else np.zeros(len(labels), dtype=bool))
+    return pd.DataFrame({c: np.concatenate(arrays) for c, arrays in parts.items()}, columns=names)
+
+
+def _positions(frame: pd.DataFrame, labels: pd.Index) -> np.ndarray:
+    """Where the records labelled ``labels`` are in ``frame`` (KeyError for a label it does not hold)."""
+    at = frame.index.get_indexer(labels.astype(frame.index.dtype))
+    if (at < 0).any():
+        raise KeyError(f"{list(labels[at < 0][:5])} not in the ledger")
+    return at
+
+
+def _record_text(ledgers: Ledgers, table: str, frame: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Every record's file, sheet, row and ``columns`` as the evidence shows them (:func:`_text`).
+
+    Worked out once for a table as read and kept on ``ledgers`` (the reports of one
+    data folder in a process share them) until the table is replaced.
+    """
+    kept = ledgers.__dict__.setdefault("_evidence_text", {})
+    entry = kept.get(table)
+    if entry is None or entry[0] is not frame or entry[1] != columns:
+        file, sheet = _source(frame, ledgers, table)
+        text = {"file": file.to_numpy(), "sheet": sheet.to_numpy(), "row": frame["row"].to_numpy(),
+                **{c: _text(frame[c] if c in frame else pd.Series("", index=frame.index)).to_numpy() for c in columns}}
+        entry = kept[table] = (frame, columns, text)
+    return entry[2]
 
 
 def table_evidence(ledgers: Ledgers, ind: Indicators, table: str, rules: dict | None = None,
@@ -277,11 +296,21 @@ def table_evidence(ledgers: Ledgers, ind: Indicators, table: str, rules: dict | 
     span (``value``, ``prior``, ``previous``), then ledger order.
     """
     rec = table_records(ledgers, ind, table, rules) if records is None else records
-    keys = list(counted(ind, table))
+    names = ["indicator", "span", "file", "sheet", "row", *table_columns(table)]
+    return pd.DataFrame(_lines(rec, list(counted(ind, table)), names), columns=names)
+
+
+def _lines(rec: pd.DataFrame, keys: list[str], names: list[str]) -> dict[str, np.ndarray]:
+    """The columns ``names`` of :func:`table_evidence`'s lines: each count's records of ``rec``, count by count.
+
+    A column ``rec`` does not have is left empty.
+    """
     picks = [np.flatnonzero(rec[k].to_numpy(dtype=bool)) for k in keys]
-    out = rec.iloc[np.concatenate(picks) if picks else []][["span", "file", "sheet", "row", *table_columns(table)]]
-    out.insert(0, "indicator", np.repeat(keys, [len(p) for p in picks]) if picks else [])
-    return out.reset_index(drop=True)
+    at = np.concatenate(picks) if picks else np.zeros(0, dtype=int)
+    out = {"indicator": np.repeat(np.asarray(keys, dtype=object), [len(p) for p in picks])}
+    for c in names[1:]:
+        out[c] = rec[c].to_numpy()[at] if c in rec else np.full(len(at), "", dtype=object)
+    return out
 
 
 def evidence_frame(ledgers: Ledgers, ind: Indicators, rules: dict | None = None) -> pd.DataFrame:
@@ -290,11 +319,11 @@ def evidence_frame(ledgers: Ledgers, ind: Indicators, rules: dict | None = None)
 
 
 def _evidence_frame(records: dict[str, pd.DataFrame], ledgers: Ledgers, ind: Indicators) -> pd.DataFrame:
-    parts = [table_evidence(ledgers, ind, table, records=rec) for table, rec in records.items()]
-    parts = [p.reindex(columns=CSV_COLUMNS, fill_value="") for p in parts if not p.empty]
+    parts = [_lines(rec, list(counted(ind, table)), CSV_COLUMNS) for table, rec in records.items()]
+    parts = [p for p in parts if len(p["indicator"])]
     if not parts:
         return pd.DataFrame(columns=CSV_COLUMNS)
-    return pd.concat(parts, ignore_index=True)
+    return pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in CSV_COLUMNS}, columns=CSV_COLUMNS)
 
 
 def check_counts(ind: Indicators, published: dict | None = None) -> None:
