@@ -34,6 +34,50 @@ local blocks = {
   ["table-note"] = { "Table Note", "table-note" },
 }
 
+-- Chinese punctuation on the grid (typst): each run of these marks in the text becomes
+-- a call of the template's `marks` (templates/official.typ, which boxes each mark in a
+-- full character cell), given the tracking where the run stands: the body's `tracking`,
+-- or 0pt in a table or the data note, which the template sets without tracking.
+local MARKS = {}
+for _, cp in utf8.codes("（“‘《，。、；：？！）”’》") do MARKS[cp] = true end
+
+-- A typst string literal.
+local function typst_string(text)
+  return '"' .. text:gsub('\\', '\\\\'):gsub('"', '\\"') .. '"'
+end
+
+local function typst_marks(tracking)
+  local function split(el)
+    local out, text, run = {}, {}, {}
+    local function flush_text()
+      if #text > 0 then table.insert(out, pandoc.Str(table.concat(text))); text = {} end
+    end
+    local function flush_run()
+      if #run > 0 then
+        table.insert(out, pandoc.RawInline("typst", "#marks(" .. typst_string(table.concat(run)) .. ", "
+          .. tracking .. ");"))
+        run = {}
+      end
+    end
+    local found = false
+    for _, cp in utf8.codes(el.text) do
+      if MARKS[cp] then
+        flush_text(); table.insert(run, utf8.char(cp)); found = true
+      else
+        flush_run(); table.insert(text, utf8.char(cp))
+      end
+    end
+    if not found then return nil end
+    flush_text(); flush_run()
+    return out
+  end
+  return {
+    traverse = "topdown",
+    Image = function(el) return el, false end, -- its description is not set on the page
+    Str = split,
+  }
+end
+
 local function known_class(el)
   for _, cls in ipairs(el.classes) do
     if blocks[cls] then return blocks[cls] end
@@ -125,7 +169,9 @@ function Div(el)
     return el
   elseif FORMAT:match("typst") then
     local out = { pandoc.RawBlock("typst", "#" .. block[2] .. "[") }
-    for _, inner in ipairs(el.content) do table.insert(out, inner) end
+    local content = el.content
+    if block[2] == "note" then content = content:walk(typst_marks("0pt")) end -- set without tracking
+    for _, inner in ipairs(content) do table.insert(out, inner) end
     table.insert(out, pandoc.RawBlock("typst", "]"))
     return out
   end
@@ -173,11 +219,6 @@ function Inlines(inlines)
     end
   end
   return inlines
-end
-
--- A typst string literal.
-local function typst_string(text)
-  return '"' .. text:gsub('\\', '\\\\'):gsub('"', '\\"') .. '"'
 end
 
 -- A paragraph holding only an image is a chart: centred, full width, with its
@@ -279,10 +320,31 @@ end
 -- writer has bare tables, pandoc's wraps them in a figure).
 local function typst_table(el)
   if not FORMAT:match("typst") then return nil end
+  local long = el.caption.long -- outside the table: the body's tracking
+  el = el:walk(typst_marks("0pt")) -- its cells are set without tracking
+  local caption = el.caption
+  caption.long = long:walk(typst_marks("tracking"))
+  el.caption = caption
   local text = pandoc.write(pandoc.Pandoc({ el }), "typst")
   local renamed, count = text:gsub("#table%(", "#report-table(", 1)
   if count ~= 1 then return nil end
   return pandoc.RawBlock("typst", renamed)
+end
+
+-- typst: the marks of the rest of the text (tables and the data note have theirs by now)
+-- and of the title's lines, at the body's tracking; not the document's title (a string).
+local function typst_body_marks(doc)
+  if not FORMAT:match("typst") then return nil end
+  local body = typst_marks("tracking")
+  doc.blocks = doc.blocks:walk(body)
+  local lines = doc.meta["title-lines"]
+  if lines then
+    for i, line in ipairs(lines) do
+      if pandoc.utils.type(line) == "Inlines" then lines[i] = line:walk(body) end
+    end
+    doc.meta["title-lines"] = lines
+  end
+  return doc
 end
 
 return {
@@ -290,4 +352,5 @@ return {
   { Pandoc = keep_together },
   { Div = Div, Header = Header, Para = Para, Inlines = Inlines, Link = Link },
   { Table = typst_table },
+  { Pandoc = typst_body_marks },
 }

@@ -382,3 +382,45 @@ def test_typst_process_is_renewed_after_its_count_replaced_when_gone_and_reaped_
     finally:
         server.close()
     assert last.poll() is not None and server.proc is None  # killed and reaped, not left to run on
+
+
+def test_typst_sets_each_run_of_marks_in_a_cell_with_the_tracking_where_it_stands(tmp_path):
+    """templates/nianbao.lua writes each run of Chinese marks as the template's ``marks`` call.
+
+    The body, headings and the title's lines at the body's tracking; table cells and the
+    data note at 0pt (the template sets them without tracking); the document's title (a
+    string) and a chart's description left as they are. The source compiles.
+    """
+    import numpy as np
+    import typst
+
+    from helpers.document.charts import png_rgb
+    from helpers.render import engines
+    from helpers.settings import paths
+    from helpers.settings.fonts import font_dirs
+
+    (tmp_path / "c.png").write_bytes(png_rgb(np.full((4, 4, 3), 255, dtype=np.uint8)))
+    (tmp_path / "r.md").write_text(
+        '---\ntitle: 报告\ntitle-lines: ["关于（甲）", "工作报告"]\npagetitle: "关于（甲）工作报告"\n---\n\n'
+        "# 一、标题\n\n正文，“引号”。接着说。\n\n"
+        "| 项目（单位） | 数值 |\n|---|---|\n| 会议（次） | 3 |\n\n"
+        "::: {.note}\n数据来源：台账；截止日期。\n:::\n\n"
+        '![](c.png){alt="图1　说明，逗号"}\n', encoding="utf-8")
+    typ = [str(tmp_path / "r.md"), "-f", engines.MARKDOWN_READER, "--lua-filter", str(paths.template("nianbao.lua")),
+           "-t", "typst", "--template", str(paths.template("official.typ")), "-o", "r.typ"]
+    layout = engines.page_layout(engines.resolve_all())
+    for key, value in engines.typst_variables(layout, engines.resolve_all()).items():
+        typ += ["-V", f"{key}={value}"]
+    pandoc(typ, tmp_path)
+    source = (tmp_path / "r.typ").read_text(encoding="utf-8")
+    body = source[source.index("#let chart(body)"):]
+    assert '关于#marks("（", tracking);甲#marks("）", tracking);' in body  # the title's first line
+    assert '= 一#marks("、", tracking);标题' in body
+    assert '正文#marks("，“", tracking);引号#marks("”。", tracking);接着说' in body
+    assert '项目#marks("（", 0pt);单位#marks("）", 0pt);' in body and '会议#marks("（", 0pt);次#marks("）", 0pt);' in body
+    assert '数据来源#marks("：", 0pt);台账#marks("；", 0pt);截止日期#marks("。", 0pt);' in body
+    assert 'alt: "图1　说明，逗号"' in body
+    assert '#set document(title: "关于（甲）工作报告")' in source
+    typst.compile(str(tmp_path / "r.typ"), output=str(tmp_path / "r.pdf"), root=str(tmp_path),
+                  font_paths=[str(d) for d in font_dirs()])
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
