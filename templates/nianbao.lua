@@ -318,15 +318,71 @@ end
 -- and keeps it whole once (a show rule that rebuilt the table nested one table in
 -- another, which PDF/UA refuses); the same typst after either engine (Quarto's
 -- writer has bare tables, pandoc's wraps them in a figure).
+-- The most each column's cells take on one line, in ems of the table's text, and the
+-- number of rows, for report-table (templates/official.typ), which then need not measure
+-- a table that surely fits. A character takes at most 1em (Chinese, the marks, ASCII, — … ·),
+-- and typst puts 1/4em between Chinese and Latin; nothing is said (nil) of a table with a
+-- cell that spans, holds more than one line or anything but such text.
+local ONE_EM = { [0x2014] = true, [0x2026] = true, [0x00B7] = true } -- — … · (a full cell at most)
+
+local function cell_ems(blocks)
+  if #blocks == 0 then return 0 end
+  if #blocks > 1 or (blocks[1].t ~= "Plain" and blocks[1].t ~= "Para") then return nil end
+  local plain = true
+  blocks[1]:walk({
+    Inline = function(el)
+      if el.t ~= "Str" and el.t ~= "Space" and el.t ~= "SoftBreak" and el.t ~= "Strong"
+        and el.t ~= "Emph" and el.t ~= "Span" and el.t ~= "Link" then plain = false end
+    end,
+  })
+  if not plain then return nil end
+  local ems, last = 0, nil
+  for _, cp in utf8.codes(pandoc.utils.stringify(blocks[1])) do
+    local class
+    if cp >= 0x21 and cp <= 0x7E then class = "latin"
+    elseif cp == 0x20 then class = "space"
+    elseif wide(cp) or MARKS[cp] or ONE_EM[cp] then class = "wide"
+    else return nil end
+    ems = ems + 1
+    if (class == "latin" and last == "wide") or (class == "wide" and last == "latin") then ems = ems + 0.25 end
+    last = class
+  end
+  return ems
+end
+
+local function table_ems(el)
+  local n, widest, rows = #el.colspecs, {}, 0
+  for i = 1, n do widest[i] = 0 end
+  local function visit(list)
+    for _, row in ipairs(list) do
+      rows = rows + 1
+      if #row.cells ~= n then return false end
+      for c, cell in ipairs(row.cells) do
+        local ems = (cell.col_span == 1 and cell.row_span == 1) and cell_ems(cell.contents) or nil
+        if not ems then return false end
+        widest[c] = math.max(widest[c], ems)
+      end
+    end
+    return true
+  end
+  local known = visit(el.head.rows) and visit(el.foot.rows)
+  for _, body in ipairs(el.bodies) do known = known and visit(body.head) and visit(body.body) end
+  if not known then return "" end
+  local ems = {}
+  for i = 1, n do ems[i] = string.format("%g", widest[i]) end
+  return "ems: (" .. table.concat(ems, ", ") .. (n == 1 and "," or "") .. "), rows: " .. rows .. ", "
+end
+
 local function typst_table(el)
   if not FORMAT:match("typst") then return nil end
+  local hint = table_ems(el)
   local long = el.caption.long -- outside the table: the body's tracking
   el = el:walk(typst_marks("0pt")) -- its cells are set without tracking
   local caption = el.caption
   caption.long = long:walk(typst_marks("tracking"))
   el.caption = caption
   local text = pandoc.write(pandoc.Pandoc({ el }), "typst")
-  local renamed, count = text:gsub("#table%(", "#report-table(", 1)
+  local renamed, count = text:gsub("#table%(", "#report-table(" .. hint:gsub("%%", "%%%%"), 1)
   if count ~= 1 then return nil end
   return pandoc.RawBlock("typst", renamed)
 end

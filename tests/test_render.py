@@ -424,3 +424,46 @@ def test_typst_sets_each_run_of_marks_in_a_cell_with_the_tracking_where_it_stand
     typst.compile(str(tmp_path / "r.typ"), output=str(tmp_path / "r.pdf"), root=str(tmp_path),
                   font_paths=[str(d) for d in font_dirs()])
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_tables_not_measured_when_they_surely_fit_are_set_as_measured(tmp_path):
+    """report-table skips measuring a table when nianbao.lua's bounds say it fits: the same PDF as measuring it.
+
+    The bounds (``ems``: the most each column's one-line cells take; ``rows``) are
+    written for tables of plain one-line cells only; a cell of two paragraphs or an
+    unusual character gives none. Compiled with the bounds and with them removed, the
+    PDFs are the same file.
+    """
+    import re
+
+    import typst
+
+    from helpers.render import engines
+    from helpers.settings import paths
+    from helpers.settings.fonts import font_dirs
+
+    (tmp_path / "t.md").write_text(
+        "# 表格\n\n| 指标 | 本期 | 上年同期 |\n|:---|---:|---:|\n| 会议（次） | 3 | 4 |\n| 合计A（次） | 12 | — |\n\n"
+        + "| " + "很长的指标名称" * 6 + " | 数值 |\n|:---|---:|\n| 甲 | 1 |\n\n"
+        + "| 月份 | 件数 |\n|:---|---:|\n" + "".join(f"| 第{i}行 | {i} |\n" for i in range(40)) + "\n"
+        + "| 一 | 二 |\n|:---|---:|\n| ⸺ | 1 |\n\n"
+        + "+-------+-------+\n| a     | b     |\n+=======+=======+\n| one   | 2     |\n|       |       |\n"
+        + "| two   |       |\n+-------+-------+\n",
+        encoding="utf-8")
+    args = ["t.md", "-f", engines.MARKDOWN_READER, "--lua-filter", str(paths.template("nianbao.lua")),
+            "-t", "typst", "--template", str(paths.template("official.typ")), "-o", "t.typ"]
+    choices = engines.resolve_all()
+    for key, value in engines.typst_variables(engines.page_layout(choices), choices).items():
+        args += ["-V", f"{key}={value}"]
+    pandoc(args, tmp_path)
+    source = (tmp_path / "t.typ").read_text(encoding="utf-8")
+    calls = re.findall(r"#report-table\((ems: \([^)]*\), rows: \d+, )?", source)
+    # 合计A: 1/4em on each side of the A; 40 rows are more than a page holds: measured
+    assert calls == ["ems: (6.5, 2, 4), rows: 3, ", "ems: (42, 2), rows: 2, ", "ems: (4.5, 2), rows: 41, ", "", ""]
+    (tmp_path / "m.typ").write_text(re.sub(r"(#report-table\()ems: \([^)]*\), rows: \d+, ", r"\1", source),
+                                    encoding="utf-8")
+    fonts = [str(d) for d in font_dirs()]
+    for name in ("t", "m"):
+        typst.compile(str(tmp_path / f"{name}.typ"), output=str(tmp_path / f"{name}.pdf"), root=str(tmp_path),
+                      font_paths=fonts)
+    assert (tmp_path / "t.pdf").read_bytes() == (tmp_path / "m.pdf").read_bytes()
