@@ -325,19 +325,27 @@ end
 -- cell that spans, holds more than one line or anything but such text.
 local ONE_EM = { [0x2014] = true, [0x2026] = true, [0x00B7] = true } -- — … · (a full cell at most)
 
+-- A cell's text when it is plain text on one line (nil for anything else).
+local PLAIN = { Str = true, Space = true, SoftBreak = true, Strong = true, Emph = true, Span = true, Link = true }
+local function plain_text(inlines, out)
+  for _, il in ipairs(inlines) do
+    local t = il.t
+    if not PLAIN[t] then return nil end
+    if t == "Str" then table.insert(out, il.text)
+    elseif t == "Space" or t == "SoftBreak" then table.insert(out, " ")
+    elseif not plain_text(il.content, out) then return nil end
+  end
+  return out
+end
+
 local function cell_ems(blocks)
   if #blocks == 0 then return 0 end
-  if #blocks > 1 or (blocks[1].t ~= "Plain" and blocks[1].t ~= "Para") then return nil end
-  local plain = true
-  blocks[1]:walk({
-    Inline = function(el)
-      if el.t ~= "Str" and el.t ~= "Space" and el.t ~= "SoftBreak" and el.t ~= "Strong"
-        and el.t ~= "Emph" and el.t ~= "Span" and el.t ~= "Link" then plain = false end
-    end,
-  })
-  if not plain then return nil end
+  local first = blocks[1]
+  if #blocks > 1 or (first.t ~= "Plain" and first.t ~= "Para") then return nil end
+  local parts = plain_text(first.content, {})
+  if not parts then return nil end
   local ems, last = 0, nil
-  for _, cp in utf8.codes(pandoc.utils.stringify(blocks[1])) do
+  for _, cp in utf8.codes(table.concat(parts)) do
     local class
     if cp >= 0x21 and cp <= 0x7E then class = "latin"
     elseif cp == 0x20 then class = "space"
