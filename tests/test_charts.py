@@ -63,6 +63,17 @@ def test_charts_drawn_one_after_another_on_the_shared_renderer_are_drawn_as_alon
     assert np.array_equal(drawn[0], _alone(_bars([3, 5, 2, 8], "2024年")))
 
 
+def _differing_reports(ledgers) -> list:
+    """Four reports that differ in everything a chart shows: year, period (12, 6 or 3 months), unit, kind."""
+    from helpers.document.report import Report
+
+    return [Report.from_ledgers(ledgers, unit, year, kind=kind, period=period)
+            for unit, year, period, kind in (("yeji-mzj", 2024, "year", "casework"),
+                                             ("yeji-rsj", 2023, "Q1", "casework"),
+                                             ("yeji-wjw", 2024, "H1", "ideology"),
+                                             ("yeji-zjj", 2022, "Q4", "casework"))]
+
+
 @pytest.mark.parametrize("block", sorted(charts.CHARTS))
 def test_a_chart_drawn_again_on_its_figure_is_the_chart_drawn_on_a_new_one(sample_ledgers, block):
     """Each chart's figure is kept for the next report: emptied, it draws the same pixels as a new figure.
@@ -70,13 +81,7 @@ def test_a_chart_drawn_again_on_its_figure_is_the_chart_drawn_on_a_new_one(sampl
     The reports differ in everything a chart shows: the year, the period (12 months,
     6 or 3), the unit, so the number of bars, points and ticks and the limits.
     """
-    from helpers.document.report import Report
-
-    reports = [Report.from_ledgers(sample_ledgers, unit, year, kind=kind, period=period)
-               for unit, year, period, kind in (("yeji-mzj", 2024, "year", "casework"),
-                                                ("yeji-rsj", 2023, "Q1", "casework"),
-                                                ("yeji-wjw", 2024, "H1", "ideology"),
-                                                ("yeji-zjj", 2022, "Q4", "casework"))]
+    reports = _differing_reports(sample_ledgers)
     charts._kept("figures").clear()
     again = [charts.CHARTS[block](r) for r in reports]  # each on the figure the one before drew on
     assert any(c is not None for c in again)
@@ -97,14 +102,8 @@ def test_a_chart_drawn_with_its_words_kept_is_the_chart_matplotlib_draws(sample_
     places and sizes: other years, periods, units), each compared with the chart
     drawn by a plain Agg renderer.
     """
-    from helpers.document.report import Report
-
     assert charts._TEXT_CACHE_WORKS  # this matplotlib (pyproject's) draws text as the renderer expects
-    reports = [Report.from_ledgers(sample_ledgers, unit, year, kind=kind, period=period)
-               for unit, year, period, kind in (("yeji-wjw", 2024, "H1", "ideology"),
-                                                ("yeji-mzj", 2024, "year", "casework"),
-                                                ("yeji-rsj", 2023, "Q1", "casework"),
-                                                ("yeji-zjj", 2022, "Q4", "casework"))]
+    reports = _differing_reports(sample_ledgers)
     charts._kept("renderers").clear()
     kept = [charts.CHARTS[block](r) for r in reports]
     renderer = next(iter(charts._kept("renderers").values()))
