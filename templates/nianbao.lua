@@ -314,10 +314,6 @@ function Div(el)
   return filter_div(el)
 end
 
--- typst: every table through the template's `report-table`, which sizes its columns
--- and keeps it whole once (a show rule that rebuilt the table nested one table in
--- another, which PDF/UA refuses); the same typst after either engine (Quarto's
--- writer has bare tables, pandoc's wraps them in a figure).
 -- The most each column's cells take on one line, in ems of the table's text, and the
 -- number of rows, for report-table (templates/official.typ), which then need not measure
 -- a table that surely fits. A character takes at most 1em (Chinese, the marks, ASCII, — … ·),
@@ -381,6 +377,10 @@ local function table_ems(el)
   return "ems: (" .. table.concat(ems, ", ") .. (n == 1 and "," or "") .. "), rows: " .. rows .. ", "
 end
 
+-- typst: every table through the template's `report-table`, which sizes its columns
+-- and keeps it whole once (a show rule that rebuilt the table nested one table in
+-- another, which PDF/UA refuses); the same typst after either engine (Quarto's
+-- writer has bare tables, pandoc's wraps them in a figure).
 local function typst_table(el)
   if not FORMAT:match("typst") then return nil end
   local hint = table_ems(el)
