@@ -323,3 +323,26 @@ def test_chart_seconds_are_the_chart_cells_time():
     assert chart_seconds(nbformat.v4.new_notebook(cells=[cell("50.0", "51.0", False)])) is None
     nb.cells[1].metadata = {}
     assert chart_seconds(nb) is None
+
+
+def test_an_interrupt_leaves_a_coroutine_it_kept_from_starting_unsaid():
+    """An interrupt between making a coroutine and running it (the warm kernel's next cell) prints no warning."""
+    import gc
+    import logging
+    import warnings
+
+    from helpers.run import engine
+
+    async def never() -> None:
+        pass
+
+    level = logging.getLogger("asyncio").level
+    try:
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            engine._quiet_unwinding()
+            never()  # made, never awaited, collected
+            gc.collect()
+        assert not [w for w in seen if "never awaited" in str(w.message)]
+    finally:
+        logging.getLogger("asyncio").setLevel(level)

@@ -119,10 +119,13 @@ def interrupt(signum, frame) -> None:
 
 
 def _quiet_unwinding() -> None:
-    """What unwinds after an interrupt says nothing: asyncio's leftover tasks, and a pool worker's stderr."""
+    """What unwinds after an interrupt says nothing: asyncio's leftover tasks, a coroutine the interrupt
+    kept from starting (Python warns of it when it is collected), and a pool worker's stderr."""
     import logging
+    import warnings
 
     logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
+    warnings.filterwarnings("ignore", message=r"coroutine .* was never awaited", category=RuntimeWarning)
     if _IN_POOL.is_set():
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)
