@@ -227,21 +227,33 @@ class Ledgers:
             "recipient": row["recipient"] or "",
         }
 
+    def derived(self, name: Any, sources: tuple, make: Callable[[], Any]) -> Any:
+        """What ``make`` works out from ``sources`` (tables of these ledgers), kept until one is replaced.
+
+        ``name`` (any hashable) tells one such result from another. The results are
+        kept beside the dataclass's fields (not compared, not shown); a source is
+        recognised by identity, so a table replaced by a copy is worked out again.
+        """
+        kept = self.__dict__.setdefault("_derived", {})
+        entry = kept.get(name)
+        if entry is None or len(entry[0]) != len(sources) or any(a is not b for a, b in zip(entry[0], sources)):
+            entry = kept[name] = (tuple(sources), make())
+        return entry[1]
+
     def years(self, unit_id: str | None = None) -> list[int]:
         """Years in which the ledgers hold any dated record (of ``unit_id``)."""
         dated = self._dated()
-        known = self.__dict__.get("_years")  # (the tables they were read from, each unit's years)
-        if known is None or len(known[0]) != len(dated) or any(a is not b for a, (b, _) in zip(known[0], dated)):
-            # worked out once for every unit, again when a table is replaced
-            by_unit: dict[str | None, set[int]] = {None: set()}
+
+        def by_unit() -> dict[str | None, list[int]]:  # every unit's at once
+            found: dict[str | None, set[int]] = {None: set()}
             for frame, col in dated:
                 pairs = pd.DataFrame({"unit": frame["unit"], "year": frame[col].dt.year}).dropna(subset=["year"])
                 for unit, year in pairs.drop_duplicates().itertuples(index=False):
-                    by_unit.setdefault(unit, set()).add(int(year))
-                    by_unit[None].add(int(year))
-            known = (tuple(frame for frame, _ in dated), {unit: sorted(found) for unit, found in by_unit.items()})
-            self.__dict__["_years"] = known
-        return list(known[1].get(unit_id, []))
+                    found.setdefault(unit, set()).add(int(year))
+                    found[None].add(int(year))
+            return {unit: sorted(years) for unit, years in found.items()}
+
+        return list(self.derived("years", tuple(frame for frame, _ in dated), by_unit).get(unit_id, []))
 
     def unknown_categories(self, unit_id: str | None = None, start=None, end=None) -> dict[str, int]:
         """Activity category texts that are neither canonical nor an alias, with their counts.

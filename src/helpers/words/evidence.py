@@ -275,17 +275,15 @@ def _positions(frame: pd.DataFrame, labels: pd.Index) -> np.ndarray:
 def _record_text(ledgers: Ledgers, table: str, frame: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, np.ndarray]:
     """Every record's file, sheet, row and ``columns`` as the evidence shows them (:func:`_text`).
 
-    Worked out once for a table as read and kept on ``ledgers`` (the reports of one
-    data folder in a process share them) until the table is replaced.
+    Worked out once for a table as read (:meth:`Ledgers.derived`: the reports of one
+    data folder in a process share them) and again when the table is replaced.
     """
-    kept = ledgers.__dict__.setdefault("_evidence_text", {})
-    entry = kept.get(table)
-    if entry is None or entry[0] is not frame or entry[1] != columns:
+    def make() -> dict[str, np.ndarray]:
         file, sheet = _source(frame, ledgers, table)
-        text = {"file": file.to_numpy(), "sheet": sheet.to_numpy(), "row": frame["row"].to_numpy(),
+        return {"file": file.to_numpy(), "sheet": sheet.to_numpy(), "row": frame["row"].to_numpy(),
                 **{c: _text(frame[c] if c in frame else pd.Series("", index=frame.index)).to_numpy() for c in columns}}
-        entry = kept[table] = (frame, columns, text)
-    return entry[2]
+
+    return ledgers.derived(("evidence-text", table, columns), (frame,), make)
 
 
 def table_evidence(ledgers: Ledgers, ind: Indicators, table: str, rules: dict | None = None,
