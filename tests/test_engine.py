@@ -11,7 +11,7 @@ import pytest
 from conftest import run_cli
 from helpers.read.ledgers import load_ledgers
 from helpers.run.jobs import Job
-from helpers.run.kernel import Worker
+from helpers.run.kernel import RESET_CODE, Worker
 from helpers.settings import paths
 
 pytestmark = pytest.mark.render
@@ -346,3 +346,62 @@ def test_an_interrupt_leaves_a_coroutine_it_kept_from_starting_unsaid():
         assert not [w for w in seen if "never awaited" in str(w.message)]
     finally:
         logging.getLogger("asyncio").setLevel(level)
+
+
+# Cells that show each kind of output a notebook can make: the one-request run must give nbclient's outputs.
+PARITY_CELLS = [
+    "print('一'); import sys; print('二', file=sys.stderr); print('三')",
+    "from IPython.display import display, Markdown\ndisplay(Markdown('**粗体**'), metadata={'k': 1})\n1 + 1",
+    "2 + 2;",
+    "",
+    "h = display(Markdown('先'), display_id=True)\nh.update(Markdown('后'))",
+    "from IPython.display import clear_output\nprint('清除前')\nclear_output(wait=True)\nprint('清除后')",
+    "%%capture c\nprint('不显示')",
+    "import warnings\nwarnings.warn('注意')",
+    "import matplotlib.pyplot as plt\nplt.figure(figsize=(1, 1)); plt.plot([1, 2]);",  # inline figure
+    "raise ValueError('故意的')",  # tagged raises-exception: the next cells still run
+    "undefined_name",
+    "print('不会运行')",
+]
+
+
+def _parity_notebook():
+    import nbformat
+
+    cells = [nbformat.v4.new_code_cell(source) for source in PARITY_CELLS]
+    cells[9].metadata["tags"] = ["raises-exception"]
+    return nbformat.v4.new_notebook(cells=cells)
+
+
+def test_cells_in_one_request_give_the_outputs_nbclient_gives():
+    from nbclient.exceptions import CellExecutionError
+
+    w = Worker()
+    try:
+        one = _parity_notebook()
+        error = w.run_cells(one, then=RESET_CODE)
+        each = _parity_notebook()
+        with pytest.raises(CellExecutionError):
+            w._run(each)
+    finally:
+        w.shutdown()
+    def named(cells):  # a traceback names its cell by its execution count (nbclient's kernel counts on)
+        return [[{**o, "traceback": [re.sub(r"In\[\d+\]", "In[n]", line) for line in o["traceback"]]}
+                 if "traceback" in o else o for o in cell] for cell in outputs(cells)]
+
+    assert named(one) == named(each)
+    assert one.cells[10].execution_count == 10 and "In[10]" in one.cells[10].outputs[0]["traceback"][2]
+    assert error["ename"] == "NameError" and error["cell"] is one.cells[10]
+    assert not one.cells[11].outputs and one.cells[11].execution_count is None  # not run, as nbclient
+    assert one.cells[3].execution_count is None  # an empty cell is not run
+    assert [c.execution_count for c in one.cells[:3]] == [1, 2, 3]
+    assert one.cells[1].outputs[-1]["execution_count"] == 2
+    kinds = [[o["output_type"] for o in c.outputs] for c in one.cells]
+    assert [o.get("text") for o in one.cells[0].outputs] == ["一\n三\n", "二\n"]  # buffered, as the kernel does
+    assert kinds[1] == ["display_data", "execute_result"]
+    assert kinds[2] == [] and kinds[8][-1] == "display_data" and "image/png" in one.cells[8].outputs[-1]["data"]
+    assert one.cells[4].outputs[0]["data"]["text/markdown"] == "后" and one.cells[5].outputs[0]["text"] == "清除后\n"
+    assert kinds[9] == ["error"] and one.cells[9].outputs[0]["evalue"] == "故意的"
+    stamps = one.cells[1].metadata["execution"]
+    assert stamps["iopub.execute_input"] <= stamps["shell.execute_reply"]
+    assert one.metadata["language_info"]["name"] == "python"

@@ -2,8 +2,9 @@
 
 The kernel starts once (``helpers`` and its libraries imported once). For each
 report the worker injects the parameters papermill's way
-(:func:`papermill.parameterize.parameterize_notebook`), executes the notebook
-on the warm kernel with nbclient, and resets the kernel's state (the report's
+(:func:`papermill.parameterize.parameterize_notebook`), executes the notebook's
+cells on the warm kernel in one request (:mod:`helpers.run.cells`, sent by
+nbclient), and resets the kernel's state in the same request (the report's
 names forgotten, figures closed: :data:`RESET_CODE`). A report made on a reused
 kernel is identical to one made on a fresh kernel (a test checks it).
 """
@@ -35,7 +36,6 @@ _plt.close("all")
 _gc.collect(1)
 del _ip, _name, _gc, _plt
 """
-RESET_TAG = "nianbao-reset"  # the reset cell appended to each run, removed from the executed notebook
 # A kernel imports what every report's notebook imports while it starts (before it says it is ready), so
 # that a kernel started early (Worker.start) has them loaded by the time the first report runs. The names
 # are hidden from the reset (IPython hides what exec_lines define).
@@ -227,33 +227,64 @@ class Worker:
         return nb
 
     def execute(self, job: Job):
-        """Execute the notebook for ``job`` on the warm kernel; the state is reset afterwards."""
+        """Execute the notebook for ``job`` on the warm kernel; the state is reset afterwards.
+
+        The report's cells go to the kernel in one request (:mod:`helpers.run.cells`),
+        followed by the reset; their outputs come back into the notebook's cells.
+
+        Raises
+        ------
+        nbclient.exceptions.CellExecutionError
+            A cell raised an error (its position and id as ``cell_index`` and ``cell_id``).
+        """
         import nbformat
+        from nbclient.exceptions import CellExecutionError
         from papermill.parameterize import parameterize_notebook
 
         notebook = job.notebook
         nb = self._notebook(notebook)
         nb.metadata["papermill"] = nbformat.from_dict({"input_path": str(notebook), "parameters": {}})
         nb = parameterize_notebook(nb, job.parameters(), kernel_name="python3", language="python")
-        # the reset runs as the run's last cell (one round trip to the kernel, not two), then leaves the notebook
-        nb.cells.append(nbformat.v4.new_code_cell(RESET_CODE, metadata={"tags": [RESET_TAG]}))
         reset = False
         try:
-            self._run(nb, notebook.parent)
+            error = self.run_cells(nb, notebook.parent, then=RESET_CODE)  # the reset also after a cell's error
             reset = True
+            if error is not None:
+                failed = error.pop("cell")
+                exc = CellExecutionError.from_cell_and_msg(failed, error)
+                exc.cell_index = next(i for i, c in enumerate(nb.cells) if c is failed)  # type: ignore[attr-defined]
+                exc.cell_id = failed.get("id")  # type: ignore[attr-defined]
+                raise exc
             return nb
-        except Exception as exc:
-            # name the cell that failed: its position and id in the notebook
-            for index, cell in enumerate(nb.cells):
-                if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-                    exc.cell_index = index  # type: ignore[attr-defined]
-                    exc.cell_id = cell.get("id")  # type: ignore[attr-defined]
-            raise
         finally:
-            nb.cells = [c for c in nb.cells if RESET_TAG not in c.get("metadata", {}).get("tags", [])]
             self.reports += 1
             if not reset and not stopping():  # an interrupted worker kills its kernel instead
                 self.reset(nbformat)
+
+    def run_cells(self, nb, folder: Path | None = None, then: str = "") -> dict | None:
+        """Run ``nb``'s code cells on the kernel in one request, then the code ``then``; fill in their outputs.
+
+        The outputs, execution counts and times are those nbclient would write
+        (:mod:`helpers.run.cells`); the notebook's ``language_info`` is the kernel's.
+
+        Returns
+        -------
+        dict or None
+            The error that stopped the cells (``ename``, ``evalue``, ``traceback``,
+            and ``cell``: the cell that raised it), or None.
+        """
+        import nbformat
+
+        from .cells import cell_code, fill_notebook
+
+        code, cells = cell_code(nb)
+        runner = self._run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code + then)]), folder)
+        if "language_info" in runner.metadata:
+            nb.metadata["language_info"] = runner.metadata["language_info"]
+        error = fill_notebook(cells, runner.cells[0].outputs)
+        if error is not None:
+            error["cell"] = cells[error["cell"]]
+        return error
 
     def reset(self, nbformat) -> None:
         """Clear the kernel's namespace and figures, so the next report starts clean."""
