@@ -31,7 +31,7 @@ from ..settings.errors import RenderError
 from ..settings.fonts import font_dirs
 
 TIMEOUT = 600  # seconds one request may take (as long as a notebook may run)
-TYPST_RECYCLE = 10  # PDFs a typst process compiles before it ends (and takes typst's memo cache with it)
+TYPST_RECYCLE = 25  # PDFs a typst process compiles before it ends (and takes typst's memo cache with it)
 PANDOC_RECYCLE = 50  # reports a Pandoc process writes before it ends (its log of warnings grows with each)
 
 
