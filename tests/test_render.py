@@ -355,6 +355,26 @@ def test_a_forked_child_starts_its_own_helper_processes(tmp_path):
         server.close()
 
 
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
+def test_pandoc_process_runs_with_a_larger_allocation_area_unless_the_user_set_one(monkeypatch):
+    from helpers.render import servers
+
+    def runtime_options() -> list[str]:
+        server = servers.PandocServer()
+        server.start()
+        try:
+            environ = Path(f"/proc/{server.proc.pid}/environ").read_bytes().split(b"\0")
+            assert server.proc.poll() is None  # it runs with them
+        finally:
+            server.close()
+        return [v.decode() for v in environ if v.startswith(b"GHCRTS=")]
+
+    monkeypatch.delenv("GHCRTS", raising=False)
+    assert runtime_options() == ["GHCRTS=-A64m"] and servers.PANDOC_RTS == "-A64m"
+    monkeypatch.setenv("GHCRTS", "-A8m")
+    assert runtime_options() == ["GHCRTS=-A8m"]
+
+
 def test_typst_process_is_renewed_after_its_count_replaced_when_gone_and_reaped_at_the_end(tmp_path, monkeypatch):
     from helpers.render import servers
 
