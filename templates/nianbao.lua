@@ -78,6 +78,29 @@ local function typst_marks(tracking)
   }
 end
 
+-- The same marks written into typst text that holds marks only in its text (no string of typst's).
+local function marks_in_text(text, tracking)
+  local out, run, from = {}, {}, 1
+  local function flush_run()
+    if #run > 0 then
+      table.insert(out, "#marks(" .. typst_string(table.concat(run)) .. ", " .. tracking .. ");")
+      run = {}
+    end
+  end
+  for at, cp in utf8.codes(text) do
+    if MARKS[cp] then
+      if #run == 0 then table.insert(out, text:sub(from, at - 1)) end
+      table.insert(run, utf8.char(cp))
+      from = at + #utf8.char(cp)
+    elseif #run > 0 then
+      flush_run()
+    end
+  end
+  flush_run()
+  table.insert(out, text:sub(from))
+  return table.concat(out)
+end
+
 local function known_class(el)
   for _, cls in ipairs(el.classes) do
     if blocks[cls] then return blocks[cls] end
@@ -210,15 +233,17 @@ local function edge(str, last)
 end
 
 function Inlines(inlines)
+  local changed = false
   for i = #inlines - 1, 2, -1 do
     if inlines[i].t == "SoftBreak" then
       local before, after = edge(inlines[i - 1], true), edge(inlines[i + 1], false)
       if before and after and wide(before) and wide(after) then
         inlines:remove(i)
+        changed = true
       end
     end
   end
-  return inlines
+  if changed then return inlines end -- unchanged: nil, and Pandoc keeps the list it has
 end
 
 -- A paragraph holding only an image is a chart: centred, full width, with its
@@ -384,12 +409,22 @@ end
 local function typst_table(el)
   if not FORMAT:match("typst") then return nil end
   local hint = table_ems(el)
-  local long = el.caption.long -- outside the table: the body's tracking
-  el = el:walk(typst_marks("0pt")) -- its cells are set without tracking
-  local caption = el.caption
-  caption.long = long:walk(typst_marks("tracking"))
-  el.caption = caption
-  local text = pandoc.write(pandoc.Pandoc({ el }), "typst")
+  local text
+  if hint ~= "" and #el.caption.long == 0 then
+    -- plain text in every cell and no caption: the marks in its typst are those of its cells'
+    -- text, set without tracking; marked there, without a walk through every cell (a link's
+    -- target is not text: such a table is walked)
+    text = pandoc.write(pandoc.Pandoc({ el }), "typst")
+    text = not text:find("#link(", 1, true) and marks_in_text(text, "0pt") or nil
+  end
+  if not text then
+    local long = el.caption.long -- outside the table: the body's tracking
+    el = el:walk(typst_marks("0pt")) -- its cells are set without tracking
+    local caption = el.caption
+    caption.long = long:walk(typst_marks("tracking"))
+    el.caption = caption
+    text = pandoc.write(pandoc.Pandoc({ el }), "typst")
+  end
   local renamed, count = text:gsub("#table%(", "#report-table(" .. hint:gsub("%%", "%%%%"), 1)
   if count ~= 1 then return nil end
   return pandoc.RawBlock("typst", renamed)

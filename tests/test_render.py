@@ -424,6 +424,8 @@ def test_typst_sets_each_run_of_marks_in_a_cell_with_the_tracking_where_it_stand
         '---\ntitle: 报告\ntitle-lines: ["关于（甲）", "工作报告"]\npagetitle: "关于（甲）工作报告"\n---\n\n'
         "# 一、标题\n\n正文，“引号”。接着说。\n\n"
         "| 项目（单位） | 数值 |\n|---|---|\n| 会议（次） | 3 |\n\n"
+        "| 甲 | 乙 |\n|---|---|\n| 丙 | 1 |\n\n: 表的说明（注） {#tbl-a}\n\n"  # a caption: at the body's tracking
+        "| 链接 | 值 |\n|---|---|\n| [网站，甲](http://x.cn/a，b) | 2 |\n\n"  # a link's target is not text
         "::: {.note}\n数据来源：台账；截止日期。\n:::\n\n"
         '![](c.png){alt="图1　说明，逗号"}\n', encoding="utf-8")
     typ = [str(tmp_path / "r.md"), "-f", engines.MARKDOWN_READER, "--lua-filter", str(paths.template("nianbao.lua")),
@@ -439,6 +441,9 @@ def test_typst_sets_each_run_of_marks_in_a_cell_with_the_tracking_where_it_stand
     assert '正文#marks("，“", tracking);引号#marks("”。", tracking);接着说' in body
     assert '项目#marks("（", 0pt);单位#marks("）", 0pt);' in body and '会议#marks("（", 0pt);次#marks("）", 0pt);' in body
     assert '数据来源#marks("：", 0pt);台账#marks("；", 0pt);截止日期#marks("。", 0pt);' in body
+    assert '表的说明#marks("（", tracking);注#marks("）", tracking);' in body
+    assert '#link("http://x.cn/a，b")[网站#marks("，", 0pt);甲]' in body
+    assert body.count("#report-table(") == 3 and "#table(" not in body  # every table through the template's
     assert 'alt: "图1　说明，逗号"' in body
     assert '#set document(title: "关于（甲）工作报告")' in source
     typst.compile(str(tmp_path / "r.typ"), output=str(tmp_path / "r.pdf"), root=str(tmp_path),
