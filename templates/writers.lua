@@ -37,12 +37,23 @@ local function template(text, path)
   return compiled[text]
 end
 
+-- The filter compiled once a process, keyed by its text as the templates are; run afresh for
+-- each output (it defines its functions anew, as `--lua-filter` loads it).
+local chunks = {}
+local function filters(path)
+  local text = read(path)
+  if not chunks[text] then
+    chunks[text] = assert(load(text, "@" .. path))
+  end
+  return chunks[text]()
+end
+
 local function run(job)
   local doc = pandoc.read(read(job.input), job.reader)
   for _, out in ipairs(job.outputs) do
     FORMAT = out.format -- what the filter asks, as under --lua-filter
     local filtered = doc:clone()
-    for _, filter in ipairs(dofile(job.filter)) do
+    for _, filter in ipairs(filters(job.filter)) do
       filtered = filtered:walk(filter)
     end
     local options = { variables = out.variables or {}, wrap_text = out.wrap or "auto" }
