@@ -405,3 +405,25 @@ def test_cells_in_one_request_give_the_outputs_nbclient_gives():
     stamps = one.cells[1].metadata["execution"]
     assert stamps["iopub.execute_input"] <= stamps["shell.execute_reply"]
     assert one.metadata["language_info"]["name"] == "python"
+
+
+def test_cells_in_one_request_leave_nothing_behind_in_the_kernel():
+    """Running cells makes no class or publisher per cell or report (the kernel would grow report after report)."""
+    import nbformat
+
+    count = ("import gc; from IPython.core.displaypub import DisplayPublisher; gc.collect(); "
+             "print(len(DisplayPublisher.__subclasses__()), "
+             "sum(isinstance(o, DisplayPublisher) for o in gc.get_objects()))")
+    w = Worker()
+    try:
+        def counted() -> str:
+            nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(count)])
+            w.run_cells(nb, then=RESET_CODE)
+            return nb.cells[0].outputs[0]["text"]
+
+        first = counted()
+        for _ in range(3):
+            w.run_cells(_parity_notebook(), then=RESET_CODE)
+        assert counted() == first
+    finally:
+        w.shutdown()

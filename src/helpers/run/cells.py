@@ -95,27 +95,38 @@ class _Stream:
         return True
 
 
-def _publisher(shell, outputs: _Outputs):
-    from IPython.core.displaypub import DisplayPublisher
+_PUBLISHER: list = []  # the publisher, made once a process (IPython is imported in the kernel only)
 
-    class Publisher(DisplayPublisher):
-        """``display()`` while a cell runs: a ``display_data`` output (or an update of one by its display id)."""
 
-        def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs) -> None:
-            output = {"output_type": "display_data", "data": data, "metadata": metadata or {}}
-            display_id = (transient or {}).get("display_id")
-            if update:
-                for shown in outputs.display_ids.get(display_id, []):
-                    shown.update(data=data, metadata=metadata or {})
-                return
-            if display_id is not None:
-                outputs.display_ids.setdefault(display_id, []).append(output)
-            outputs.add(output)
+def _publisher(shell):
+    """``display()`` while a cell runs: a ``display_data`` output of the cell its ``outputs`` holds.
 
-        def clear_output(self, wait: bool = False) -> None:
-            outputs.clear(wait)
+    One a process: a class made for each cell stayed alive with traitlets' bookkeeping,
+    and the kernel grew report after report.
+    """
+    if not _PUBLISHER:
+        from IPython.core.displaypub import DisplayPublisher
 
-    return Publisher(shell=shell)
+        class Publisher(DisplayPublisher):
+            outputs: _Outputs | None = None
+
+            def publish(self, data, metadata=None, source=None, *, transient=None, update=False,
+                        **kwargs) -> None:
+                output = {"output_type": "display_data", "data": data, "metadata": metadata or {}}
+                display_id = (transient or {}).get("display_id")
+                if update:  # an update of what it showed by its display id
+                    for shown in self.outputs.display_ids.get(display_id, []):
+                        shown.update(data=data, metadata=metadata or {})
+                    return
+                if display_id is not None:
+                    self.outputs.display_ids.setdefault(display_id, []).append(output)
+                self.outputs.add(output)
+
+            def clear_output(self, wait: bool = False) -> None:
+                self.outputs.clear(wait)
+
+        _PUBLISHER.append(Publisher(shell=shell))
+    return _PUBLISHER[0]
 
 
 class _DisplayHook:
@@ -149,6 +160,7 @@ def run(cells: list[tuple[str, bool]]) -> None:
     shell = get_ipython()  # type: ignore[name-defined]  # noqa: F821  (run in the kernel)
     saved = shell.display_pub, sys.displayhook, sys.stdout, sys.stderr, shell.execution_count
     results = []
+    publisher = _publisher(shell)
     try:
         for count, (source, keep_going) in enumerate(cells, start=1):
             outputs = _Outputs()
@@ -157,7 +169,8 @@ def run(cells: list[tuple[str, bool]]) -> None:
                 outputs.add({"output_type": "error", "ename": str(etype.__name__), "evalue": str(evalue),
                              "traceback": stb})
 
-            shell.display_pub = _publisher(shell, outputs)
+            publisher.outputs = outputs
+            shell.display_pub = publisher
             sys.displayhook = _DisplayHook(shell, outputs, source, count)
             sys.stdout, sys.stderr = _Stream("stdout", outputs), _Stream("stderr", outputs)
             shell._showtraceback = traceback
@@ -171,6 +184,7 @@ def run(cells: list[tuple[str, bool]]) -> None:
                 break
     finally:
         shell.display_pub, sys.displayhook, sys.stdout, sys.stderr, shell.execution_count = saved
+        publisher.outputs = None  # the report's outputs are not kept
         shell.__dict__.pop("_showtraceback", None)  # the kernel's own method again
     display({CELLS_MIME: results, "text/plain": f"{len(results)} cells"}, raw=True)
 
