@@ -13,6 +13,12 @@ and raises as the notebook's outputs (``display_data``, ``execute_result``,
 cell is tagged ``raises-exception``), and publishes them all as one output of
 :data:`CELLS_MIME`, which :func:`fill_notebook` puts back into the notebook's
 cells with their execution counts and times.
+
+Not carried over from the kernel's way: ``_`` and ``Out`` do not keep a cell's
+result (the reset clears them anyway), counts run from 1 in each notebook, and
+what C code writes to the process's own output (not ``sys.stdout``) is not a
+cell's output. nbclient's time limit of 600 s a cell now holds for a report's
+cells together.
 """
 
 from __future__ import annotations
