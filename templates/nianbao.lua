@@ -46,30 +46,37 @@ local function typst_string(text)
   return '"' .. text:gsub('\\', '\\\\'):gsub('"', '\\"') .. '"'
 end
 
+-- The pieces of `text` in order, each { text, true for a run of marks }.
+local function mark_runs(text)
+  local pieces, from, in_run = {}, 1, false
+  for at, cp in utf8.codes(text) do
+    local mark = MARKS[cp] == true
+    if mark ~= in_run then
+      if at > from then table.insert(pieces, { text:sub(from, at - 1), in_run }) end
+      from, in_run = at, mark
+    end
+  end
+  if from <= #text then table.insert(pieces, { text:sub(from), in_run }) end
+  return pieces
+end
+
+-- A run of marks as the template's `marks` call, at `tracking`.
+local function marks_call(run, tracking)
+  return "#marks(" .. typst_string(run) .. ", " .. tracking .. ");"
+end
+
 local function typst_marks(tracking)
   local function split(el)
-    local out, text, run = {}, {}, {}
-    local function flush_text()
-      if #text > 0 then table.insert(out, pandoc.Str(table.concat(text))); text = {} end
-    end
-    local function flush_run()
-      if #run > 0 then
-        table.insert(out, pandoc.RawInline("typst", "#marks(" .. typst_string(table.concat(run)) .. ", "
-          .. tracking .. ");"))
-        run = {}
-      end
-    end
-    local found = false
-    for _, cp in utf8.codes(el.text) do
-      if MARKS[cp] then
-        flush_text(); table.insert(run, utf8.char(cp)); found = true
+    local out, found = {}, false
+    for _, piece in ipairs(mark_runs(el.text)) do
+      if piece[2] then
+        found = true
+        table.insert(out, pandoc.RawInline("typst", marks_call(piece[1], tracking)))
       else
-        flush_run(); table.insert(text, utf8.char(cp))
+        table.insert(out, pandoc.Str(piece[1]))
       end
     end
-    if not found then return nil end
-    flush_text(); flush_run()
-    return out
+    if found then return out end -- no mark: nil, the Str as it is
   end
   return {
     traverse = "topdown",
@@ -78,26 +85,12 @@ local function typst_marks(tracking)
   }
 end
 
--- The same marks written into typst text that holds marks only in its text (no string of typst's).
+-- The same calls written into typst text whose marks are all in its text (none in a string of typst's).
 local function marks_in_text(text, tracking)
-  local out, run, from = {}, {}, 1
-  local function flush_run()
-    if #run > 0 then
-      table.insert(out, "#marks(" .. typst_string(table.concat(run)) .. ", " .. tracking .. ");")
-      run = {}
-    end
+  local out = {}
+  for _, piece in ipairs(mark_runs(text)) do
+    table.insert(out, piece[2] and marks_call(piece[1], tracking) or piece[1])
   end
-  for at, cp in utf8.codes(text) do
-    if MARKS[cp] then
-      if #run == 0 then table.insert(out, text:sub(from, at - 1)) end
-      table.insert(run, utf8.char(cp))
-      from = at + #utf8.char(cp)
-    elseif #run > 0 then
-      flush_run()
-    end
-  end
-  flush_run()
-  table.insert(out, text:sub(from))
   return table.concat(out)
 end
 
